@@ -1,0 +1,46 @@
+# remit: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test bench lint format soak clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Installs are stamped so that a second `make` does not reinstall.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/remit demo
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest
+	./scripts/test-postgres
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.run
+
+# A longer Hypothesis run of the money rules and random histories.
+soak: $(VENV)/.installed-test
+	REMIT_HYPOTHESIS_PROFILE=soak $(BIN)/pytest tests/unit tests/integration -k "hypothesis or stateful or property"
+
+lint:
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format:
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .hypothesis

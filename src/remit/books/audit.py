@@ -1,0 +1,170 @@
+"""The whole-books check behind `remit audit` (DESIGN rule 10).
+
+It reads every app, recomputes what the services store, and names every difference.
+Everything is computed in SQL aggregates over integer minor units, so it is exact and
+fast on a large database.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q, Sum
+
+from remit.core.money import Money
+from remit.customers.models import Customer
+from remit.invoices.models import Invoice, InvoiceStatus
+from remit.invoices.rules import invoice_status
+from remit.ledger.models import Account, JournalLine
+from remit.payments.models import (
+    OFFLINE_TYPES,
+    Allocation,
+    CreditEntry,
+    CreditKind,
+    Payment,
+    PaymentStatus,
+)
+
+
+@dataclass
+class AuditReport:
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def books_audit() -> AuditReport:
+    report = AuditReport()
+    _entries_balance(report)
+    _invoice_balances(report)
+    _payments_add_up(report)
+    _receivables(report)
+    _credit(report)
+    _undeposited_funds(report)
+    return report
+
+
+def _money(minor: int | None, currency: str) -> str:
+    return Money.from_minor(minor or 0, currency).format()
+
+
+def _entries_balance(report: AuditReport) -> None:
+    unbalanced = (
+        JournalLine.objects.values("entry_id", "entry__reference", "currency")
+        .annotate(net=Sum("amount_minor"))
+        .exclude(net=0)
+    )
+    for row in unbalanced:
+        report.problems.append(
+            f"Journal entry {row['entry_id']} ({row['entry__reference']}) does not balance in "
+            f"{row['currency']}: off by {_money(row['net'], row['currency'])}."
+        )
+
+
+def _invoice_balances(report: AuditReport) -> None:
+    live = Sum("allocations__amount_minor", filter=Q(allocations__reversed=False))
+    unsettled = Sum(
+        "allocations__amount_minor",
+        filter=Q(allocations__reversed=False, allocations__payment__status=PaymentStatus.PENDING),
+    )
+    rows = Invoice.objects.annotate(live=live, unsettled=unsettled).values_list(
+        "number", "currency", "total_minor", "balance_due_minor", "status", "live", "unsettled"
+    )
+    for number, currency, total, stored, status, applied, in_flight in rows.iterator(2000):
+        expected = total - (applied or 0)
+        if stored != expected:
+            report.problems.append(
+                f"{number}: stored balance {_money(stored, currency)} but the allocations "
+                f"leave {_money(expected, currency)}."
+            )
+        if expected < 0:
+            report.problems.append(
+                f"{number} is over-allocated by {_money(-expected, currency)}."
+            )
+        should_be = invoice_status(
+            voided=status == InvoiceStatus.VOID,
+            balance_minor=expected,
+            unsettled_minor=in_flight or 0,
+            scheduled=status == InvoiceStatus.SCHEDULED,
+        )
+        if status != should_be:
+            report.problems.append(f"{number} is {status} but its balances say {should_be}.")
+
+
+def _payments_add_up(report: AuditReport) -> None:
+    applied = Sum("allocations__amount_minor")
+    rows = Payment.objects.annotate(applied=applied).values_list(
+        "id", "number", "currency", "amount_minor", "applied"
+    )
+    created = dict(
+        CreditEntry.objects.filter(kind=CreditKind.CREATED)
+        .values("payment_id")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("payment_id", "total")
+    )
+    for pid, number, currency, amount, alloc, in rows.iterator(2000):
+        credit = created.get(pid, 0)
+        if amount != (alloc or 0) + credit:
+            report.problems.append(
+                f"{number}: amount {_money(amount, currency)} is not its allocations "
+                f"{_money(alloc, currency)} plus the credit it created {_money(credit, currency)}."
+            )
+
+
+def _account_balances(account: str) -> dict[str, int]:
+    return dict(
+        JournalLine.objects.filter(account=account)
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("currency", "total")
+    )
+
+
+def _compare(report: AuditReport, what: str, books: dict[str, int], actual: dict[str, int]):
+    for currency in sorted(set(books) | set(actual)):
+        if books.get(currency, 0) != actual.get(currency, 0):
+            report.problems.append(
+                f"{what} in {currency}: the journal says {_money(books.get(currency), currency)},"
+                f" the records say {_money(actual.get(currency), currency)}."
+            )
+
+
+def _receivables(report: AuditReport) -> None:
+    actual = dict(
+        Invoice.objects.exclude(status=InvoiceStatus.VOID)
+        .values("currency")
+        .annotate(total=Sum("balance_due_minor"))
+        .values_list("currency", "total")
+    )
+    _compare(report, "Accounts receivable", _account_balances(Account.RECEIVABLE), actual)
+
+
+def _credit(report: AuditReport) -> None:
+    ledger = {c: -v for c, v in _account_balances(Account.CUSTOMER_CREDIT).items()}
+    per_customer = (
+        CreditEntry.objects.values("customer_id", "currency")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("customer_id", "currency", "total")
+    )
+    actual: dict[str, int] = defaultdict(int)
+    numbers = dict(Customer.objects.values_list("id", "number"))
+    for customer_id, currency, total in per_customer:
+        actual[currency] += total
+        if total < 0:
+            report.problems.append(
+                f"{numbers[customer_id]} has negative credit: {_money(total, currency)}."
+            )
+    _compare(report, "Customer credit", ledger, actual)
+
+
+def _undeposited_funds(report: AuditReport) -> None:
+    actual = dict(
+        Payment.objects.filter(type__in=OFFLINE_TYPES, status=PaymentStatus.SETTLED)
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("currency", "total")
+    )
+    _compare(report, "Undeposited funds", _account_balances(Account.UNDEPOSITED_FUNDS), actual)

@@ -1,0 +1,67 @@
+"""One error hierarchy.
+
+`RemitError` and its children are *user-facing*: their message is a sentence that is
+safe to show a billing clerk or return from the API. Anything else that escapes a
+service is an internal error: logged, and shown as a generic message.
+"""
+
+from __future__ import annotations
+
+
+class RemitError(Exception):
+    """A refusal the user can act on. `code` is stable for the API; `fields` names inputs."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class InvalidAmount(RemitError):
+    code = "invalid_amount"
+
+
+class NotFound(RemitError):
+    code = "not_found"
+
+
+class AllocationRefused(RemitError):
+    """An amount cannot be applied as asked (over an invoice's balance, over the payment)."""
+
+    code = "allocation_refused"
+
+
+class InvoiceNotPayable(RemitError):
+    code = "invoice_not_payable"
+
+
+class IdempotencyConflict(RemitError):
+    """The same idempotency key was used with a different request."""
+
+    code = "idempotency_conflict"
+
+
+class TransitionRefused(RemitError):
+    """A payment cannot move from its state by this action (undeclared in the table)."""
+
+    code = "transition_refused"
+
+
+class VoidRefused(RemitError):
+    code = "void_refused"
+
+
+class ImportRejected(RemitError):
+    """A CSV import was refused as a whole; `problems` lists every bad line."""
+
+    code = "import_rejected"
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        self.problems = problems
+        lines = "; ".join(f"line {n}: {reason}" for n, reason in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(
+            f"The import was refused, nothing was written: {lines}{more}.",
+        )

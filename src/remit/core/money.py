@@ -1,0 +1,155 @@
+"""One exact money type, used wherever an amount travels.
+
+`Money` is a Decimal and an ISO 4217 currency code. It refuses floats, NaN and
+infinities, never mixes currencies, and is always quantized to the currency's minor
+unit (USD 2, JPY 0, BHD 3; the digits come from Babel's copy of CLDR). The database
+stores integer minor units, so sums in SQL are exact on every backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import cache
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+
+from remit.core.errors import InvalidAmount
+
+
+# Amounts are stored as 64-bit integer minor units; this keeps every sum far inside that.
+MAX_AMOUNT = Decimal(10) ** 12
+
+
+@cache
+def minor_digits(currency: str) -> int:
+    """Digits after the decimal point for `currency` (ISO 4217 via CLDR)."""
+    if currency not in _known_currencies():
+        raise InvalidAmount(f"'{currency}' is not an ISO 4217 currency code.")
+    return get_currency_precision(currency)
+
+
+@cache
+def _known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def parse_decimal(value: object) -> Decimal:
+    """An exact Decimal from a str, int or Decimal; floats and non-numbers refused."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise InvalidAmount("Amounts must be given exactly, as text or whole numbers, not floats.")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise InvalidAmount(f"'{value}' is not an amount.") from None
+    else:
+        raise InvalidAmount(f"{value!r} is not an amount.")
+    if not number.is_finite():
+        raise InvalidAmount(f"'{value}' is not an amount.")
+    if abs(number) >= MAX_AMOUNT:
+        raise InvalidAmount(f"'{value}' is larger than remit accepts.")
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        digits = minor_digits(self.currency)
+        number = parse_decimal(self.amount)
+        exponent = number.as_tuple().exponent
+        assert isinstance(exponent, int)  # finite, checked above
+        if -exponent > digits and number != number.quantize(Decimal(1).scaleb(-digits)):
+            raise InvalidAmount(
+                f"{self.currency} amounts have {digits} decimal places; '{self.amount}' has more."
+            )
+        object.__setattr__(self, "amount", number.quantize(Decimal(1).scaleb(-digits)))
+
+    # --- construction -------------------------------------------------------------
+    @classmethod
+    def of(cls, value: object, currency: str) -> Money:
+        """Parse user input: exact, finite, no more places than the currency has."""
+        return cls(parse_decimal(value), currency.upper())
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(Decimal(0), currency)
+
+    @classmethod
+    def from_minor(cls, minor: int, currency: str) -> Money:
+        return cls(Decimal(minor).scaleb(-minor_digits(currency)), currency)
+
+    @classmethod
+    def rounded(cls, value: Decimal, currency: str) -> Money:
+        """For computed amounts (never for input): round half-even to the minor unit."""
+        step = Decimal(1).scaleb(-minor_digits(currency))
+        return cls(value.quantize(step, rounding=ROUND_HALF_EVEN), currency)
+
+    # --- views --------------------------------------------------------------------
+    @property
+    def minor(self) -> int:
+        return int(self.amount.scaleb(minor_digits(self.currency)))
+
+    def is_positive(self) -> bool:
+        return self.amount > 0
+
+    def is_zero(self) -> bool:
+        return self.amount == 0
+
+    def __str__(self) -> str:
+        """The plain decimal string used in JSON and CSV: '150.00'."""
+        return f"{self.amount:f}"
+
+    def format(self, locale: str = "en_US") -> str:
+        """For people: '$1,250.00', '€80.00', '¥1,000'."""
+        return format_currency(self.amount, self.currency, locale=locale)
+
+    # --- arithmetic ---------------------------------------------------------------
+    def _same(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise InvalidAmount(
+                f"Amounts in {self.currency} and {other.currency} cannot be combined."
+            )
+        return other
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.amount + self._same(other).amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.amount - self._same(other).amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        return self.amount < self._same(other).amount
+
+    def __le__(self, other: Money) -> bool:
+        return self.amount <= self._same(other).amount
+
+    def __gt__(self, other: Money) -> bool:
+        return self.amount > self._same(other).amount
+
+    def __ge__(self, other: Money) -> bool:
+        return self.amount >= self._same(other).amount
+
+    def min(self, other: Money) -> Money:
+        return self if self <= other else other
+
+
+def total(amounts: list[Money] | tuple[Money, ...], currency: str) -> Money:
+    """Sum of amounts in one currency (zero when empty)."""
+    result = Money.zero(currency)
+    for amount in amounts:
+        result = result + amount
+    return result

@@ -1,0 +1,67 @@
+"""Invoices. Only services write `balance_due_minor` and `status`; `remit audit` recomputes them."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from remit.core.money import Money
+from remit.customers.models import Customer
+
+
+class InvoiceStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    """Something is due and nothing in flight covers it (partly paid invoices are open)."""
+    PENDING = "pending", "Pending"
+    """Submitted, unsettled payments cover the balance; it cannot be paid again."""
+    SCHEDULED = "scheduled", "Scheduled"
+    """A scheduled payment holds it until that payment runs or is cancelled."""
+    PAID = "paid", "Paid"
+    """Settled payments cover the total."""
+    VOID = "void", "Void"
+    """Cancelled; nothing can be applied to it."""
+
+
+class Invoice(models.Model):
+    number = models.CharField(max_length=64, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    invoice_date = models.DateField()
+    due_date = models.DateField()
+    currency = models.CharField(max_length=3)
+    total_minor = models.BigIntegerField()
+    balance_due_minor = models.BigIntegerField()
+    status = models.CharField(max_length=16, choices=InvoiceStatus.choices, default="open")
+    description = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["invoice_date", "due_date", "number"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(total_minor__gt=0), name="invoice_total_positive"),
+            models.CheckConstraint(
+                condition=models.Q(balance_due_minor__gte=0)
+                & models.Q(balance_due_minor__lte=models.F("total_minor")),
+                name="invoice_balance_within_total",
+            ),
+        ]
+        indexes = [
+            # The oldest-first scan of a customer's open invoices, and the portal's list.
+            models.Index(
+                fields=["customer", "status", "invoice_date", "due_date", "number"],
+                name="invoice_oldest_first",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def total(self) -> Money:
+        return Money.from_minor(self.total_minor, self.currency)
+
+    @property
+    def balance_due(self) -> Money:
+        return Money.from_minor(self.balance_due_minor, self.currency)
+
+    @property
+    def is_partly_paid(self) -> bool:
+        return self.status == InvoiceStatus.OPEN and self.balance_due_minor < self.total_minor

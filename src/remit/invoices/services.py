@@ -1,0 +1,186 @@
+"""Writes to invoices: create, import from CSV, void. Payments change balances, not this."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+from django.db import transaction
+
+from remit.core.audit import Actor, audit_record
+from remit.core.errors import ImportRejected, RemitError, VoidRefused
+from remit.core.money import Money
+from remit.customers.models import Customer
+from remit.customers.services import customer_create
+from remit.invoices.csv_import import InvoiceRow, parse_invoice_csv
+from remit.invoices.models import Invoice, InvoiceStatus
+from remit.ledger.models import Account
+from remit.ledger.rules import Posting
+from remit.ledger.services import journal_post
+
+
+def invoice_create(
+    *,
+    customer: Customer,
+    number: str,
+    invoice_date: date,
+    due_date: date,
+    total: Money,
+    description: str = "",
+    actor: Actor,
+) -> Invoice:
+    """One invoice by hand; the same checks as a CSV line."""
+    row = InvoiceRow(
+        line=1,
+        number=number.strip(),
+        customer_number=customer.number,
+        customer_name=customer.name,
+        invoice_date=invoice_date,
+        due_date=due_date,
+        total=total,
+        description=description,
+    )
+    problems = _problems_against_database([row], {customer.number: customer})
+    if problems:
+        raise RemitError(problems[0][1][0].upper() + problems[0][1][1:] + ".")
+    if due_date < invoice_date:
+        raise RemitError("The due date is before the invoice date.")
+    if not total.is_positive():
+        raise RemitError("An invoice total must be positive.")
+    return invoices_create(rows=[row], actor=actor, reference=number)[0]
+
+
+def invoices_import(*, csv_text: str, actor: Actor) -> list[Invoice]:
+    """All rows or none: every bad line is reported with its number and reason."""
+    rows, problems = parse_invoice_csv(csv_text)
+    customers = {c.number: c for c in Customer.objects.filter(
+        number__in={r.customer_number for r in rows})}
+    problems += _problems_against_database(rows, customers)
+    missing_names = [
+        (r.line, f"customer {r.customer_number} does not exist and customer_name is empty")
+        for r in rows
+        if r.customer_number not in customers and not r.customer_name
+    ]
+    problems += missing_names
+    if problems:
+        raise ImportRejected(sorted(problems))
+    if not rows:
+        raise RemitError("The file has no invoices in it.")
+    return invoices_create(rows=rows, actor=actor, reference="CSV import")
+
+
+def _problems_against_database(
+    rows: Sequence[InvoiceRow], customers: dict[str, Customer]
+) -> list[tuple[int, str]]:
+    problems: list[tuple[int, str]] = []
+    taken = set(
+        Invoice.objects.filter(number__in=[r.number for r in rows]).values_list("number", flat=True)
+    )
+    first_currency: dict[str, str] = {}
+    for row in rows:
+        if row.number in taken:
+            problems.append((row.line, f"invoice {row.number} already exists"))
+        customer = customers.get(row.customer_number)
+        expected = customer.currency if customer else first_currency.get(row.customer_number)
+        if expected and row.total.currency != expected:
+            problems.append(
+                (row.line, f"customer {row.customer_number} is billed in {expected}, "
+                 f"not {row.total.currency}")
+            )
+        first_currency.setdefault(row.customer_number, row.total.currency)
+    return problems
+
+
+@transaction.atomic
+def invoices_create(
+    *, rows: Sequence[InvoiceRow], actor: Actor, reference: str
+) -> list[Invoice]:
+    """Write checked rows, creating missing customers, with one journal entry for them all."""
+    customers = {c.number: c for c in Customer.objects.filter(
+        number__in={r.customer_number for r in rows})}
+    for row in rows:
+        if row.customer_number not in customers:
+            customers[row.customer_number] = customer_create(
+                number=row.customer_number,
+                name=row.customer_name,
+                currency=row.total.currency,
+                actor=actor,
+            )
+    invoices = Invoice.objects.bulk_create(
+        Invoice(
+            number=row.number,
+            customer=customers[row.customer_number],
+            invoice_date=row.invoice_date,
+            due_date=row.due_date,
+            currency=row.total.currency,
+            total_minor=row.total.minor,
+            balance_due_minor=row.total.minor,
+            status=InvoiceStatus.OPEN,
+            description=row.description,
+        )
+        for row in rows
+    )
+    totals: dict[str, int] = defaultdict(int)
+    for row in rows:
+        totals[row.total.currency] += row.total.minor
+    postings = []
+    for currency, minor in totals.items():
+        amount = Money.from_minor(minor, currency)
+        postings += [Posting.debit(Account.RECEIVABLE, amount), Posting.credit(Account.SALES, amount)]
+    journal_post(
+        posted_on=min(r.invoice_date for r in rows),
+        reference=reference[:64],
+        description=f"{len(rows)} invoice(s) issued",
+        postings=postings,
+    )
+    audit_record(
+        actor=actor,
+        action="invoices.created",
+        obj=invoices[0] if len(invoices) == 1 else _Batch(reference),
+        after={"invoices": [r.number for r in rows][:1000], "count": len(rows)},
+    )
+    return invoices
+
+
+class _Batch:
+    """Names an import in the audit trail."""
+
+    def __init__(self, reference: str) -> None:
+        self.number = reference
+        self.pk = None
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice, reason: str = "", actor: Actor) -> Invoice:
+    """Cancel an invoice that has nothing applied to it."""
+    Customer.objects.select_for_update().get(pk=invoice.customer_id)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status == InvoiceStatus.VOID:
+        raise VoidRefused(f"{invoice.number} is already void.")
+    if invoice.balance_due_minor != invoice.total_minor or invoice.status != InvoiceStatus.OPEN:
+        raise VoidRefused(
+            f"{invoice.number} has payments applied to it; void those payments first."
+        )
+    before = {"status": invoice.status, "balance_due": str(invoice.balance_due)}
+    journal_post(
+        posted_on=date.today(),
+        reference=invoice.number,
+        description=f"Invoice {invoice.number} voided" + (f": {reason}" if reason else ""),
+        postings=[
+            Posting.debit(Account.SALES, invoice.total),
+            Posting.credit(Account.RECEIVABLE, invoice.total),
+        ],
+    )
+    # The balance stays total - live allocations (DESIGN rule 2); receivables leave the
+    # books through the journal entry above, and the audit sums only live invoices.
+    invoice.status = InvoiceStatus.VOID
+    invoice.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="invoice.voided",
+        obj=invoice,
+        before=before,
+        after={"status": "void", "reason": reason},
+    )
+    return invoice

@@ -1,0 +1,111 @@
+"""How a payment is split over invoices (DESIGN rules 1, 5, 6). Pure: no Django import.
+
+`split_payment` applies the amounts fixed by the user first, then spreads the rest over
+the other candidate invoices oldest first (invoice date, due date, number), each at most
+its balance; what is left is customer credit. Invariant, always:
+`payment == sum(lines) + credit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from remit.core.errors import AllocationRefused, InvalidAmount
+from remit.core.money import Money
+
+OLDEST_FIRST = "oldest_first"
+EXPLICIT = "explicit"
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    """What the split needs to know of an invoice."""
+
+    id: int
+    number: str
+    invoice_date: date
+    due_date: date
+    balance: Money
+
+    @property
+    def age_key(self) -> tuple[date, date, str]:
+        return (self.invoice_date, self.due_date, self.number)
+
+
+@dataclass(frozen=True)
+class Line:
+    invoice: OpenInvoice
+    amount: Money
+
+
+@dataclass(frozen=True)
+class Split:
+    lines: tuple[Line, ...]
+    credit: Money
+    policy: str
+
+    @property
+    def applied(self) -> Money:
+        return sum((line.amount for line in self.lines), Money.zero(self.credit.currency))
+
+
+def oldest_first(invoices: Sequence[OpenInvoice]) -> list[OpenInvoice]:
+    return sorted(invoices, key=lambda invoice: invoice.age_key)
+
+
+def split_payment(
+    amount: Money,
+    invoices: Sequence[OpenInvoice],
+    fixed: Mapping[str, Money] | None = None,
+) -> Split:
+    """Split `amount` over `invoices`; `fixed` maps invoice numbers to amounts chosen by hand."""
+    fixed = fixed or {}
+    if not amount.is_positive():
+        raise InvalidAmount(f"A payment must be more than zero; {amount} is not.")
+    by_number = {invoice.number: invoice for invoice in invoices}
+    for number in fixed:
+        if number not in by_number:
+            raise AllocationRefused(f"{number} is not among the invoices being paid.")
+
+    lines: dict[str, Money] = {}
+    remaining = amount
+    for number, wanted in fixed.items():
+        invoice = by_number[number]
+        if wanted.currency != amount.currency:
+            raise InvalidAmount(f"{number} is billed in {invoice.balance.currency}, "
+                                f"not {wanted.currency}.")
+        if not wanted.is_positive():
+            raise InvalidAmount(f"The amount for {number} must be more than zero.")
+        if wanted > invoice.balance:
+            raise AllocationRefused(
+                f"{number} has {invoice.balance.format()} due; "
+                f"{wanted.format()} cannot be applied to it."
+            )
+        lines[number] = wanted
+        remaining = remaining - wanted
+    if remaining < Money.zero(amount.currency):
+        raise AllocationRefused(
+            f"The amounts applied ({(amount - remaining).format()}) are more than "
+            f"the payment ({amount.format()})."
+        )
+
+    for invoice in oldest_first([i for i in invoices if i.number not in fixed]):
+        if remaining.is_zero():
+            break
+        if invoice.balance.currency != amount.currency:
+            raise InvalidAmount(
+                f"{invoice.number} is billed in {invoice.balance.currency}; "
+                f"the payment is in {amount.currency}."
+            )
+        applied = remaining.min(invoice.balance)
+        if applied.is_positive():
+            lines[invoice.number] = applied
+            remaining = remaining - applied
+
+    ordered = tuple(
+        Line(by_number[number], lines[number])
+        for number in sorted(lines, key=lambda n: by_number[n].age_key)
+    )
+    return Split(lines=ordered, credit=remaining, policy=EXPLICIT if fixed else OLDEST_FIRST)

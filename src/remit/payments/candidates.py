@@ -1,0 +1,70 @@
+"""Which invoices a payment may be applied to, checked and (for services) locked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from remit.core.errors import InvalidAmount, InvoiceNotPayable, NotFound, RemitError
+from remit.core.money import Money
+from remit.customers.models import Customer
+from remit.invoices.models import Invoice, InvoiceStatus
+from remit.payments.allocation import OpenInvoice
+
+
+@dataclass(frozen=True)
+class InvoiceRequest:
+    """An invoice named by the user, with the amount to apply or None to spread."""
+
+    number: str
+    amount: Money | None = None
+
+
+def load_candidates(
+    customer: Customer,
+    currency: str,
+    requests: Sequence[InvoiceRequest] | None,
+    *,
+    lock: bool,
+) -> list[OpenInvoice]:
+    """The invoices a payment may touch: those named, or every open one in `currency`.
+
+    With `lock`, rows are locked in id order (the services call it inside their
+    transaction, after locking the customer, so what they read is what they change).
+    """
+    fields = ("id", "number", "invoice_date", "due_date", "balance_due_minor", "status",
+              "currency")
+    rows = Invoice.objects.filter(customer=customer).order_by("id")
+    if lock:
+        rows = rows.select_for_update()
+    if requests:
+        numbers = [r.number for r in requests]
+        if len(set(numbers)) != len(numbers):
+            raise RemitError("An invoice is named more than once.")
+        rows = list(rows.filter(number__in=numbers).values_list(*fields))
+        found = {row[1] for row in rows}
+        for number in numbers:
+            if number not in found:
+                raise NotFound(f"{customer.number} has no invoice {number}.",
+                               fields={"invoices": number})
+        for _, number, _, _, _, status, invoice_currency in rows:
+            if status != InvoiceStatus.OPEN:
+                raise InvoiceNotPayable(_not_payable(number, status))
+            if invoice_currency != currency:
+                raise InvalidAmount(f"{number} is billed in {invoice_currency}, not {currency}.")
+    else:
+        rows = list(rows.filter(status=InvoiceStatus.OPEN, currency=currency).values_list(*fields))
+    return [
+        OpenInvoice(id=r[0], number=r[1], invoice_date=r[2], due_date=r[3],
+                    balance=Money.from_minor(r[4], currency))
+        for r in rows
+    ]
+
+
+def _not_payable(number: str, status: str) -> str:
+    return {
+        InvoiceStatus.PAID: f"{number} is already paid.",
+        InvoiceStatus.PENDING: f"{number} is pending: a payment in flight already covers it.",
+        InvoiceStatus.SCHEDULED: f"{number} is held by a scheduled payment.",
+        InvoiceStatus.VOID: f"{number} is void; nothing can be applied to it.",
+    }.get(status, f"{number} cannot be paid now.")

@@ -1,0 +1,89 @@
+"""The payment state machine (DESIGN rule 4), declared as one table. No Django import.
+
+Every change of a payment's status goes through `next_status`, which refuses anything
+the table does not declare. `NEW` is the state before a payment exists.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from remit.core.errors import TransitionRefused
+
+
+class State(StrEnum):
+    NEW = "new"
+    PENDING = "pending"
+    SETTLED = "settled"
+    FAILED = "failed"
+    VOIDED = "voided"
+    REFUNDED = "refunded"
+
+
+class Action(StrEnum):
+    RECORD = "record"  # staff record money already in hand: check, money order, cash, credit
+    CHARGE = "charge"  # a card or bank payment is sent to the gateway
+    SETTLE = "settle"  # the gateway reports the money final (or returned)
+    RECONCILE = "reconcile"  # an unknown outcome, looked up at the gateway
+    VOID = "void"
+    REFUND = "refund"
+
+
+class Outcome(StrEnum):
+    APPROVED = "approved"
+    DECLINED = "declined"
+    PENDING = "pending"
+    UNKNOWN = "unknown"
+
+
+S, A, O = State, Action, Outcome
+
+TRANSITIONS: dict[tuple[State, Action, Outcome], State] = {
+    # Offline money (check, money order, cash, PayPal, other) and applied credit are final.
+    (S.NEW, A.RECORD, O.APPROVED): S.SETTLED,
+    # Card and bank: approved or in flight is pending; an unknown outcome stays pending
+    # until the reconciler asks the gateway; a decline is recorded as failed.
+    (S.NEW, A.CHARGE, O.APPROVED): S.PENDING,
+    (S.NEW, A.CHARGE, O.PENDING): S.PENDING,
+    (S.NEW, A.CHARGE, O.UNKNOWN): S.PENDING,
+    (S.NEW, A.CHARGE, O.DECLINED): S.FAILED,
+    (S.PENDING, A.SETTLE, O.APPROVED): S.SETTLED,
+    (S.PENDING, A.SETTLE, O.DECLINED): S.FAILED,  # a returned bank debit
+    (S.PENDING, A.RECONCILE, O.APPROVED): S.PENDING,
+    (S.PENDING, A.RECONCILE, O.PENDING): S.PENDING,
+    (S.PENDING, A.RECONCILE, O.DECLINED): S.FAILED,
+    (S.PENDING, A.VOID, O.APPROVED): S.VOIDED,
+    # A settled offline payment is voided in the books only (the check is handed back).
+    (S.SETTLED, A.VOID, O.APPROVED): S.VOIDED,
+    # A settled card payment can no longer be voided at the gateway: it is refunded.
+    (S.SETTLED, A.REFUND, O.APPROVED): S.REFUNDED,
+}
+
+_WORDS = {
+    S.SETTLED: "settled",
+    S.PENDING: "pending",
+    S.FAILED: "failed",
+    S.VOIDED: "void",
+    S.REFUNDED: "refunded",
+}
+
+
+def next_status(state: str, action: str, outcome: str, *, payment: str = "The payment") -> State:
+    """The state after `action` with `outcome`, or TransitionRefused if undeclared."""
+    key = (State(state), Action(action), Outcome(outcome))
+    try:
+        return TRANSITIONS[key]
+    except KeyError:
+        word = _WORDS.get(key[0], key[0].value)
+        raise TransitionRefused(f"{payment} is {word}; it cannot be {_verb(key[1])}.") from None
+
+
+def _verb(action: Action) -> str:
+    return {
+        A.VOID: "voided",
+        A.REFUND: "refunded",
+        A.SETTLE: "settled",
+        A.CHARGE: "charged",
+        A.RECORD: "recorded",
+        A.RECONCILE: "reconciled",
+    }[action]
