@@ -8,12 +8,30 @@ everything under tests/integration runs, the locking tests included.
 from __future__ import annotations
 
 import itertools
+import os
 
 import pytest
+from hypothesis import HealthCheck, settings
 from django.db import connection
 
 from remit.core.audit import Actor
 from remit.core.money import Money
+
+
+# Bounded in the default run so `make test` stays quick; `make soak` runs far more.
+settings.register_profile(
+    "default",
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile(
+    "soak",
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile(os.environ.get("REMIT_HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_collection_modifyitems(config, items):
