@@ -75,7 +75,10 @@ def next_status(state: str, action: str, outcome: str, *, payment: str = "The pa
         return TRANSITIONS[key]
     except KeyError:
         word = _WORDS.get(key[0], key[0].value)
-        raise TransitionRefused(f"{payment} is {word}; it cannot be {_verb(key[1])}.") from None
+        verb = _verb(key[1])
+        if verb.startswith(word):  # "void; it cannot be voided" reads better as "already"
+            raise TransitionRefused(f"{payment} is already {word}.") from None
+        raise TransitionRefused(f"{payment} is {word}; it cannot be {verb}.") from None
 
 
 def _verb(action: Action) -> str:

@@ -1,0 +1,229 @@
+"""One function per `remit` subcommand: parse the arguments, call one service, render."""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+from datetime import date
+from pathlib import Path
+
+from django.core.management import call_command
+
+from remit.books.audit import books_audit
+from remit.cli import render
+from remit.core.audit import Actor
+from remit.core.errors import InvalidAmount, NotFound, RemitError
+from remit.core.money import Money
+from remit.customers.models import Customer
+from remit.customers.selectors import customer_get, customer_list
+from remit.invoices.selectors import invoice_list
+from remit.invoices.services import invoices_import
+from remit.payments.candidates import InvoiceRequest
+from remit.payments.models import Source
+from remit.payments.selectors import (
+    credit_balances,
+    credit_entries,
+    payment_get,
+    payment_preview,
+)
+from remit.payments.services import credit_apply, payment_post, payment_void
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    call_command("migrate", interactive=False, verbosity=1)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from remit.cli.demo_data import demo_load
+
+    call_command("migrate", interactive=False, verbosity=0)
+    summary = demo_load()
+    state = "loaded" if summary.created else "already loaded"
+    print(f"Demo data {state}: {summary.customers} customers, {summary.invoices} invoices, "
+          f"{summary.payments} payments.")
+    print("Demo logins:")
+    for login in summary.logins:
+        print(f"  {login.username:<10} {login.password:<22} {login.role}")
+    if args.no_serve:
+        return 0
+    return cmd_serve(args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    print(f"remit is serving on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
+    call_command(
+        "runserver", f"{args.host}:{args.port}", use_reloader=False, insecure_serving=True,
+        skip_checks=True,
+    )
+    return 0
+
+
+def cmd_import_invoices(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise RemitError(f"Cannot read {path}: {error.strerror}.") from None
+    except UnicodeDecodeError:
+        raise RemitError(f"{path} is not UTF-8 text.") from None
+    invoices = invoices_import(csv_text=text, actor=Actor.command_line())
+    if args.json:
+        render.emit_json({"imported": len(invoices), "invoices": [i.number for i in invoices]})
+    else:
+        print(f"Imported {len(invoices)} invoice(s).")
+    return 0
+
+
+def cmd_customers(args: argparse.Namespace) -> int:
+    customers = customer_list()
+    if args.json:
+        render.emit_json([render.customer_json(c) for c in customers])
+    else:
+        render.table(
+            ["Number", "Name", "Email", "Currency"],
+            [(c.number, c.name, c.email, c.currency) for c in customers],
+        )
+    return 0
+
+
+def cmd_invoices(args: argparse.Namespace) -> int:
+    customer = customer_get(number=args.customer)
+    invoices = invoice_list(customer=customer, status=args.status)
+    if args.json:
+        render.emit_json([render.invoice_json(i) for i in invoices])
+    else:
+        render.table(
+            ["Invoice", "Date", "Due", "Total", "Balance Due", "Status"],
+            [
+                (i.number, i.invoice_date, i.due_date, i.total.format(), i.balance_due.format(),
+                 "partly paid" if i.is_partly_paid else i.status)
+                for i in invoices
+            ],
+            right={3, 4},
+        )
+    return 0
+
+
+def cmd_post(args: argparse.Namespace) -> int:
+    customer = customer_get(number=args.customer)
+    currency = _currency(customer, args.currency)
+    amount = Money.of(args.amount, currency)
+    requests = _invoice_requests(args.invoice, currency) or None
+    if args.preview:
+        split = payment_preview(customer=customer, amount=amount, invoices=requests)
+        data = render.preview_json(customer, amount, split)
+        if args.json:
+            render.emit_json(data)
+        else:
+            render.payment_text(data, title="Preview (nothing written)")
+        return 0
+    payment = payment_post(
+        customer=customer,
+        amount=amount,
+        payment_type=args.type,
+        reference=args.reference,
+        invoices=requests,
+        post_date=_date(args.post_date, "--post-date"),
+        notes=args.note,
+        idempotency_key=args.key or f"cli-{uuid.uuid4()}",
+        actor=Actor.command_line(),
+        source=Source.CLI,
+    )
+    _show_payment(payment, args.json, "Posted")
+    return 0
+
+
+def cmd_void(args: argparse.Namespace) -> int:
+    payment = payment_void(
+        payment=payment_get(number=args.payment), reason=args.reason, actor=Actor.command_line()
+    )
+    _show_payment(payment, args.json, "Voided")
+    return 0
+
+
+def cmd_credit(args: argparse.Namespace) -> int:
+    customer = customer_get(number=args.customer)
+    balances = credit_balances(customer=customer) or {
+        customer.currency: Money.zero(customer.currency)
+    }
+    data = render.credit_json(customer, balances, credit_entries(customer=customer))
+    if args.json:
+        render.emit_json(data)
+        return 0
+    for currency, amount in data["balances"].items():
+        print(f"{customer.number} credit: {Money.of(amount, currency).format()}")
+    if data["entries"]:
+        render.table(
+            ["Date", "Amount", "Payment", "Note"],
+            [(e["date"], e["amount"], e["payment"], e["note"]) for e in data["entries"]],
+            right={1},
+        )
+    return 0
+
+
+def cmd_apply_credit(args: argparse.Namespace) -> int:
+    customer = customer_get(number=args.customer)
+    payment = credit_apply(
+        customer=customer,
+        invoices=_invoice_requests(args.invoice, customer.currency) or None,
+        idempotency_key=args.key or f"cli-{uuid.uuid4()}",
+        actor=Actor.command_line(),
+        source=Source.CLI,
+    )
+    _show_payment(payment, args.json, "Applied credit as")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    report = books_audit()
+    if args.json:
+        render.emit_json(render.audit_json(report))
+    elif report.ok:
+        print("The books are right: every check passed.")
+    else:
+        print(f"{len(report.problems)} difference(s) found:")
+        for problem in report.problems:
+            print(f"  - {problem}")
+    return 0 if report.ok else 1
+
+
+# --- parsing helpers ------------------------------------------------------------------
+
+
+def _show_payment(payment, as_json: bool, title: str) -> None:
+    data = render.payment_json(payment)
+    if as_json:
+        render.emit_json(data)
+    else:
+        render.payment_text(data, title=title)
+
+
+def _currency(customer: Customer, given: str | None) -> str:
+    if given and given.upper() != customer.currency:
+        raise InvalidAmount(
+            f"{customer.number} is billed in {customer.currency}; "
+            f"a payment in {given.upper()} cannot be applied."
+        )
+    return customer.currency
+
+
+def _invoice_requests(values: list[str], currency: str) -> list[InvoiceRequest]:
+    requests = []
+    for value in values:
+        number, _, amount = value.partition("=")
+        if not number.strip():
+            raise NotFound(f"'{value}' does not name an invoice.")
+        requests.append(
+            InvoiceRequest(number.strip(), Money.of(amount, currency) if amount else None)
+        )
+    return requests
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RemitError(f"{option} '{value}' is not a date; use YYYY-MM-DD.") from None

@@ -1,0 +1,117 @@
+"""The `remit` command: a face for operators and scripts over the same services.
+
+Every refusal is one sentence on stderr and exit code 2, with nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+EXIT_REFUSED = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own usage errors: one sentence, exit 2
+        self.exit(EXIT_REFUSED, f"remit: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="remit", description="Accounts-receivable payments, exactly once.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("migrate", help="create or update the database tables")
+
+    demo = sub.add_parser("demo", help="load the demo data, then serve the app")
+    demo.add_argument("--no-serve", action="store_true", help="load the data and stop")
+    _serve_options(demo)
+
+    serve = sub.add_parser("serve", help="serve the app")
+    _serve_options(serve)
+
+    imp = sub.add_parser("import-invoices", help="import invoices from a CSV file, all or nothing")
+    imp.add_argument("file", help="CSV with invoice_number,customer_number,customer_name,"
+                     "invoice_date,due_date,currency,total,description")
+    _json(imp)
+
+    customers = sub.add_parser("customers", help="list customers")
+    _json(customers)
+
+    invoices = sub.add_parser("invoices", help="list a customer's invoices, oldest first")
+    invoices.add_argument("--customer", required=True, metavar="C")
+    invoices.add_argument("--status", choices=["open", "pending", "scheduled", "paid", "void"])
+    _json(invoices)
+
+    post = sub.add_parser("post", help="post a payment (oldest first unless invoices are named)")
+    post.add_argument("--customer", required=True, metavar="C")
+    post.add_argument("--amount", required=True, metavar="A")
+    post.add_argument("--currency", help="refused unless it is the customer's currency")
+    post.add_argument("--type", required=True, metavar="T",
+                      help="check, money_order, cash, paypal or other")
+    post.add_argument("--reference", default="", metavar="R", help="check or money order number")
+    post.add_argument("--invoice", action="append", default=[], metavar="N[=AMOUNT]",
+                      help="apply to this invoice (repeatable); without =AMOUNT the rest spreads")
+    post.add_argument("--post-date", metavar="YYYY-MM-DD", help="default today")
+    post.add_argument("--note", default="", metavar="TEXT", help="internal note")
+    post.add_argument("--key", metavar="IDEMPOTENCY_KEY",
+                      help="repeat a post safely: the same key returns the first payment")
+    post.add_argument("--preview", action="store_true", help="show the split, write nothing")
+    _json(post)
+
+    void = sub.add_parser("void", help="void a payment")
+    void.add_argument("payment", metavar="PAYMENT")
+    void.add_argument("--reason", default="", metavar="TEXT")
+    _json(void)
+
+    credit = sub.add_parser("credit", help="a customer's credit balance and entries")
+    credit.add_argument("--customer", required=True, metavar="C")
+    _json(credit)
+
+    apply = sub.add_parser("apply-credit", help="apply a customer's credit to open invoices")
+    apply.add_argument("--customer", required=True, metavar="C")
+    apply.add_argument("--invoice", action="append", default=[], metavar="N[=AMOUNT]")
+    apply.add_argument("--key", metavar="IDEMPOTENCY_KEY")
+    _json(apply)
+
+    audit = sub.add_parser("audit", help="check the whole books; exit 1 on any difference")
+    _json(audit)
+    return parser
+
+
+def _serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+
+
+def _json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON (amounts as strings)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "remit.settings")
+    import django
+
+    django.setup()
+    from remit.cli import commands
+    from remit.core.errors import RemitError
+
+    handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
+    try:
+        return handler(args) or 0
+    except RemitError as error:
+        print(f"remit: {error.message}", file=sys.stderr)
+        for line, reason in getattr(error, "problems", [])[5:]:
+            print(f"  line {line}: {reason}", file=sys.stderr)
+        return EXIT_REFUSED
+    except Exception:  # internal: logged in full, a plain sentence for the operator
+        logging.getLogger("remit.cli").exception("remit %s failed", args.command)
+        print("remit: an internal error stopped the command; nothing was written. "
+              "The details are in the log above.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

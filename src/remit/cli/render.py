@@ -1,0 +1,134 @@
+"""How the command line shows things: stable JSON (documented in the README) and text.
+
+Amounts are always strings ("150.00"), never floats.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+
+from remit.books.audit import AuditReport
+from remit.core.money import Money
+from remit.customers.models import Customer
+from remit.invoices.models import Invoice
+from remit.payments.allocation import Split
+from remit.payments.models import CreditEntry, CreditKind, Payment
+
+
+def customer_json(customer: Customer) -> dict:
+    return {
+        "number": customer.number,
+        "name": customer.name,
+        "email": customer.email,
+        "currency": customer.currency,
+    }
+
+
+def invoice_json(invoice: Invoice) -> dict:
+    return {
+        "number": invoice.number,
+        "customer": invoice.customer.number,
+        "invoice_date": invoice.invoice_date.isoformat(),
+        "due_date": invoice.due_date.isoformat(),
+        "currency": invoice.currency,
+        "total": str(invoice.total),
+        "balance_due": str(invoice.balance_due),
+        "status": invoice.status,
+        "description": invoice.description,
+    }
+
+
+def payment_json(payment: Payment) -> dict:
+    created = sum(
+        e.amount_minor for e in payment.credit_entries.all() if e.kind == CreditKind.CREATED
+    )
+    return {
+        "number": payment.number,
+        "customer": payment.customer.number,
+        "type": payment.type,
+        "reference": payment.reference,
+        "amount": str(payment.amount),
+        "currency": payment.currency,
+        "post_date": payment.post_date.isoformat(),
+        "status": payment.status,
+        "allocations": [
+            {"invoice": a.invoice.number, "amount": str(a.amount), "reversed": a.reversed}
+            for a in payment.allocations.select_related("invoice").order_by("id")
+        ],
+        "credit_created": str(Money.from_minor(created, payment.currency)),
+        "notes": payment.notes,
+    }
+
+
+def preview_json(customer: Customer, amount: Money, split: Split) -> dict:
+    return {
+        "preview": True,
+        "customer": customer.number,
+        "amount": str(amount),
+        "currency": amount.currency,
+        "policy": split.policy,
+        "allocations": [
+            {"invoice": line.invoice.number, "amount": str(line.amount)} for line in split.lines
+        ],
+        "credit_created": str(split.credit),
+    }
+
+
+def credit_json(
+    customer: Customer, balances: dict[str, Money], entries: Sequence[CreditEntry]
+) -> dict:
+    return {
+        "customer": customer.number,
+        "balances": {currency: str(amount) for currency, amount in sorted(balances.items())},
+        "entries": [
+            {
+                "date": entry.created_at.date().isoformat(),
+                "kind": entry.kind,
+                "amount": str(entry.amount),
+                "currency": entry.currency,
+                "payment": entry.payment.number,
+                "note": entry.note,
+            }
+            for entry in entries
+        ],
+    }
+
+
+def audit_json(report: AuditReport) -> dict:
+    return {"ok": report.ok, "problems": report.problems}
+
+
+def emit_json(data: object) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]], right: set[int] = frozenset()):
+    """A plain text table; columns in `right` are right-aligned (amounts)."""
+    rows = [[str(cell) for cell in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    print(line(headers))
+    print(line(["-" * w for w in widths]))
+    for row in rows:
+        print(line(row))
+
+
+def payment_text(data: dict, *, title: str) -> None:
+    print(f"{title} {data.get('number', '')}".rstrip() + f": {data['amount']} {data['currency']}"
+          f" from {data['customer']}")
+    if data.get("status"):
+        print(f"  status: {data['status']}")
+    for allocation in data["allocations"]:
+        mark = " (reversed)" if allocation.get("reversed") else ""
+        print(f"  {allocation['invoice']}: {allocation['amount']}{mark}")
+    if Money.of(data["credit_created"], data["currency"]).is_positive():
+        print(f"  to customer credit: {data['credit_created']}")
