@@ -11,12 +11,11 @@ import itertools
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
 from django.db import connection
+from hypothesis import HealthCheck, settings
 
 from remit.core.audit import Actor
 from remit.core.money import Money
-
 
 # Bounded in the default run so `make test` stays quick; `make soak` runs far more.
 settings.register_profile(

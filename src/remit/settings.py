@@ -13,7 +13,7 @@ PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("REMIT_VAR_DIR", PROJECT_DIR / "var"))
 
 DEBUG = os.environ.get("REMIT_DEBUG", "") == "1"
-SECRET_KEY = os.environ.get("REMIT_SECRET_KEY") or "dev-only-not-secret-change-me"  # noqa: S105
+SECRET_KEY = os.environ.get("REMIT_SECRET_KEY") or "dev-only-not-secret-change-me"
 ALLOWED_HOSTS = os.environ.get("REMIT_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
 INSTALLED_APPS = [
@@ -63,6 +63,7 @@ def _database() -> dict:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'remit.sqlite3'}"
     config = dj_database_url.parse(url, conn_max_age=0)
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         config["OPTIONS"] = {
             # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of one
             # failing with "database is locked" half-way through a money transaction.
@@ -92,11 +93,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
-# Secure by default. Over plain http on 127.0.0.1 (make run) the cookies still need to
-# reach the server, so REMIT_INSECURE_COOKIES=1 is set only by the local dev server.
-_secure = os.environ.get("REMIT_INSECURE_COOKIES", "") != "1"
-SESSION_COOKIE_SECURE = _secure
-CSRF_COOKIE_SECURE = _secure
+# Secure cookies always: browsers treat http://127.0.0.1 and localhost as secure
+# contexts, so `make run` works without weakening this.
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

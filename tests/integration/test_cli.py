@@ -39,13 +39,26 @@ def acme():
 
 
 def test_post_without_invoices_spreads_oldest_first_and_prints_stable_json(capsys, acme):
-    code, out, _ = run(capsys, "post", "--customer", "C-0001", "--amount", "400",
-                       "--type", "check", "--reference", "4411", "--json")
+    code, out, _ = run(
+        capsys,
+        "post",
+        "--customer",
+        "C-0001",
+        "--amount",
+        "400",
+        "--type",
+        "check",
+        "--reference",
+        "4411",
+        "--json",
+    )
     assert code == 0
     payment = json.loads(out)
     assert payment["amount"] == "400.00" and payment["currency"] == "USD"
     assert [(a["invoice"], a["amount"]) for a in payment["allocations"]] == [
-        ("INV-0001", "100.00"), ("INV-0002", "250.50"), ("INV-0003", "49.50"),
+        ("INV-0001", "100.00"),
+        ("INV-0002", "250.50"),
+        ("INV-0003", "49.50"),
     ]
     assert payment["credit_created"] == "0.00"
     assert {"number", "customer", "type", "reference", "post_date", "status"} <= payment.keys()
@@ -53,9 +66,21 @@ def test_post_without_invoices_spreads_oldest_first_and_prints_stable_json(capsy
 
 
 def test_overpaying_one_invoice_reports_the_credit_and_credit_shows_its_origin(capsys, acme):
-    code, out, _ = run(capsys, "post", "--customer", "C-0001", "--amount", "120",
-                       "--type", "money_order", "--reference", "MO-77",
-                       "--invoice", "INV-0003", "--json")
+    code, out, _ = run(
+        capsys,
+        "post",
+        "--customer",
+        "C-0001",
+        "--amount",
+        "120",
+        "--type",
+        "money_order",
+        "--reference",
+        "MO-77",
+        "--invoice",
+        "INV-0003",
+        "--json",
+    )
     assert code == 0
     payment = json.loads(out)
     assert payment["allocations"][0]["amount"] == "75.25"
@@ -69,8 +94,18 @@ def test_overpaying_one_invoice_reports_the_credit_and_credit_shows_its_origin(c
 
 def test_preview_prints_the_split_and_writes_nothing(capsys, acme):
     before = row_counts()
-    code, out, _ = run(capsys, "post", "--customer", "C-0001", "--amount", "500",
-                       "--type", "cash", "--preview", "--json")
+    code, out, _ = run(
+        capsys,
+        "post",
+        "--customer",
+        "C-0001",
+        "--amount",
+        "500",
+        "--type",
+        "cash",
+        "--preview",
+        "--json",
+    )
     assert code == 0
     preview = json.loads(out)
     assert preview["credit_created"] == "74.25"
@@ -79,20 +114,32 @@ def test_preview_prints_the_split_and_writes_nothing(capsys, acme):
 
 
 def test_the_same_key_twice_posts_one_payment(capsys, acme):
-    args = ("post", "--customer", "C-0001", "--amount", "10", "--type", "cash", "--key", "k-1",
-            "--json")
+    args = (
+        "post",
+        "--customer",
+        "C-0001",
+        "--amount",
+        "10",
+        "--type",
+        "cash",
+        "--key",
+        "k-1",
+        "--json",
+    )
     first = json.loads(run(capsys, *args)[1])
     second = json.loads(run(capsys, *args)[1])
     assert first["number"] == second["number"]
     assert Payment.objects.count() == 1
-    code, _, err = run(capsys, "post", "--customer", "C-0001", "--amount", "11", "--type",
-                       "cash", "--key", "k-1")
+    code, _, err = run(
+        capsys, "post", "--customer", "C-0001", "--amount", "11", "--type", "cash", "--key", "k-1"
+    )
     assert code == 2 and "different request" in err
 
 
 def test_void_reopens_the_invoices_and_a_second_void_is_refused(capsys, acme):
-    _, out, _ = run(capsys, "post", "--customer", "C-0001", "--amount", "100", "--type",
-                    "check", "--json")
+    _, out, _ = run(
+        capsys, "post", "--customer", "C-0001", "--amount", "100", "--type", "check", "--json"
+    )
     number = json.loads(out)["number"]
     code, out, _ = run(capsys, "void", number, "--reason", "bounced", "--json")
     assert code == 0 and json.loads(out)["status"] == "voided"
@@ -105,8 +152,18 @@ def test_void_reopens_the_invoices_and_a_second_void_is_refused(capsys, acme):
 
 
 def test_apply_credit_pays_the_oldest_open_invoice(capsys, acme):
-    run(capsys, "post", "--customer", "C-0001", "--amount", "150", "--type", "check",
-        "--invoice", "INV-0003")
+    run(
+        capsys,
+        "post",
+        "--customer",
+        "C-0001",
+        "--amount",
+        "150",
+        "--type",
+        "check",
+        "--invoice",
+        "INV-0003",
+    )
     code, out, _ = run(capsys, "apply-credit", "--customer", "C-0001", "--json")
     assert code == 0
     applied = json.loads(out)
@@ -149,23 +206,85 @@ def other_customers_invoice():
     ("argv", "says"),
     [
         (["post", "--customer", "C-9999", "--amount", "10", "--type", "check"], "no customer"),
-        (["post", "--customer", "C-0001", "--amount", "10", "--type", "check",
-          "--invoice", "INV-NOPE"], "no invoice INV-NOPE"),
-        (["post", "--customer", "C-0001", "--amount", "10", "--type", "check",
-          "--invoice", "INV-OTHER"], "no invoice INV-OTHER"),
+        (
+            [
+                "post",
+                "--customer",
+                "C-0001",
+                "--amount",
+                "10",
+                "--type",
+                "check",
+                "--invoice",
+                "INV-NOPE",
+            ],
+            "no invoice INV-NOPE",
+        ),
+        (
+            [
+                "post",
+                "--customer",
+                "C-0001",
+                "--amount",
+                "10",
+                "--type",
+                "check",
+                "--invoice",
+                "INV-OTHER",
+            ],
+            "no invoice INV-OTHER",
+        ),
         (["post", "--customer", "C-0001", "--amount", "0", "--type", "check"], "more than zero"),
         (["post", "--customer", "C-0001", "--amount", "-5", "--type", "check"], "more than zero"),
         (["post", "--customer", "C-0001", "--amount", "ten", "--type", "check"], "not an amount"),
-        (["post", "--customer", "C-0001", "--amount", "1.005", "--type", "check"],
-         "2 decimal places"),
+        (
+            ["post", "--customer", "C-0001", "--amount", "1.005", "--type", "check"],
+            "2 decimal places",
+        ),
         (["post", "--customer", "C-0001", "--amount", "NaN", "--type", "check"], "not an amount"),
-        (["post", "--customer", "C-0001", "--amount", "10", "--currency", "EUR",
-          "--type", "check"], "billed in USD"),
-        (["post", "--customer", "C-0001", "--amount", "10", "--type", "check",
-          "--post-date", "2026-02-30"], "not a date"),
+        (
+            [
+                "post",
+                "--customer",
+                "C-0001",
+                "--amount",
+                "10",
+                "--currency",
+                "EUR",
+                "--type",
+                "check",
+            ],
+            "billed in USD",
+        ),
+        (
+            [
+                "post",
+                "--customer",
+                "C-0001",
+                "--amount",
+                "10",
+                "--type",
+                "check",
+                "--post-date",
+                "2026-02-30",
+            ],
+            "not a date",
+        ),
         (["post", "--customer", "C-0001", "--amount", "10", "--type", "card"], "gateway"),
-        (["post", "--customer", "C-0001", "--amount", "500", "--type", "check",
-          "--invoice", "INV-0001=150"], "cannot be applied"),
+        (
+            [
+                "post",
+                "--customer",
+                "C-0001",
+                "--amount",
+                "500",
+                "--type",
+                "check",
+                "--invoice",
+                "INV-0001=150",
+            ],
+            "cannot be applied",
+        ),
         (["void", "PMT-999999"], "no payment"),
         (["apply-credit", "--customer", "C-0001"], "no USD credit"),
         (["invoices", "--customer", "C-0001", "--status", "unpaid"], "invalid choice"),
@@ -175,7 +294,7 @@ def test_bad_input_gets_one_sentence_exit_2_and_nothing_written(
     capsys, acme, other_customers_invoice, argv, says
 ):
     before = row_counts()
-    code, out, err = run(capsys, *argv) if argv[0] != "invoices" else _argparse(capsys, argv)
+    code, _, err = run(capsys, *argv) if argv[0] != "invoices" else _argparse(capsys, argv)
     assert code == 2
     assert says in err
     assert err.count("\n") == 1, err  # one sentence, no traceback

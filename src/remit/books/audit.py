@@ -19,7 +19,6 @@ from remit.invoices.rules import invoice_status
 from remit.ledger.models import Account, JournalLine
 from remit.payments.models import (
     OFFLINE_TYPES,
-    Allocation,
     CreditEntry,
     CreditKind,
     Payment,
@@ -81,9 +80,7 @@ def _invoice_balances(report: AuditReport) -> None:
                 f"leave {_money(expected, currency)}."
             )
         if expected < 0:
-            report.problems.append(
-                f"{number} is over-allocated by {_money(-expected, currency)}."
-            )
+            report.problems.append(f"{number} is over-allocated by {_money(-expected, currency)}.")
         should_be = invoice_status(
             voided=status == InvoiceStatus.VOID,
             balance_minor=expected,
@@ -105,7 +102,13 @@ def _payments_add_up(report: AuditReport) -> None:
         .annotate(total=Sum("amount_minor"))
         .values_list("payment_id", "total")
     )
-    for pid, number, currency, amount, alloc, in rows.iterator(2000):
+    for (
+        pid,
+        number,
+        currency,
+        amount,
+        alloc,
+    ) in rows.iterator(2000):
         credit = created.get(pid, 0)
         if amount != (alloc or 0) + credit:
             report.problems.append(

@@ -40,8 +40,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     summary = demo_load()
     state = "loaded" if summary.created else "already loaded"
-    print(f"Demo data {state}: {summary.customers} customers, {summary.invoices} invoices, "
-          f"{summary.payments} payments.")
+    print(
+        f"Demo data {state}: {summary.customers} customers, {summary.invoices} invoices, "
+        f"{summary.payments} payments."
+    )
     print("Demo logins:")
     for login in summary.logins:
         print(f"  {login.username:<10} {login.password:<22} {login.role}")
@@ -53,7 +55,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     print(f"remit is serving on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
     call_command(
-        "runserver", f"{args.host}:{args.port}", use_reloader=False, insecure_serving=True,
+        "runserver",
+        f"{args.host}:{args.port}",
+        use_reloader=False,
+        insecure_serving=True,
         skip_checks=True,
     )
     return 0
@@ -96,8 +101,14 @@ def cmd_invoices(args: argparse.Namespace) -> int:
         render.table(
             ["Invoice", "Date", "Due", "Total", "Balance Due", "Status"],
             [
-                (i.number, i.invoice_date, i.due_date, i.total.format(), i.balance_due.format(),
-                 "partly paid" if i.is_partly_paid else i.status)
+                (
+                    i.number,
+                    i.invoice_date,
+                    i.due_date,
+                    i.total.format(),
+                    i.balance_due.format(),
+                    "partly paid" if i.is_partly_paid else i.status,
+                )
                 for i in invoices
             ],
             right={3, 4},

@@ -10,7 +10,7 @@ the same data. Loading it again finds customer C-0001 and writes nothing.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -69,38 +69,128 @@ class _Customer:
 
 
 CUSTOMERS: tuple[_Customer, ...] = (
-    _Customer("C-0001", "Acme Industrial Supply", "ap@acme-industrial.example", "USD", 26,
-              120, 4800, ("Hydraulic hose assemblies", "Bearings and seals, restock",
-                          "Pneumatic fittings", "Conveyor belt repair parts",
-                          "Safety gloves and eyewear", "Welding rod and shielding gas")),
-    _Customer("C-0002", "Brightwater Foods Co.", "payables@brightwaterfoods.example", "USD", 18,
-              250, 6200, ("Stainless prep tables", "Walk-in cooler service",
-                          "Food-grade lubricant, 12 cases", "Packaging film rolls")),
-    _Customer("C-0003", "Cedar Ridge Construction", "office@cedarridgebuild.example", "USD", 14,
-              400, 9500, ("Rebar and tie wire", "Equipment rental: skid steer, 1 week",
-                          "Concrete forms", "Site lighting towers")),
-    _Customer("C-0004", "Delta Logistics Group", "accounts@deltalogistics.example", "USD", 33,
-              90, 2400, ("Pallet wrap and strapping", "Forklift battery service",
-                         "Dock bumpers", "Warehouse labels, 20 rolls")),
-    _Customer("C-0005", "Evergreen Dental Partners", "billing@evergreendental.example", "USD", 9,
-              150, 1800, ("Sterilization pouches", "Nitrile exam gloves",
-                          "Autoclave maintenance")),
-    _Customer("C-0006", "Fairview Office Products", "ap@fairviewoffice.example", "USD", 21,
-              60, 1500, ("Copier toner, assorted", "Printer paper, 40 cartons",
-                         "Breakroom supplies", "Desk chairs, 6")),
-    _Customer("C-0007", "Grünwald Maschinenbau GmbH", "buchhaltung@gruenwald-mb.example", "EUR",
-              12, 800, 12000, ("CNC spindle bearings", "Linear guide rails",
-                               "Servo motor, refurbished", "Coolant pump assembly")),
-    _Customer("C-0008", "Harbor Point Marine Services", "ar@harborpointmarine.example", "USD", 7,
-              200, 3600, ("Marine-grade stainless fasteners", "Bilge pump replacements",
-                          "Anti-fouling paint, 10 gal")),
+    _Customer(
+        "C-0001",
+        "Acme Industrial Supply",
+        "ap@acme-industrial.example",
+        "USD",
+        26,
+        120,
+        4800,
+        (
+            "Hydraulic hose assemblies",
+            "Bearings and seals, restock",
+            "Pneumatic fittings",
+            "Conveyor belt repair parts",
+            "Safety gloves and eyewear",
+            "Welding rod and shielding gas",
+        ),
+    ),
+    _Customer(
+        "C-0002",
+        "Brightwater Foods Co.",
+        "payables@brightwaterfoods.example",
+        "USD",
+        18,
+        250,
+        6200,
+        (
+            "Stainless prep tables",
+            "Walk-in cooler service",
+            "Food-grade lubricant, 12 cases",
+            "Packaging film rolls",
+        ),
+    ),
+    _Customer(
+        "C-0003",
+        "Cedar Ridge Construction",
+        "office@cedarridgebuild.example",
+        "USD",
+        14,
+        400,
+        9500,
+        (
+            "Rebar and tie wire",
+            "Equipment rental: skid steer, 1 week",
+            "Concrete forms",
+            "Site lighting towers",
+        ),
+    ),
+    _Customer(
+        "C-0004",
+        "Delta Logistics Group",
+        "accounts@deltalogistics.example",
+        "USD",
+        33,
+        90,
+        2400,
+        (
+            "Pallet wrap and strapping",
+            "Forklift battery service",
+            "Dock bumpers",
+            "Warehouse labels, 20 rolls",
+        ),
+    ),
+    _Customer(
+        "C-0005",
+        "Evergreen Dental Partners",
+        "billing@evergreendental.example",
+        "USD",
+        9,
+        150,
+        1800,
+        ("Sterilization pouches", "Nitrile exam gloves", "Autoclave maintenance"),
+    ),
+    _Customer(
+        "C-0006",
+        "Fairview Office Products",
+        "ap@fairviewoffice.example",
+        "USD",
+        21,
+        60,
+        1500,
+        (
+            "Copier toner, assorted",
+            "Printer paper, 40 cartons",
+            "Breakroom supplies",
+            "Desk chairs, 6",
+        ),
+    ),
+    _Customer(
+        "C-0007",
+        "Grünwald Maschinenbau GmbH",
+        "buchhaltung@gruenwald-mb.example",
+        "EUR",
+        12,
+        800,
+        12000,
+        (
+            "CNC spindle bearings",
+            "Linear guide rails",
+            "Servo motor, refurbished",
+            "Coolant pump assembly",
+        ),
+    ),
+    _Customer(
+        "C-0008",
+        "Harbor Point Marine Services",
+        "ar@harborpointmarine.example",
+        "USD",
+        7,
+        200,
+        3600,
+        (
+            "Marine-grade stainless fasteners",
+            "Bilge pump replacements",
+            "Anti-fouling paint, 10 gal",
+        ),
+    ),
 )
 
 CREDIT_CUSTOMER = "C-0003"
 """Overpays one invoice; part of that credit is applied, the rest stays as credit."""
 LUMP_SUM_CUSTOMER = "C-0004"
 """Sends one check for several invoices, spread oldest first."""
-EURO_CUSTOMER = "C-0007"
 
 STAFF = DemoLogin("staff", "remit-staff-demo", "staff (admin)")
 AP_CLERK = DemoLogin(
@@ -118,8 +208,11 @@ def demo_load(*, today: date | None = None) -> DemoSummary:
             return _summary(created=False)
         customers = {
             spec.number: customer_create(
-                number=spec.number, name=spec.name, email=spec.email,
-                currency=spec.currency, actor=ACTOR,
+                number=spec.number,
+                name=spec.name,
+                email=spec.email,
+                currency=spec.currency,
+                actor=ACTOR,
             )
             for spec in CUSTOMERS
         }
@@ -131,7 +224,7 @@ def demo_load(*, today: date | None = None) -> DemoSummary:
                 actor=ACTOR,
                 reference=f"Demo invoices {spec.number}",
             )
-        for plan in sorted(_payment_plans(rng, rows, today), key=lambda p: p.order_key):
+        for plan in _payment_plans(rng, rows, today):
             payment_post(
                 customer=customers[plan.customer_number],
                 amount=plan.amount,
@@ -208,11 +301,13 @@ def _payment_plans(rng: random.Random, rows: list[InvoiceRow], today: date) -> l
 
     Every planned payment names its invoices and is dated at least two days before
     `today`, so the lump sum and the credit application that follow see what is left.
+    They come back in date order, each customer's checks numbered in that order.
     """
     last_day = today - timedelta(days=2)
     plans: list[_Plan] = []
+    first_check: dict[str, int] = {}
     for spec in CUSTOMERS:
-        checks = rng.randint(1001, 9400)
+        first_check[spec.number] = rng.randint(1001, 9400)
         full: list[tuple[InvoiceRow, date]] = []
         partial: list[tuple[InvoiceRow, date]] = []
         for row in (r for r in rows if r.customer_number == spec.number):
@@ -233,66 +328,82 @@ def _payment_plans(rng: random.Random, rows: list[InvoiceRow], today: date) -> l
 
         groups: list[list[tuple[InvoiceRow, date]]] = []
         for item in full:  # a customer often pays two or three invoices with one check
-            if groups and len(groups[-1]) < 3 and rng.random() < 0.35:
+            if (
+                groups
+                and len(groups[-1]) < 3
+                and item[1] - groups[-1][0][1] <= timedelta(days=14)
+                and rng.random() < 0.5
+            ):
                 groups[-1].append(item)
             else:
                 groups.append([item])
         for group in groups:
             amount = _sum([row.total for row, _ in group])
-            kind, reference, notes = _instrument(rng, spec, amount, checks)
-            checks += 1
-            plans.append(_Plan(
-                customer_number=spec.number,
-                post_date=max(paid_on for _, paid_on in group),
-                amount=amount,
-                payment_type=kind,
-                reference=reference,
-                notes=notes,
-                invoices=tuple(InvoiceRequest(row.number) for row, _ in group),
-                key=f"demo:{spec.number}:{len(plans) + 1:04d}",
-            ))
+            kind, reference, notes = _instrument(rng, spec, amount)
+            plans.append(
+                _Plan(
+                    customer_number=spec.number,
+                    post_date=max(paid_on for _, paid_on in group),
+                    amount=amount,
+                    payment_type=kind,
+                    reference=reference,
+                    notes=notes,
+                    invoices=tuple(InvoiceRequest(row.number) for row, _ in group),
+                    key=f"demo:{spec.number}:{len(plans) + 1:04d}",
+                )
+            )
         for row, paid_on in partial:
             share = Decimal(rng.choice((20, 25, 30, 40, 50, 60, 75))) / 100
             amount = Money.rounded(row.total.amount * share, spec.currency)
-            kind, reference, notes = _instrument(rng, spec, amount, checks)
-            checks += 1
-            plans.append(_Plan(
-                customer_number=spec.number,
-                post_date=paid_on,
-                amount=amount,
-                payment_type=kind,
-                reference=reference,
-                notes=(notes + " " if notes else "") + "Partial payment; balance to follow.",
-                invoices=(InvoiceRequest(row.number, amount),),
-                key=f"demo:{spec.number}:{len(plans) + 1:04d}",
-            ))
+            kind, reference, notes = _instrument(rng, spec, amount)
+            plans.append(
+                _Plan(
+                    customer_number=spec.number,
+                    post_date=paid_on,
+                    amount=amount,
+                    payment_type=kind,
+                    reference=reference,
+                    notes=(notes + " " if notes else "") + "Partial payment; balance to follow.",
+                    invoices=(InvoiceRequest(row.number, amount),),
+                    key=f"demo:{spec.number}:{len(plans) + 1:04d}",
+                )
+            )
         if overpaid is not None:
             row, paid_on = overpaid
-            plans.append(_Plan(
-                customer_number=spec.number,
-                post_date=paid_on,
-                amount=row.total + Money.of("420.00", spec.currency),
-                payment_type=PaymentType.CHECK,
-                reference=str(checks),
-                notes="Check was written for more than the invoice; the rest kept as credit.",
-                invoices=(InvoiceRequest(row.number),),
-                key=f"demo:{spec.number}:{len(plans) + 1:04d}",
-            ))
-    return plans
+            plans.append(
+                _Plan(
+                    customer_number=spec.number,
+                    post_date=paid_on,
+                    amount=row.total + Money.of("420.00", spec.currency),
+                    payment_type=PaymentType.CHECK,
+                    reference="",
+                    notes="Check was written for more than the invoice; the rest kept as credit.",
+                    invoices=(InvoiceRequest(row.number),),
+                    key=f"demo:{spec.number}:{len(plans) + 1:04d}",
+                )
+            )
+    plans.sort(key=lambda plan: plan.order_key)
+    numbered = []
+    for plan in plans:
+        if plan.payment_type == PaymentType.CHECK:
+            number = first_check[plan.customer_number]
+            first_check[plan.customer_number] += 1
+            plan = replace(plan, reference=str(number))
+        numbered.append(plan)
+    return numbered
 
 
-def _instrument(
-    rng: random.Random, spec: _Customer, amount: Money, check_number: int
-) -> tuple[str, str, str]:
-    """(payment type, reference, notes): a check, a money order, cash, or a transfer."""
+def _instrument(rng: random.Random, spec: _Customer, amount: Money) -> tuple[str, str, str]:
+    """(payment type, reference, notes): a check (numbered later), a money order, cash,
+    or a transfer."""
     if spec.currency != "USD":
         return PaymentType.OTHER, f"SEPA {rng.randint(10**9, 10**10 - 1)}", "Bank transfer (SEPA)."
     draw = rng.random()
-    if draw < 0.12 and amount <= Money.of("600", spec.currency):
+    if draw < 0.15 and amount <= Money.of("1500", spec.currency):
         return PaymentType.CASH, "", "Paid in cash at the front counter."
     if draw < 0.3:
         return PaymentType.MONEY_ORDER, f"{rng.randint(10**10, 10**11 - 1)}", ""
-    return PaymentType.CHECK, str(check_number), ""
+    return PaymentType.CHECK, "", ""
 
 
 def _lump_sum(customer: Customer, today: date) -> None:
@@ -305,6 +416,8 @@ def _lump_sum(customer: Customer, today: date) -> None:
     if len(oldest) < 3:
         return
     half = Money.rounded(oldest[2].balance_due.amount / 2, customer.currency)
+    checks = Payment.objects.filter(customer=customer, type=PaymentType.CHECK)
+    last_check = max((int(r) for r in checks.values_list("reference", flat=True)), default=5000)
     payment_post(
         customer=customer,
         amount=_sum([oldest[0].balance_due, oldest[1].balance_due, half]),
@@ -312,7 +425,7 @@ def _lump_sum(customer: Customer, today: date) -> None:
         idempotency_key=f"demo:{customer.number}:lump-sum",
         actor=ACTOR,
         source=SOURCE,
-        reference="88217",
+        reference=str(last_check + 1),
         post_date=today - timedelta(days=1),
         notes="One check for the account; applied to the oldest invoices first.",
     )
@@ -350,16 +463,25 @@ def _users(customers: dict[str, Customer]) -> None:
     users = get_user_model().objects
     if not users.filter(username=STAFF.username).exists():
         users.create_superuser(
-            STAFF.username, "staff@remit.example", STAFF.password,
-            first_name="Sam", last_name="Staff",
+            STAFF.username,
+            "staff@remit.example",
+            STAFF.password,
+            first_name="Sam",
+            last_name="Staff",
         )
     clerk = users.filter(username=AP_CLERK.username).first() or users.create_user(
-        AP_CLERK.username, "ap.clerk@acme-industrial.example", AP_CLERK.password,
-        first_name="Pat", last_name="Lopez",
+        AP_CLERK.username,
+        "ap.clerk@acme-industrial.example",
+        AP_CLERK.password,
+        first_name="Pat",
+        last_name="Lopez",
     )
     viewer = users.filter(username=VIEWER.username).first() or users.create_user(
-        VIEWER.username, "controller@acme-industrial.example", VIEWER.password,
-        first_name="Vic", last_name="Chen",
+        VIEWER.username,
+        "controller@acme-industrial.example",
+        VIEWER.password,
+        first_name="Vic",
+        last_name="Chen",
     )
     for user, number, role in (
         (clerk, "C-0001", Role.ACCOUNTS_PAYABLE),

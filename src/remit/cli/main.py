@@ -32,8 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     _serve_options(serve)
 
     imp = sub.add_parser("import-invoices", help="import invoices from a CSV file, all or nothing")
-    imp.add_argument("file", help="CSV with invoice_number,customer_number,customer_name,"
-                     "invoice_date,due_date,currency,total,description")
+    imp.add_argument(
+        "file",
+        help="CSV with invoice_number,customer_number,customer_name,"
+        "invoice_date,due_date,currency,total,description",
+    )
     _json(imp)
 
     customers = sub.add_parser("customers", help="list customers")
@@ -48,15 +51,24 @@ def build_parser() -> argparse.ArgumentParser:
     post.add_argument("--customer", required=True, metavar="C")
     post.add_argument("--amount", required=True, metavar="A")
     post.add_argument("--currency", help="refused unless it is the customer's currency")
-    post.add_argument("--type", required=True, metavar="T",
-                      help="check, money_order, cash, paypal or other")
+    post.add_argument(
+        "--type", required=True, metavar="T", help="check, money_order, cash, paypal or other"
+    )
     post.add_argument("--reference", default="", metavar="R", help="check or money order number")
-    post.add_argument("--invoice", action="append", default=[], metavar="N[=AMOUNT]",
-                      help="apply to this invoice (repeatable); without =AMOUNT the rest spreads")
+    post.add_argument(
+        "--invoice",
+        action="append",
+        default=[],
+        metavar="N[=AMOUNT]",
+        help="apply to this invoice (repeatable); without =AMOUNT the rest spreads",
+    )
     post.add_argument("--post-date", metavar="YYYY-MM-DD", help="default today")
     post.add_argument("--note", default="", metavar="TEXT", help="internal note")
-    post.add_argument("--key", metavar="IDEMPOTENCY_KEY",
-                      help="repeat a post safely: the same key returns the first payment")
+    post.add_argument(
+        "--key",
+        metavar="IDEMPOTENCY_KEY",
+        help="repeat a post safely: the same key returns the first payment",
+    )
     post.add_argument("--preview", action="store_true", help="show the split, write nothing")
     _json(post)
 
@@ -108,8 +120,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_REFUSED
     except Exception:  # internal: logged in full, a plain sentence for the operator
         logging.getLogger("remit.cli").exception("remit %s failed", args.command)
-        print("remit: an internal error stopped the command; nothing was written. "
-              "The details are in the log above.", file=sys.stderr)
+        print(
+            "remit: an internal error stopped the command; nothing was written. "
+            "The details are in the log above.",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -123,8 +123,10 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]], right: set[i
 
 
 def payment_text(data: dict, *, title: str) -> None:
-    print(f"{title} {data.get('number', '')}".rstrip() + f": {data['amount']} {data['currency']}"
-          f" from {data['customer']}")
+    print(
+        f"{title} {data.get('number', '')}".rstrip() + f": {data['amount']} {data['currency']}"
+        f" from {data['customer']}"
+    )
     if data.get("status"):
         print(f"  status: {data['status']}")
     for allocation in data["allocations"]:

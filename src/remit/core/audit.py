@@ -38,18 +38,27 @@ def audit_record(
     *,
     actor: Actor,
     action: str,
-    obj: Any,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str = "",
     before: dict | None = None,
     after: dict | None = None,
     idempotency_key: str = "",
 ) -> AuditEvent:
-    """Write one audit event; call it inside the service's transaction."""
+    """Write one audit event; call it inside the service's transaction.
+
+    The object is named by `obj` (its class and number or pk) or, for something that is
+    not one row (an import), by `object_type` and `object_id`.
+    """
+    if obj is not None:
+        object_type = type(obj).__name__
+        object_id = str(getattr(obj, "number", None) or obj.pk)
     return AuditEvent.objects.create(
         user_id=actor.user_id,
         actor=actor.label,
         action=action,
-        object_type=type(obj).__name__,
-        object_id=str(getattr(obj, "number", None) or obj.pk),
+        object_type=object_type,
+        object_id=object_id,
         before=before,
         after=after,
         request_id=actor.request_id,

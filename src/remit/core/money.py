@@ -16,7 +16,6 @@ from babel.numbers import format_currency, get_currency_precision, list_currenci
 
 from remit.core.errors import InvalidAmount
 
-
 # Amounts are stored as 64-bit integer minor units; this keeps every sum far inside that.
 MAX_AMOUNT = Decimal(10) ** 12
 
@@ -36,7 +35,7 @@ def _known_currencies() -> frozenset[str]:
 
 def parse_decimal(value: object) -> Decimal:
     """An exact Decimal from a str, int or Decimal; floats and non-numbers refused."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise InvalidAmount("Amounts must be given exactly, as text or whole numbers, not floats.")
     if isinstance(value, Decimal):
         number = value

@@ -1,6 +1,7 @@
 """Parsing an invoice CSV into rows or line-numbered problems. Pure: no database.
 
-Columns: invoice_number,customer_number,customer_name,invoice_date,due_date,currency,total,description
+Columns: invoice_number, customer_number, customer_name, invoice_date, due_date, currency,
+total, description.
 """
 
 from __future__ import annotations

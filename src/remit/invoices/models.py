@@ -36,7 +36,9 @@ class Invoice(models.Model):
     class Meta:
         ordering = ["invoice_date", "due_date", "number"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(total_minor__gt=0), name="invoice_total_positive"),
+            models.CheckConstraint(
+                condition=models.Q(total_minor__gt=0), name="invoice_total_positive"
+            ),
             models.CheckConstraint(
                 condition=models.Q(balance_due_minor__gte=0)
                 & models.Q(balance_due_minor__lte=models.F("total_minor")),

@@ -12,9 +12,8 @@ def invoice_list(*, customer: Customer, status: str | None = None) -> list[Invoi
     invoices = Invoice.objects.filter(customer=customer).select_related("customer")
     if status:
         if status not in InvoiceStatus.values:
-            raise RemitError(
-                f"'{status}' is not an invoice status; use one of {', '.join(InvoiceStatus.values)}."
-            )
+            choices = ", ".join(InvoiceStatus.values)
+            raise RemitError(f"'{status}' is not an invoice status; use one of {choices}.")
         invoices = invoices.filter(status=status)
     return list(invoices.order_by("invoice_date", "due_date", "number"))
 

@@ -43,7 +43,8 @@ def invoice_create(
     )
     problems = _problems_against_database([row], {customer.number: customer})
     if problems:
-        raise RemitError(problems[0][1][0].upper() + problems[0][1][1:] + ".")
+        reason = problems[0][1]
+        raise RemitError(f"{reason[0].upper()}{reason[1:]}.")
     if due_date < invoice_date:
         raise RemitError("The due date is before the invoice date.")
     if not total.is_positive():
@@ -54,8 +55,9 @@ def invoice_create(
 def invoices_import(*, csv_text: str, actor: Actor) -> list[Invoice]:
     """All rows or none: every bad line is reported with its number and reason."""
     rows, problems = parse_invoice_csv(csv_text)
-    customers = {c.number: c for c in Customer.objects.filter(
-        number__in={r.customer_number for r in rows})}
+    customers = {
+        c.number: c for c in Customer.objects.filter(number__in={r.customer_number for r in rows})
+    }
     problems += _problems_against_database(rows, customers)
     missing_names = [
         (r.line, f"customer {r.customer_number} does not exist and customer_name is empty")
@@ -85,20 +87,27 @@ def _problems_against_database(
         expected = customer.currency if customer else first_currency.get(row.customer_number)
         if expected and row.total.currency != expected:
             problems.append(
-                (row.line, f"customer {row.customer_number} is billed in {expected}, "
-                 f"not {row.total.currency}")
+                (
+                    row.line,
+                    f"customer {row.customer_number} is billed in {expected}, "
+                    f"not {row.total.currency}",
+                )
             )
         first_currency.setdefault(row.customer_number, row.total.currency)
     return problems
 
 
 @transaction.atomic
-def invoices_create(
-    *, rows: Sequence[InvoiceRow], actor: Actor, reference: str
-) -> list[Invoice]:
-    """Write checked rows, creating missing customers, with one journal entry for them all."""
-    customers = {c.number: c for c in Customer.objects.filter(
-        number__in={r.customer_number for r in rows})}
+def invoices_create(*, rows: Sequence[InvoiceRow], actor: Actor, reference: str) -> list[Invoice]:
+    """Write rows (parsed by `parse_invoice_csv` or built by hand), creating missing
+    customers, with one journal entry for them all. Rows that clash with the database
+    (a taken number, another currency than the customer's) refuse the whole batch."""
+    customers = {
+        c.number: c for c in Customer.objects.filter(number__in={r.customer_number for r in rows})
+    }
+    problems = _problems_against_database(rows, customers)
+    if problems:
+        raise ImportRejected(sorted(problems))
     for row in rows:
         if row.customer_number not in customers:
             customers[row.customer_number] = customer_create(
@@ -127,7 +136,10 @@ def invoices_create(
     postings = []
     for currency, minor in totals.items():
         amount = Money.from_minor(minor, currency)
-        postings += [Posting.debit(Account.RECEIVABLE, amount), Posting.credit(Account.SALES, amount)]
+        postings += [
+            Posting.debit(Account.RECEIVABLE, amount),
+            Posting.credit(Account.SALES, amount),
+        ]
     journal_post(
         posted_on=min(r.invoice_date for r in rows),
         reference=reference[:64],
@@ -137,18 +149,11 @@ def invoices_create(
     audit_record(
         actor=actor,
         action="invoices.created",
-        obj=invoices[0] if len(invoices) == 1 else _Batch(reference),
+        object_type="Invoice",
+        object_id=reference[:64],
         after={"invoices": [r.number for r in rows][:1000], "count": len(rows)},
     )
     return invoices
-
-
-class _Batch:
-    """Names an import in the audit trail."""
-
-    def __init__(self, reference: str) -> None:
-        self.number = reference
-        self.pk = None
 
 
 @transaction.atomic

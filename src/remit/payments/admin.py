@@ -26,11 +26,23 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ("number", "customer", "type", "reference", "amount", "post_date", "status")
+    list_display = (
+        "number",
+        "customer",
+        "type",
+        "reference",
+        "amount_shown",
+        "post_date",
+        "status",
+    )
     list_filter = ("status", "type", "source")
     search_fields = ("number", "reference", "customer__number", "customer__name")
     list_select_related = ("customer",)
     inlines = [AllocationInline, EventInline]
+
+    @admin.display(description="Amount")
+    def amount_shown(self, payment: Payment) -> str:
+        return payment.amount.format()
 
 
 @admin.register(CreditEntry)

@@ -74,8 +74,9 @@ def split_payment(
     for number, wanted in fixed.items():
         invoice = by_number[number]
         if wanted.currency != amount.currency:
-            raise InvalidAmount(f"{number} is billed in {invoice.balance.currency}, "
-                                f"not {wanted.currency}.")
+            raise InvalidAmount(
+                f"{number} is billed in {invoice.balance.currency}, not {wanted.currency}."
+            )
         if not wanted.is_positive():
             raise InvalidAmount(f"The amount for {number} must be more than zero.")
         if wanted > invoice.balance:

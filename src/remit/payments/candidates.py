@@ -32,8 +32,7 @@ def load_candidates(
     With `lock`, rows are locked in id order (the services call it inside their
     transaction, after locking the customer, so what they read is what they change).
     """
-    fields = ("id", "number", "invoice_date", "due_date", "balance_due_minor", "status",
-              "currency")
+    fields = ("id", "number", "invoice_date", "due_date", "balance_due_minor", "status", "currency")
     rows = Invoice.objects.filter(customer=customer).order_by("id")
     if lock:
         rows = rows.select_for_update()
@@ -45,8 +44,9 @@ def load_candidates(
         found = {row[1] for row in rows}
         for number in numbers:
             if number not in found:
-                raise NotFound(f"{customer.number} has no invoice {number}.",
-                               fields={"invoices": number})
+                raise NotFound(
+                    f"{customer.number} has no invoice {number}.", fields={"invoices": number}
+                )
         for _, number, _, _, _, status, invoice_currency in rows:
             if status != InvoiceStatus.OPEN:
                 raise InvoiceNotPayable(_not_payable(number, status))
@@ -55,8 +55,13 @@ def load_candidates(
     else:
         rows = list(rows.filter(status=InvoiceStatus.OPEN, currency=currency).values_list(*fields))
     return [
-        OpenInvoice(id=r[0], number=r[1], invoice_date=r[2], due_date=r[3],
-                    balance=Money.from_minor(r[4], currency))
+        OpenInvoice(
+            id=r[0],
+            number=r[1],
+            invoice_date=r[2],
+            due_date=r[3],
+            balance=Money.from_minor(r[4], currency),
+        )
         for r in rows
     ]
 

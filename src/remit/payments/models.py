@@ -23,8 +23,13 @@ class PaymentType(models.TextChoices):
 
 
 OFFLINE_TYPES = frozenset(
-    {PaymentType.CHECK, PaymentType.MONEY_ORDER, PaymentType.CASH, PaymentType.PAYPAL,
-     PaymentType.OTHER}
+    {
+        PaymentType.CHECK,
+        PaymentType.MONEY_ORDER,
+        PaymentType.CASH,
+        PaymentType.PAYPAL,
+        PaymentType.OTHER,
+    }
 )
 """Money already in hand when staff post it: settled at once."""
 
@@ -77,7 +82,9 @@ class Payment(models.Model):
     class Meta:
         ordering = ["-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gt=0), name="payment_amount_positive"
+            ),
             models.UniqueConstraint(
                 fields=["customer", "idempotency_key"], name="payment_idempotency_key_per_customer"
             ),
@@ -103,7 +110,9 @@ class Allocation(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="allocation_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gt=0), name="allocation_amount_positive"
+            ),
         ]
         indexes = [models.Index(fields=["invoice", "reversed"])]
 
@@ -140,7 +149,9 @@ class CreditEntry(models.Model):
         ordering = ["id"]
         verbose_name_plural = "credit entries"
         constraints = [
-            models.CheckConstraint(condition=~models.Q(amount_minor=0), name="credit_entry_not_zero"),
+            models.CheckConstraint(
+                condition=~models.Q(amount_minor=0), name="credit_entry_not_zero"
+            ),
         ]
         indexes = [models.Index(fields=["customer", "currency"])]
 

@@ -26,7 +26,7 @@ from remit.core.errors import (
 from remit.core.money import Money
 from remit.core.numbering import next_number
 from remit.customers.models import Customer
-from remit.invoices.models import Invoice, InvoiceStatus
+from remit.invoices.models import Invoice
 from remit.invoices.rules import invoice_status
 from remit.ledger.models import Account
 from remit.ledger.rules import Posting
@@ -76,8 +76,15 @@ def payment_post(
     _check_money(customer, amount)
     post_date = post_date or timezone.localdate()
     fingerprint = _fingerprint(
-        "payment_post", customer.number, amount, payment_type, reference.strip(),
-        post_date.isoformat(), notes, source, _requests_for_fingerprint(invoices),
+        "payment_post",
+        customer.number,
+        amount,
+        payment_type,
+        reference.strip(),
+        post_date.isoformat(),
+        notes,
+        source,
+        _requests_for_fingerprint(invoices),
     )
     with transaction.atomic():
         customer = _lock_customer(customer)
@@ -87,9 +94,16 @@ def payment_post(
         candidates = load_candidates(customer, amount.currency, invoices, lock=True)
         split = split_payment(amount, candidates, _fixed(invoices))
         return _record(
-            customer=customer, amount=amount, payment_type=payment_type, split=split,
-            reference=reference.strip(), post_date=post_date, notes=notes,
-            idempotency_key=idempotency_key, fingerprint=fingerprint, actor=actor,
+            customer=customer,
+            amount=amount,
+            payment_type=payment_type,
+            split=split,
+            reference=reference.strip(),
+            post_date=post_date,
+            notes=notes,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            actor=actor,
             source=source,
         )
 
@@ -102,6 +116,7 @@ def credit_apply(
     source: str,
     invoices: Sequence[InvoiceRequest] | None = None,
     currency: str | None = None,
+    post_date: date | None = None,
 ) -> Payment:
     """Apply the customer's credit to open invoices: oldest first, or to those named.
 
@@ -136,9 +151,16 @@ def credit_apply(
         split = split_payment(amount, candidates, fixed)
         assert split.credit.is_zero()  # credit is only ever applied up to what is due
         return _record(
-            customer=customer, amount=amount, payment_type=PaymentType.CREDIT, split=split,
-            reference="", post_date=timezone.localdate(), notes="",
-            idempotency_key=idempotency_key, fingerprint=fingerprint, actor=actor,
+            customer=customer,
+            amount=amount,
+            payment_type=PaymentType.CREDIT,
+            split=split,
+            reference="",
+            post_date=post_date or timezone.localdate(),
+            notes="",
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            actor=actor,
             source=source,
         )
 
@@ -178,11 +200,21 @@ def payment_void(*, payment: Payment, reason: str = "", actor: Actor) -> Payment
 
         applied = Money.from_minor(sum(a.amount_minor for a in allocations), payment.currency)
         if created.is_positive():
-            _credit(customer, -created, CreditKind.REVERSED, payment,
-                    f"Credit from {payment.number} reversed by its void")
+            _credit(
+                customer,
+                -created,
+                CreditKind.REVERSED,
+                payment,
+                f"Credit from {payment.number} reversed by its void",
+            )
         if payment.type == PaymentType.CREDIT:
-            _credit(customer, payment.amount, CreditKind.RESTORED, payment,
-                    f"Credit restored by the void of {payment.number}")
+            _credit(
+                customer,
+                payment.amount,
+                CreditKind.RESTORED,
+                payment,
+                f"Credit restored by the void of {payment.number}",
+            )
         journal_post(
             posted_on=timezone.localdate(),
             reference=payment.number,
@@ -197,9 +229,15 @@ def payment_void(*, payment: Payment, reason: str = "", actor: Actor) -> Payment
         payment.void_reason = reason[:300]
         payment.save(update_fields=["status", "void_reason"])
         audit_record(
-            actor=actor, action="payment.voided", obj=payment, before=before,
-            after={"status": payment.status, "reason": reason,
-                   "reopened": [invoices[i].number for i in sorted(deltas)]},
+            actor=actor,
+            action="payment.voided",
+            obj=payment,
+            before=before,
+            after={
+                "status": payment.status,
+                "reason": reason,
+                "reopened": [invoices[i].number for i in sorted(deltas)],
+            },
         )
         return payment
 
@@ -240,8 +278,12 @@ def _record(
         request_fingerprint=fingerprint,
     )
     Allocation.objects.bulk_create(
-        Allocation(payment=payment, invoice_id=line.invoice.id, amount_minor=line.amount.minor,
-                   currency=amount.currency)
+        Allocation(
+            payment=payment,
+            invoice_id=line.invoice.id,
+            amount_minor=line.amount.minor,
+            currency=amount.currency,
+        )
         for line in split.lines
     )
     _set_balances(
@@ -251,8 +293,13 @@ def _record(
     if split.credit.is_positive():
         _credit(customer, split.credit, CreditKind.CREATED, payment, _credit_note(payment, split))
     if payment_type == PaymentType.CREDIT:
-        _credit(customer, -amount, CreditKind.APPLIED, payment,
-                f"Applied by {payment.number} to {_names(split)}")
+        _credit(
+            customer,
+            -amount,
+            CreditKind.APPLIED,
+            payment,
+            f"Applied by {payment.number} to {_names(split)}",
+        )
     journal_post(
         posted_on=post_date,
         reference=payment.number,
@@ -260,13 +307,22 @@ def _record(
         postings=_postings(payment_type, amount, split.applied, split.credit),
     )
     PaymentEvent.objects.create(
-        payment=payment, from_status=State.NEW, action=Action.RECORD,
-        outcome=Outcome.APPROVED, to_status=status, actor=actor.label,
+        payment=payment,
+        from_status=State.NEW,
+        action=Action.RECORD,
+        outcome=Outcome.APPROVED,
+        to_status=status,
+        actor=actor.label,
     )
     audit_record(
-        actor=actor, action="payment.posted", obj=payment, idempotency_key=idempotency_key,
+        actor=actor,
+        action="payment.posted",
+        obj=payment,
+        idempotency_key=idempotency_key,
         after={
-            "amount": str(amount), "currency": amount.currency, "type": payment_type,
+            "amount": str(amount),
+            "currency": amount.currency,
+            "type": payment_type,
             "allocations": {line.invoice.number: str(line.amount) for line in split.lines},
             "credit_created": str(split.credit),
         },
@@ -276,8 +332,10 @@ def _record(
 
 def _postings(payment_type: str, amount: Money, applied: Money, credit: Money) -> list[Posting]:
     """The journal lines of a payment: where the money came from, where it went."""
-    source = Account.CUSTOMER_CREDIT if payment_type == PaymentType.CREDIT else (
-        Account.UNDEPOSITED_FUNDS if payment_type in OFFLINE_TYPES else Account.CARD_CLEARING
+    source = (
+        Account.CUSTOMER_CREDIT
+        if payment_type == PaymentType.CREDIT
+        else (Account.UNDEPOSITED_FUNDS if payment_type in OFFLINE_TYPES else Account.CARD_CLEARING)
     )
     return [
         Posting.debit(source, amount),
@@ -298,11 +356,15 @@ def _set_balances(invoices: dict[int, Invoice | OpenInvoice], deltas: dict[int, 
         )
         new_balance[invoice_id] = current + delta
     settled_out = [i for i, b in new_balance.items() if b == 0]
-    unsettled = set(
-        Allocation.objects.filter(
-            invoice_id__in=settled_out, reversed=False, payment__status=PaymentStatus.PENDING
-        ).values_list("invoice_id", flat=True)
-    ) if settled_out else set()
+    unsettled = (
+        set(
+            Allocation.objects.filter(
+                invoice_id__in=settled_out, reversed=False, payment__status=PaymentStatus.PENDING
+            ).values_list("invoice_id", flat=True)
+        )
+        if settled_out
+        else set()
+    )
     groups: dict[tuple[int, str], list[int]] = defaultdict(list)
     for invoice_id, balance in new_balance.items():
         status = invoice_status(
@@ -316,8 +378,12 @@ def _set_balances(invoices: dict[int, Invoice | OpenInvoice], deltas: dict[int, 
 
 def _credit(customer: Customer, amount: Money, kind: str, payment: Payment, note: str) -> None:
     CreditEntry.objects.create(
-        customer=customer, currency=amount.currency, amount_minor=amount.minor, kind=kind,
-        payment=payment, note=note[:300],
+        customer=customer,
+        currency=amount.currency,
+        amount_minor=amount.minor,
+        kind=kind,
+        payment=payment,
+        note=note[:300],
     )
 
 
@@ -368,8 +434,13 @@ def _transition(
     payment: Payment, to: str, action: str, outcome: str, actor: Actor, detail: str = ""
 ) -> None:
     PaymentEvent.objects.create(
-        payment=payment, from_status=payment.status, action=action, outcome=outcome,
-        to_status=to, actor=actor.label, detail=detail[:300],
+        payment=payment,
+        from_status=payment.status,
+        action=action,
+        outcome=outcome,
+        to_status=to,
+        actor=actor.label,
+        detail=detail[:300],
     )
     payment.status = to
 
@@ -399,8 +470,10 @@ def _fixed(requests: Sequence[InvoiceRequest] | None) -> dict[str, Money]:
 def _replay(customer: Customer, key: str, fingerprint: str) -> Payment | None:
     """The first payment made with `key`, if the request is the same; refused otherwise."""
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise RemitError(f"An idempotency key of 1 to {MAX_KEY_LENGTH} characters is required.",
-                         fields={"idempotency_key": "invalid"})
+        raise RemitError(
+            f"An idempotency key of 1 to {MAX_KEY_LENGTH} characters is required.",
+            fields={"idempotency_key": "invalid"},
+        )
     existing = Payment.objects.filter(customer=customer, idempotency_key=key).first()
     if existing is None:
         return None
@@ -413,8 +486,9 @@ def _replay(customer: Customer, key: str, fingerprint: str) -> Payment | None:
 
 
 def _fingerprint(*parts: object) -> str:
-    canonical = json.dumps([str(p) if isinstance(p, Money | date) else p for p in parts],
-                           sort_keys=True, default=str)
+    canonical = json.dumps(
+        [str(p) if isinstance(p, Money | date) else p for p in parts], sort_keys=True, default=str
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -36,27 +36,27 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"
 
 
-S, A, O = State, Action, Outcome
+S, A, R = State, Action, Outcome  # short names keep the table one row per line
 
 TRANSITIONS: dict[tuple[State, Action, Outcome], State] = {
     # Offline money (check, money order, cash, PayPal, other) and applied credit are final.
-    (S.NEW, A.RECORD, O.APPROVED): S.SETTLED,
+    (S.NEW, A.RECORD, R.APPROVED): S.SETTLED,
     # Card and bank: approved or in flight is pending; an unknown outcome stays pending
     # until the reconciler asks the gateway; a decline is recorded as failed.
-    (S.NEW, A.CHARGE, O.APPROVED): S.PENDING,
-    (S.NEW, A.CHARGE, O.PENDING): S.PENDING,
-    (S.NEW, A.CHARGE, O.UNKNOWN): S.PENDING,
-    (S.NEW, A.CHARGE, O.DECLINED): S.FAILED,
-    (S.PENDING, A.SETTLE, O.APPROVED): S.SETTLED,
-    (S.PENDING, A.SETTLE, O.DECLINED): S.FAILED,  # a returned bank debit
-    (S.PENDING, A.RECONCILE, O.APPROVED): S.PENDING,
-    (S.PENDING, A.RECONCILE, O.PENDING): S.PENDING,
-    (S.PENDING, A.RECONCILE, O.DECLINED): S.FAILED,
-    (S.PENDING, A.VOID, O.APPROVED): S.VOIDED,
+    (S.NEW, A.CHARGE, R.APPROVED): S.PENDING,
+    (S.NEW, A.CHARGE, R.PENDING): S.PENDING,
+    (S.NEW, A.CHARGE, R.UNKNOWN): S.PENDING,
+    (S.NEW, A.CHARGE, R.DECLINED): S.FAILED,
+    (S.PENDING, A.SETTLE, R.APPROVED): S.SETTLED,
+    (S.PENDING, A.SETTLE, R.DECLINED): S.FAILED,  # a returned bank debit
+    (S.PENDING, A.RECONCILE, R.APPROVED): S.PENDING,
+    (S.PENDING, A.RECONCILE, R.PENDING): S.PENDING,
+    (S.PENDING, A.RECONCILE, R.DECLINED): S.FAILED,
+    (S.PENDING, A.VOID, R.APPROVED): S.VOIDED,
     # A settled offline payment is voided in the books only (the check is handed back).
-    (S.SETTLED, A.VOID, O.APPROVED): S.VOIDED,
+    (S.SETTLED, A.VOID, R.APPROVED): S.VOIDED,
     # A settled card payment can no longer be voided at the gateway: it is refunded.
-    (S.SETTLED, A.REFUND, O.APPROVED): S.REFUNDED,
+    (S.SETTLED, A.REFUND, R.APPROVED): S.REFUNDED,
 }
 
 _WORDS = {
