@@ -27,8 +27,12 @@ INSTALLED_APPS = [
     "remit.customers",
     "remit.invoices",
     "remit.ledger",
+    "remit.gateways",
     "remit.payments",
 ]
+
+# Which payment gateway remit talks to: "sandbox" (built in, the default) or "stripe".
+REMIT_GATEWAY = os.environ.get("REMIT_GATEWAY", "sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,0 +1,159 @@
+"""The gateway protocol (DESIGN "Gateways"). No Django import.
+
+Only frozen dataclasses cross the boundary, so a gateway can never change what the
+caller holds. Every money call carries an idempotency key; `charge_key` names a charge
+by the idempotency key of the charge request, because after a lost answer that key is
+all the caller has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from remit.core.errors import InvalidAmount, RemitError
+from remit.core.money import Money
+
+
+class Outcome(StrEnum):
+    """The same values as `remit.payments.states.Outcome` (this app may not import it)."""
+
+    APPROVED = "approved"  # the gateway did it
+    DECLINED = "declined"  # the gateway refused; no money moved
+    PENDING = "pending"  # accepted, the answer comes later (a bank debit in flight)
+    UNKNOWN = "unknown"  # the answer was lost: look it up, never retry blindly
+
+
+class ChargeStatus(StrEnum):
+    """Where a charge stands at the gateway (what `lookup` reports)."""
+
+    AUTHORIZED = "authorized"  # approved (or a bank debit in flight), not settled yet
+    SETTLED = "settled"  # the money is final; a void is no longer possible
+    VOIDED = "voided"  # cancelled before settlement
+    REFUNDED = "refunded"  # settled, then fully refunded
+    DECLINED = "declined"  # refused, or a bank debit returned at settlement
+
+
+class PaymentDetailsInvalid(RemitError):
+    """Card or bank details the gateway will not tokenise; the message says what to fix."""
+
+    code = "payment_details_invalid"
+
+
+class GatewayTimeout(Exception):
+    """The request went out and no answer came back.
+
+    Adapters raise it inside and turn it into `Outcome.UNKNOWN` before returning: it
+    never escapes a `Gateway` method, so no caller is tempted to retry blindly.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class CardDetails:
+    number: str
+    exp_month: int
+    exp_year: int
+    cvc: str
+    holder_name: str = ""
+
+    def __repr__(self) -> str:  # keep the number and CVC out of logs and tracebacks
+        return f"CardDetails(number='…{self.number[-4:]}', exp={self.exp_month}/{self.exp_year})"
+
+
+@dataclass(frozen=True, slots=True)
+class BankDetails:
+    routing_number: str
+    account_number: str
+    holder_name: str = ""
+
+    def __repr__(self) -> str:
+        return f"BankDetails(routing={self.routing_number}, account='…{self.account_number[-4:]}')"
+
+
+@dataclass(frozen=True, slots=True)
+class Tokenized:
+    """What remit may keep: never the number or the CVC. Banks have no expiry."""
+
+    token: str
+    brand: str
+    last4: str
+    exp_month: int | None = None
+    exp_year: int | None = None
+
+
+def _positive(amount: Money) -> None:
+    if not amount.is_positive():
+        raise InvalidAmount("A gateway amount must be more than zero.")
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeRequest:
+    idempotency_key: str
+    token: str
+    amount: Money
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        _positive(self.amount)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRequest:
+    """A void of the charge made with `charge_key`."""
+
+    idempotency_key: str
+    charge_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRequest:
+    idempotency_key: str
+    charge_key: str
+    amount: Money
+
+    def __post_init__(self) -> None:
+        _positive(self.amount)
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayResult:
+    outcome: Outcome
+    gateway_reference: str = ""
+    decline_reason: str = ""  # a sentence safe to show the customer; empty unless declined
+    settled: bool = False  # the money is final
+    charge_status: ChargeStatus | None = None  # the charge's state after the call, if known
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """One charge moved at a settlement run: settled (approved) or returned (declined)."""
+
+    charge_key: str
+    result: GatewayResult
+
+
+class Gateway(Protocol):
+    def tokenize_card(self, card: CardDetails) -> Tokenized:
+        """A token for the card, or PaymentDetailsInvalid with a sentence to show."""
+        ...
+
+    def tokenize_bank(self, bank: BankDetails) -> Tokenized:
+        """A token for the bank account (brand is the bank's name), or PaymentDetailsInvalid."""
+        ...
+
+    def charge(self, request: ChargeRequest) -> GatewayResult:
+        """Authorise (card) or start a debit (bank). UNKNOWN when the answer was lost."""
+        ...
+
+    def void(self, request: ActionRequest) -> GatewayResult:
+        """Cancel an unsettled charge; declined once it has settled (refund it instead)."""
+        ...
+
+    def refund(self, request: RefundRequest) -> GatewayResult:
+        """Return some or all of a settled charge; never more than was charged."""
+        ...
+
+    def lookup(self, charge_key: str) -> GatewayResult:
+        """The true state of the charge made with `charge_key` (for the reconciler)."""
+        ...

@@ -1,0 +1,253 @@
+"""The built-in sandbox gateway: behaves like a real provider, keeps its own store.
+
+Test cards and accounts are in `behaviours.py`. Charges authorise at once (bank debits
+stay pending) and settle at `settle_all`, the daily cut-off that `remit settle` runs.
+Every call is counted, repeats included, so tests can prove a charge happened once.
+
+The store lives in remit's database, so call the sandbox outside a money transaction,
+as a real provider would be: a rollback in the caller would also undo the provider.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from remit.core.errors import IdempotencyConflict
+from remit.core.money import Money
+from remit.gateways import rules
+from remit.gateways.behaviours import (
+    DECLINE_REASONS,
+    Behaviour,
+    bank_behaviour,
+    bank_name,
+    card_behaviour,
+)
+from remit.gateways.models import Operation, SandboxAction, SandboxCall, SandboxCharge, SandboxToken
+from remit.gateways.protocol import (
+    ActionRequest,
+    BankDetails,
+    CardDetails,
+    ChargeRequest,
+    ChargeStatus,
+    GatewayResult,
+    GatewayTimeout,
+    Outcome,
+    RefundRequest,
+    Settlement,
+    Tokenized,
+)
+from remit.gateways.validation import card_brand, check_bank, check_card
+
+KEY_REUSED = "This idempotency key was already used for a different request."
+
+
+class SandboxGateway:
+    """Implements `remit.gateways.protocol.Gateway`."""
+
+    def __init__(self, *, clock: Callable[[], datetime] = timezone.now) -> None:
+        self._clock = clock  # tests pass a fixed clock for expiry and settlement
+
+    # --- tokens -----------------------------------------------------------------------
+    def tokenize_card(self, card: CardDetails) -> Tokenized:
+        self._count(Operation.TOKENIZE_CARD)  # no key: nothing of the card is written down
+        number, year = check_card(card, today=self._clock().date())
+        return self._token(
+            prefix="tok_sandbox_",
+            brand=card_brand(number),
+            last4=number[-4:],
+            exp=(card.exp_month, year),
+            behaviour=card_behaviour(number),
+        )
+
+    def tokenize_bank(self, bank: BankDetails) -> Tokenized:
+        self._count(Operation.TOKENIZE_BANK)
+        routing, account = check_bank(bank)
+        return self._token(
+            prefix="btok_sandbox_",
+            brand=bank_name(routing),
+            last4=account[-4:],
+            exp=(None, None),
+            behaviour=bank_behaviour(routing, account),
+        )
+
+    # --- money ------------------------------------------------------------------------
+    def charge(self, request: ChargeRequest) -> GatewayResult:
+        self._count(Operation.CHARGE, request.idempotency_key)
+        try:
+            return self._charge(request)
+        except GatewayTimeout:  # the charge is stored; only the answer never came back
+            return GatewayResult(outcome=Outcome.UNKNOWN)
+
+    def void(self, request: ActionRequest) -> GatewayResult:
+        self._count(Operation.VOID, request.idempotency_key)
+        return self._act(Operation.VOID, request.idempotency_key, request.charge_key, None)
+
+    def refund(self, request: RefundRequest) -> GatewayResult:
+        self._count(Operation.REFUND, request.idempotency_key)
+        return self._act(
+            Operation.REFUND, request.idempotency_key, request.charge_key, request.amount
+        )
+
+    def lookup(self, charge_key: str) -> GatewayResult:
+        self._count(Operation.LOOKUP, charge_key)
+        charge = SandboxCharge.objects.filter(idempotency_key=charge_key).first()
+        if charge is None:  # never reached the gateway: nothing moved
+            return GatewayResult(outcome=Outcome.DECLINED, decline_reason=rules.NO_CHARGE)
+        return rules.current_state(charge)
+
+    # --- the sandbox's own controls ---------------------------------------------------
+    def settle_all(self, now: datetime | None = None) -> list[Settlement]:
+        """Settle every authorised charge made up to `now`; return each one, settled or returned."""
+        now = now or self._clock()
+        self._count(Operation.SETTLE)
+        settled: list[Settlement] = []
+        with transaction.atomic():
+            due = SandboxCharge.objects.select_for_update().filter(
+                status=ChargeStatus.AUTHORIZED, created_at__lte=now
+            )
+            for charge in due.order_by("id"):
+                if charge.behaviour == Behaviour.BANK_RETURNED:
+                    charge.status = ChargeStatus.DECLINED
+                    charge.decline_reason = DECLINE_REASONS[Behaviour.BANK_RETURNED]
+                else:
+                    charge.status = ChargeStatus.SETTLED
+                charge.settled_at = now
+                charge.save(update_fields=["status", "decline_reason", "settled_at"])
+                settled.append(Settlement(charge.idempotency_key, rules.current_state(charge)))
+        return settled
+
+    def calls(self, operation: str, key: str | None = None) -> int:
+        """How many `operation` requests arrived (repeats included), for one key if given."""
+        calls = SandboxCall.objects.filter(operation=operation)
+        return calls.filter(key=key).count() if key is not None else calls.count()
+
+    # --- inside -----------------------------------------------------------------------
+    def _count(self, operation: Operation, key: str = "") -> None:
+        SandboxCall.objects.create(operation=operation, key=key, at=self._clock())
+
+    def _token(self, *, prefix: str, exp: tuple[int | None, int | None], **fields) -> Tokenized:
+        token = SandboxToken.objects.create(
+            token=prefix + secrets.token_hex(12),
+            exp_month=exp[0],
+            exp_year=exp[1],
+            created_at=self._clock(),
+            **fields,  # brand, last4, behaviour: never the number or the CVC
+        )
+        return Tokenized(token.token, token.brand, token.last4, token.exp_month, token.exp_year)
+
+    def _charge(self, request: ChargeRequest) -> GatewayResult:
+        replay = self._charge_replay(request)
+        if replay is not None:
+            return replay
+        if SandboxAction.objects.filter(idempotency_key=request.idempotency_key).exists():
+            raise IdempotencyConflict(KEY_REUSED)
+        now = self._clock()
+        token = SandboxToken.objects.filter(token=request.token).first()
+        outcome, reason = rules.charge_decision(token, now=now)
+        try:
+            with transaction.atomic():
+                charge = SandboxCharge.objects.create(
+                    idempotency_key=request.idempotency_key,
+                    reference="ch_sandbox_" + secrets.token_hex(12),
+                    token=request.token,
+                    behaviour=token.behaviour if token else "",
+                    amount_minor=request.amount.minor,
+                    currency=request.amount.currency,
+                    description=request.description[:300],
+                    outcome=outcome,
+                    status=ChargeStatus.DECLINED if reason else ChargeStatus.AUTHORIZED,
+                    decline_reason=reason,
+                    created_at=now,
+                )
+        except IntegrityError:  # a concurrent request with the same key got there first
+            replay = self._charge_replay(request)
+            if replay is None:
+                raise
+            return replay
+        if charge.behaviour == Behaviour.TIMEOUT_AFTER_CHARGE and outcome == Outcome.APPROVED:
+            raise GatewayTimeout
+        return rules.first_answer(charge)
+
+    def _charge_replay(self, request: ChargeRequest) -> GatewayResult | None:
+        charge = SandboxCharge.objects.filter(idempotency_key=request.idempotency_key).first()
+        if charge is None:
+            return None
+        same = (charge.token, charge.amount_minor, charge.currency) == (
+            request.token,
+            request.amount.minor,
+            request.amount.currency,
+        )
+        if not same:
+            raise IdempotencyConflict(KEY_REUSED)
+        return rules.first_answer(charge)
+
+    def _act(
+        self, operation: Operation, key: str, charge_key: str, amount: Money | None
+    ) -> GatewayResult:
+        """A void (amount None) or a refund: at most once per key, under a lock on the charge."""
+        replay = self._action_replay(operation, key, charge_key, amount)
+        if replay is not None:
+            return replay
+        if SandboxCharge.objects.filter(idempotency_key=key).exists():
+            raise IdempotencyConflict(KEY_REUSED)
+        try:
+            with transaction.atomic():
+                charges = SandboxCharge.objects.select_for_update()
+                charge = charges.filter(idempotency_key=charge_key).first()
+                if amount is None:
+                    reason = rules.void_refusal(charge)
+                else:
+                    reason = rules.refund_refusal(charge, amount)
+                if not reason:
+                    assert charge is not None  # a refusal is given when there is no charge
+                    _apply(charge, operation, amount)
+                action = SandboxAction.objects.create(
+                    idempotency_key=key,
+                    operation=operation,
+                    charge_key=charge_key,
+                    amount_minor=_amount(amount)[0],
+                    currency=_amount(amount)[1],
+                    outcome=Outcome.DECLINED if reason else Outcome.APPROVED,
+                    reference="" if reason else f"{operation[:2]}_sandbox_{secrets.token_hex(12)}",
+                    decline_reason=reason,
+                    created_at=self._clock(),
+                )
+        except IntegrityError:  # a concurrent request with the same key got there first
+            replay = self._action_replay(operation, key, charge_key, amount)
+            if replay is None:
+                raise
+            return replay
+        return rules.action_answer(action)
+
+    def _action_replay(
+        self, operation: Operation, key: str, charge_key: str, amount: Money | None
+    ) -> GatewayResult | None:
+        action = SandboxAction.objects.filter(idempotency_key=key).first()
+        if action is None:
+            return None
+        asked = (operation, charge_key, *_amount(amount))
+        stored = (action.operation, action.charge_key, action.amount_minor, action.currency)
+        if asked != stored:
+            raise IdempotencyConflict(KEY_REUSED)
+        return rules.action_answer(action)
+
+
+def _apply(charge: SandboxCharge, operation: Operation, amount: Money | None) -> None:
+    if operation == Operation.VOID:
+        charge.status = ChargeStatus.VOIDED
+    else:
+        assert amount is not None
+        charge.refunded_minor += amount.minor
+        if charge.refunded_minor == charge.amount_minor:
+            charge.status = ChargeStatus.REFUNDED
+    charge.save(update_fields=["status", "refunded_minor"])
+
+
+def _amount(amount: Money | None) -> tuple[int | None, str]:
+    """A refund's amount as stored (minor units, currency); a void has none."""
+    return (amount.minor, amount.currency) if amount else (None, "")
