@@ -344,9 +344,10 @@ def test_the_sandbox_is_the_default_gateway(settings):
     assert isinstance(get_gateway(), SandboxGateway)
 
 
-def test_stripe_is_not_built_yet_and_an_unknown_name_is_a_configuration_error(settings):
+def test_stripe_without_a_key_and_an_unknown_name_are_configuration_errors(settings):
     settings.REMIT_GATEWAY = "stripe"
-    with pytest.raises(NotImplementedError, match="not built yet"):
+    settings.REMIT_STRIPE_API_KEY = ""
+    with pytest.raises(ImproperlyConfigured, match="REMIT_STRIPE_API_KEY"):
         get_gateway()
     settings.REMIT_GATEWAY = "paypal"
     with pytest.raises(ImproperlyConfigured, match="REMIT_GATEWAY is 'paypal'"):

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import cache
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel.numbers import NumberFormatError, format_currency, get_currency_precision, list_currencies
+from babel.numbers import parse_decimal as parse_localized
 
 from remit.core.errors import InvalidAmount
 
@@ -42,10 +43,14 @@ def parse_decimal(value: object) -> Decimal:
     elif isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip().replace(",", "")
+        text = value.strip()
         try:
-            number = Decimal(text)
-        except InvalidOperation:
+            # Commas only as thousands separators in their right places ("1,250.00"):
+            # Babel's strict parser refuses "1,25", which a European clerk means as 1.25.
+            number = (
+                parse_localized(text, locale="en_US", strict=True) if "," in text else Decimal(text)
+            )
+        except (InvalidOperation, NumberFormatError):
             raise InvalidAmount(f"'{value}' is not an amount.") from None
     else:
         raise InvalidAmount(f"{value!r} is not an amount.")

@@ -10,16 +10,20 @@ from remit.core.models import Counter
 def next_number(name: str, *, prefix: str, width: int = 6) -> str:
     """The next number of sequence `name`; call inside a transaction.
 
-    One UPDATE ... RETURNING (PostgreSQL and SQLite ≥ 3.35) takes the row lock and the
-    value together, so concurrent posts never share a number.
+    One UPDATE ... RETURNING (PostgreSQL and SQLite >= 3.35) takes the row lock and the
+    value together, so concurrent posts never share a number. A missing counter row (a
+    database emptied by a test, say) is created race-free with INSERT ... ON CONFLICT.
     """
     table = Counter._meta.db_table
+    bump = f"UPDATE {table} SET value = value + 1 WHERE name = %s RETURNING value"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET value = value + 1 WHERE name = %s RETURNING value",  # noqa: S608
-            [name],
-        )
+        cursor.execute(bump, [name])
         row = cursor.fetchone()
-    if row is None:  # the counters are created by core's migrations
-        raise LookupError(f"no counter named {name!r}")
+        if row is None:
+            cursor.execute(
+                f"INSERT INTO {table} (name, value) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",  # noqa: S608
+                [name],
+            )
+            cursor.execute(bump, [name])
+            row = cursor.fetchone()
     return f"{prefix}{row[0]:0{width}d}"

@@ -18,8 +18,17 @@ def get_gateway() -> Gateway:
 
         return SandboxGateway()
     if name == "stripe":
-        raise NotImplementedError(
-            "The stripe gateway is not built yet; set REMIT_GATEWAY to 'sandbox'."
+        from remit.gateways.stripe_gateway import StripeGateway
+
+        api_key = getattr(settings, "REMIT_STRIPE_API_KEY", "")
+        if not api_key:
+            raise ImproperlyConfigured(
+                "REMIT_GATEWAY is 'stripe'; set REMIT_STRIPE_API_KEY to the secret API key."
+            )
+        return StripeGateway(
+            api_key=api_key,
+            webhook_secret=getattr(settings, "REMIT_STRIPE_WEBHOOK_SECRET", ""),
+            api_base=getattr(settings, "REMIT_STRIPE_API_BASE", None) or None,
         )
     raise ImproperlyConfigured(
         f"REMIT_GATEWAY is '{name}'; it must be one of: {', '.join(GATEWAYS)}."

@@ -48,7 +48,8 @@ def parse_invoice_csv(text: str) -> tuple[list[InvoiceRow], list[tuple[int, str]
     rows: list[InvoiceRow] = []
     problems: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
-    for index, raw in enumerate(reader, start=2):
+    for raw in reader:
+        index = reader.line_num  # the physical line: the reader skips blank lines silently
         record = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
         if not any(record.values()):
             continue  # a blank line is not an invoice

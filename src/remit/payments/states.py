@@ -51,6 +51,7 @@ TRANSITIONS: dict[tuple[State, Action, Outcome], State] = {
     (S.PENDING, A.SETTLE, R.DECLINED): S.FAILED,  # a returned bank debit
     (S.PENDING, A.RECONCILE, R.APPROVED): S.PENDING,
     (S.PENDING, A.RECONCILE, R.PENDING): S.PENDING,
+    (S.PENDING, A.RECONCILE, R.UNKNOWN): S.PENDING,  # the gateway cannot tell yet: ask later
     (S.PENDING, A.RECONCILE, R.DECLINED): S.FAILED,
     (S.PENDING, A.VOID, R.APPROVED): S.VOIDED,
     # A settled offline payment is voided in the books only (the check is handed back).
