@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import cache
 
-from babel.numbers import NumberFormatError, format_currency, get_currency_precision, list_currencies
+from babel.numbers import (
+    NumberFormatError,
+    format_currency,
+    get_currency_precision,
+    list_currencies,
+)
 from babel.numbers import parse_decimal as parse_localized
 
 from remit.core.errors import InvalidAmount
