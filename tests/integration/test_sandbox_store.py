@@ -274,9 +274,16 @@ def test_a_refund_of_more_than_was_charged_is_declined(gateway):
     assert SandboxCharge.objects.get().refunded_minor == 4_000
 
 
-def test_a_refund_before_settlement_is_declined_with_a_pointer_to_void(gateway):
-    charge(gateway, card_token(gateway))
+def test_a_bank_refund_before_settlement_is_declined_with_a_pointer_to_void(gateway):
+    charge(gateway, bank_token(gateway))
     assert "void it instead" in refund(gateway, "refund-1").decline_reason
+
+
+def test_a_captured_card_charge_can_be_refunded_before_settlement(gateway):
+    # Cards are authorised and captured together: the refund-instead path for a card
+    # whose voids are refused must not wait for the cut-off.
+    charge(gateway, card_token(gateway))
+    assert refund(gateway, "refund-1").outcome == Outcome.APPROVED
 
 
 # --- bank debits -------------------------------------------------------------------------

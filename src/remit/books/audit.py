@@ -43,6 +43,7 @@ def books_audit() -> AuditReport:
     _receivables(report)
     _credit(report)
     _undeposited_funds(report)
+    _card_clearing(report)
     return report
 
 
@@ -171,3 +172,27 @@ def _undeposited_funds(report: AuditReport) -> None:
         .values_list("currency", "total")
     )
     _compare(report, "Undeposited funds", _account_balances(Account.UNDEPOSITED_FUNDS), actual)
+
+
+def _card_clearing(report: AuditReport) -> None:
+    """Card and bank money: received into clearing while pending or after; refunds go out
+    through the Refunds account; failed and voided charges are reversed in full."""
+    gateway_types = ["card", "bank"]
+    received = dict(
+        Payment.objects.filter(
+            type__in=gateway_types,
+            status__in=[PaymentStatus.PENDING, PaymentStatus.SETTLED, PaymentStatus.REFUNDED],
+        )
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("currency", "total")
+    )
+    refunded = dict(
+        Payment.objects.filter(type__in=gateway_types, status=PaymentStatus.REFUNDED)
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("currency", "total")
+    )
+    _compare(report, "Card clearing", _account_balances(Account.CARD_CLEARING), received)
+    refunds = {c: -v for c, v in _account_balances(Account.REFUNDS).items()}
+    _compare(report, "Refunds", refunds, refunded)

@@ -65,3 +65,25 @@ class ImportRejected(RemitError):
         super().__init__(
             f"The import was refused, nothing was written: {lines}{more}.",
         )
+
+
+class RefundRequired(VoidRefused):
+    """The gateway can no longer void a payment; the caller should offer a refund.
+
+    The message is the offer to show: "The gateway could not void this payment (reason).
+    Refund $X to Visa •••• 4242 instead?"
+    """
+
+    code = "refund_required"
+
+    def __init__(self, message: str, *, payment: str, amount: str, method: str) -> None:
+        super().__init__(message)
+        self.payment = payment
+        self.amount = amount
+        self.method = method
+
+
+class GatewayUnavailable(RemitError):
+    """The gateway did not answer; nothing is lost and the same request is safe to repeat."""
+
+    code = "gateway_unavailable"

@@ -100,8 +100,10 @@ def refund_refusal(charge: SandboxCharge | None, amount: Money) -> str:
         return "This charge was declined; there is nothing to refund."
     if status == ChargeStatus.VOIDED:
         return "This charge was voided; there is nothing to refund."
-    if status == ChargeStatus.AUTHORIZED:
-        return "This charge has not settled yet; void it instead."
+    if status == ChargeStatus.AUTHORIZED and is_bank(charge.behaviour):
+        return "This debit has not settled yet; void it instead."
+    # A card charge is authorised and captured together, so it can be refunded before
+    # the settlement run (the refund-instead path for a card that refuses voids).
     if amount.currency != charge.currency:
         return f"The refund must be in {charge.currency}, the currency of the charge."
     left = charge.amount_minor - charge.refunded_minor

@@ -56,6 +56,50 @@ class Source(models.TextChoices):
     DEMO = "demo", "Demo data"
 
 
+class MethodKind(models.TextChoices):
+    CARD = "card", "Card"
+    BANK = "bank", "Bank account"
+
+
+class PaymentMethod(models.Model):
+    """A saved card or bank account: the gateway's token and what may be shown of it.
+
+    Never the card number or CVC: those go to the gateway's tokenising form only.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="methods")
+    kind = models.CharField(max_length=8, choices=MethodKind.choices)
+    gateway = models.CharField(max_length=16, help_text="The gateway that issued the token.")
+    token = models.CharField(max_length=128)
+    brand = models.CharField(max_length=64, help_text="Visa, Mastercard… or the bank's name.")
+    last4 = models.CharField(max_length=4)
+    exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    holder_name = models.CharField(max_length=200, blank=True)
+    label = models.CharField(max_length=100, blank=True)
+    is_default = models.BooleanField(default=False)
+    removed = models.BooleanField(default=False, help_text="Kept for the payments that used it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(is_default=True, removed=False),
+                name="one_default_method_per_customer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display
+
+    @property
+    def display(self) -> str:
+        """'Visa •••• 4242' — how a method is named on every screen and receipt."""
+        return f"{self.brand} •••• {self.last4}"
+
+
 class Payment(models.Model):
     number = models.CharField(max_length=32, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="payments")
@@ -78,6 +122,13 @@ class Payment(models.Model):
     request_fingerprint = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     void_reason = models.CharField(max_length=300, blank=True)
+    method = models.ForeignKey(
+        PaymentMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    gateway_outcome = models.CharField(
+        max_length=16, blank=True, help_text="The gateway's last answer: approved, unknown…"
+    )
+    failure_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -161,6 +212,40 @@ class CreditEntry(models.Model):
     @property
     def amount(self) -> Money:
         return Money.from_minor(self.amount_minor, self.currency)
+
+
+class GatewayOperation(models.TextChoices):
+    CHARGE = "charge", "Charge"
+    VOID = "void", "Void"
+    REFUND = "refund", "Refund"
+
+
+class GatewayAttempt(models.Model):
+    """One call to the gateway, written before the call (outcome empty) and completed
+    after it. Its key is derived from the payment, so a retry after a crash sends the
+    same key and the gateway cannot act twice."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="attempts")
+    operation = models.CharField(max_length=8, choices=GatewayOperation.choices)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    outcome = models.CharField(max_length=16, blank=True, help_text="Empty while in flight.")
+    gateway_reference = models.CharField(max_length=128, blank=True)
+    decline_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment", "operation"], name="one_attempt_per_operation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.idempotency_key}: {self.outcome or 'in flight'}"
 
 
 class PaymentEvent(models.Model):

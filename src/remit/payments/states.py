@@ -22,7 +22,8 @@ class State(StrEnum):
 
 class Action(StrEnum):
     RECORD = "record"  # staff record money already in hand: check, money order, cash, credit
-    CHARGE = "charge"  # a card or bank payment is sent to the gateway
+    SUBMIT = "submit"  # a card or bank payment is recorded, before the gateway is asked
+    CHARGE = "charge"  # the gateway's answer to the charge
     SETTLE = "settle"  # the gateway reports the money final (or returned)
     RECONCILE = "reconcile"  # an unknown outcome, looked up at the gateway
     VOID = "void"
@@ -41,12 +42,14 @@ S, A, R = State, Action, Outcome  # short names keep the table one row per line
 TRANSITIONS: dict[tuple[State, Action, Outcome], State] = {
     # Offline money (check, money order, cash, PayPal, other) and applied credit are final.
     (S.NEW, A.RECORD, R.APPROVED): S.SETTLED,
-    # Card and bank: approved or in flight is pending; an unknown outcome stays pending
-    # until the reconciler asks the gateway; a decline is recorded as failed.
-    (S.NEW, A.CHARGE, R.APPROVED): S.PENDING,
-    (S.NEW, A.CHARGE, R.PENDING): S.PENDING,
-    (S.NEW, A.CHARGE, R.UNKNOWN): S.PENDING,
-    (S.NEW, A.CHARGE, R.DECLINED): S.FAILED,
+    # Card and bank: recorded as pending first (the attempt row before the call), then the
+    # gateway's answer: approved or in flight stays pending, a lost answer stays pending
+    # until the reconciler asks the gateway, a decline is failed (and moves no money).
+    (S.NEW, A.SUBMIT, R.PENDING): S.PENDING,
+    (S.PENDING, A.CHARGE, R.APPROVED): S.PENDING,
+    (S.PENDING, A.CHARGE, R.PENDING): S.PENDING,
+    (S.PENDING, A.CHARGE, R.UNKNOWN): S.PENDING,
+    (S.PENDING, A.CHARGE, R.DECLINED): S.FAILED,
     (S.PENDING, A.SETTLE, R.APPROVED): S.SETTLED,
     (S.PENDING, A.SETTLE, R.DECLINED): S.FAILED,  # a returned bank debit
     (S.PENDING, A.RECONCILE, R.APPROVED): S.PENDING,
@@ -56,8 +59,9 @@ TRANSITIONS: dict[tuple[State, Action, Outcome], State] = {
     (S.PENDING, A.VOID, R.APPROVED): S.VOIDED,
     # A settled offline payment is voided in the books only (the check is handed back).
     (S.SETTLED, A.VOID, R.APPROVED): S.VOIDED,
-    # A settled card payment can no longer be voided at the gateway: it is refunded.
+    # A card payment the gateway can no longer void is refunded instead.
     (S.SETTLED, A.REFUND, R.APPROVED): S.REFUNDED,
+    (S.PENDING, A.REFUND, R.APPROVED): S.REFUNDED,
 }
 
 _WORDS = {
@@ -88,6 +92,7 @@ def _verb(action: Action) -> str:
         A.REFUND: "refunded",
         A.SETTLE: "settled",
         A.CHARGE: "charged",
+        A.SUBMIT: "submitted",
         A.RECORD: "recorded",
         A.RECONCILE: "reconciled",
     }[action]
