@@ -269,10 +269,14 @@ def test_only_an_authorised_charge_that_allows_it_can_be_voided():
     assert rules.void_refusal(None) == rules.NO_CHARGE
 
 
-def test_a_refund_is_refused_before_settlement_and_beyond_what_is_left():
+def test_a_refund_is_refused_for_an_unsettled_debit_and_beyond_what_is_left():
     ten = Money.of("10.00", USD)
     assert rules.refund_refusal(stored_charge(ChargeStatus.SETTLED), ten) == ""
-    assert "void it instead" in rules.refund_refusal(stored_charge(ChargeStatus.AUTHORIZED), ten)
+    # A card charge is captured with its authorisation, so it is refundable at once...
+    assert rules.refund_refusal(stored_charge(ChargeStatus.AUTHORIZED), ten) == ""
+    # ...but a bank debit still in flight can only be voided.
+    in_flight = stored_charge(ChargeStatus.AUTHORIZED, behaviour=Behaviour.BANK_SETTLES)
+    assert "void it instead" in rules.refund_refusal(in_flight, ten)
     over = rules.refund_refusal(stored_charge(ChargeStatus.SETTLED, refunded=9_500), ten)
     assert over == "A refund cannot be more than the $5.00 left on this charge."
     full = stored_charge(ChargeStatus.REFUNDED, refunded=10_000)

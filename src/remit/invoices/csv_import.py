@@ -49,7 +49,10 @@ def parse_invoice_csv(text: str) -> tuple[list[InvoiceRow], list[tuple[int, str]
     problems: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
     for raw in reader:
-        index = reader.line_num  # the physical line: the reader skips blank lines silently
+        # The line where the row starts, as a spreadsheet shows it: the reader skips blank
+        # lines silently, and a quoted field may span lines, so count back from its end.
+        inside = sum(str(v).count("\n") for v in raw.values() if v)
+        index = reader.line_num - inside
         record = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
         if not any(record.values()):
             continue  # a blank line is not an invoice

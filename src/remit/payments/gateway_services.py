@@ -386,8 +386,7 @@ def _refund_offer(payment: Payment, why: str) -> RefundRequired:
     why = why.rstrip(".")
     why = why[:1].lower() + why[1:]
     return RefundRequired(
-        f"The gateway could not void this payment ({why}). "
-        f"Refund {amount} to {method} instead?",
+        f"The gateway could not void this payment ({why}). Refund {amount} to {method} instead?",
         payment=payment.number,
         amount=amount,
         method=method,

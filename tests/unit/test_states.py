@@ -1,0 +1,123 @@
+"""The payment state table (DESIGN rule 4): what is declared, and that nothing else is."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+
+import pytest
+
+from remit.core.errors import TransitionRefused
+from remit.payments.states import Action, Outcome, State, next_status
+
+# The state machine as DESIGN rule 4 describes it, written out independently of the code:
+# (state, action, outcome) -> state.
+EXPECTED = {
+    # check, money order, cash and credit posted by staff are settled at once
+    ("new", "record", "approved"): "settled",
+    # card and bank: recorded as pending before the gateway is asked (so a crash mid-call
+    # leaves a row to reconcile), then the gateway's answer: approved or in flight stays
+    # pending, a lost answer stays pending until the reconciler asks, a decline is failed
+    ("new", "submit", "pending"): "pending",
+    ("pending", "charge", "approved"): "pending",
+    ("pending", "charge", "pending"): "pending",
+    ("pending", "charge", "unknown"): "pending",
+    ("pending", "charge", "declined"): "failed",
+    # the gateway settles it, or the bank debit comes back
+    ("pending", "settle", "approved"): "settled",
+    ("pending", "settle", "declined"): "failed",
+    # the reconciler resolves a pending payment with what the gateway says
+    ("pending", "reconcile", "approved"): "pending",
+    ("pending", "reconcile", "pending"): "pending",
+    ("pending", "reconcile", "unknown"): "pending",  # the gateway cannot tell yet
+    ("pending", "reconcile", "declined"): "failed",
+    # a pending payment is voided at the gateway
+    ("pending", "void", "approved"): "voided",
+    # a settled offline payment is voided in the books (the check is handed back)
+    ("settled", "void", "approved"): "voided",
+    # a card payment the gateway can no longer void is refunded instead (remit may still
+    # hold it as pending when the gateway has already settled it)
+    ("settled", "refund", "approved"): "refunded",
+    ("pending", "refund", "approved"): "refunded",
+}
+
+ALL = list(itertools.product(State, Action, Outcome))
+UNDECLARED = [key for key in ALL if (key[0].value, key[1].value, key[2].value) not in EXPECTED]
+
+
+def _id(key) -> str:
+    return "-".join(str(part) for part in key)
+
+
+@pytest.mark.parametrize(("transition", "to"), EXPECTED.items(), ids=list(map(_id, EXPECTED)))
+def test_each_declared_transition_moves_the_payment_to_its_state(transition, to):
+    state, action, outcome = transition
+    assert next_status(state, action, outcome) == to
+
+
+@pytest.mark.parametrize("key", UNDECLARED, ids=list(map(_id, UNDECLARED)))
+def test_every_undeclared_combination_is_refused(key):
+    state, action, outcome = key
+    with pytest.raises(TransitionRefused):
+        next_status(state, action, outcome)
+
+
+def test_the_enumeration_covers_every_combination_of_the_enums():
+    assert len(UNDECLARED) + len(EXPECTED) == len(State) * len(Action) * len(Outcome)
+
+
+@pytest.mark.parametrize("final", ["failed", "voided", "refunded"])
+def test_a_failed_voided_or_refunded_payment_can_never_change_again(final):
+    for action, outcome in itertools.product(Action, Outcome):
+        with pytest.raises(TransitionRefused):
+            next_status(final, action, outcome)
+
+
+def test_nothing_leads_back_to_new():
+    for state, action, outcome in ALL:
+        with contextlib.suppress(TransitionRefused):
+            assert next_status(state, action, outcome) != State.NEW
+
+
+def test_a_settled_payment_cannot_be_settled_or_charged_twice():
+    for action in (Action.SETTLE, Action.CHARGE, Action.RECORD):
+        with pytest.raises(TransitionRefused):
+            next_status("settled", action, "approved")
+
+
+def test_a_refund_is_possible_only_for_money_taken_and_not_given_back():
+    assert next_status("settled", "refund", "approved") == "refunded"
+    for state in ("new", "failed", "voided", "refunded"):
+        with pytest.raises(TransitionRefused):
+            next_status(state, "refund", "approved")
+    for outcome in ("declined", "pending", "unknown"):  # only a refund done moves it
+        with pytest.raises(TransitionRefused):
+            next_status("settled", "refund", outcome)
+
+
+def test_a_card_payment_cannot_be_charged_before_it_is_submitted_nor_submitted_twice():
+    for outcome in Outcome:
+        with pytest.raises(TransitionRefused):
+            next_status("new", "charge", outcome)
+        with pytest.raises(TransitionRefused):
+            next_status("pending", "submit", outcome)
+
+
+def test_a_refused_void_is_not_a_state_change():
+    with pytest.raises(TransitionRefused):
+        next_status("pending", "void", "declined")
+    with pytest.raises(TransitionRefused):
+        next_status("settled", "void", "declined")
+
+
+def test_the_refusal_names_the_payment_and_says_what_it_is():
+    with pytest.raises(TransitionRefused) as refused:
+        next_status("voided", "void", "approved", payment="PMT-000042")
+    assert "PMT-000042" in refused.value.message
+    assert "void" in refused.value.message
+    assert refused.value.code == "transition_refused"
+
+    with pytest.raises(TransitionRefused) as refused:
+        next_status("refunded", "refund", "approved", payment="PMT-000043")
+    assert "PMT-000043" in refused.value.message
+    assert "refunded" in refused.value.message
