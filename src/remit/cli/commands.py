@@ -16,14 +16,25 @@ from remit.core.errors import InvalidAmount, NotFound, RemitError
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.customers.selectors import customer_get, customer_list
+from remit.gateways.protocol import CardDetails
+from remit.gateways.registry import get_gateway
 from remit.invoices.selectors import invoice_list
 from remit.invoices.services import invoices_import
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.models import Source
+from remit.payments.gateway_services import (
+    card_payment_submit,
+    payment_refund,
+    payments_reconcile,
+    payments_settle,
+)
+from remit.payments.method_services import payment_method_add
+from remit.payments.models import PaymentType, Source
 from remit.payments.selectors import (
     credit_balances,
     credit_entries,
     payment_get,
+    payment_method_get,
+    payment_methods,
     payment_preview,
 )
 from remit.payments.services import credit_apply, payment_post, payment_void
@@ -129,6 +140,28 @@ def cmd_post(args: argparse.Namespace) -> int:
         else:
             render.payment_text(data, title="Preview (nothing written)")
         return 0
+    key = args.key or f"cli-{uuid.uuid4()}"
+    if args.type in (PaymentType.CARD, PaymentType.BANK) or args.method:
+        if not args.method:
+            raise RemitError("A card or bank payment needs --method (see `remit methods`).")
+        method = payment_method_get(customer=customer, method_id=args.method)
+        if method.kind != args.type:
+            raise RemitError(
+                f"Method {method.pk} is a {method.get_kind_display().lower()}, not a {args.type}."
+            )
+        payment = card_payment_submit(
+            customer=customer,
+            method=method,
+            amount=amount,
+            invoices=requests,
+            post_date=_date(args.post_date, "--post-date"),
+            notes=args.note,
+            idempotency_key=key,
+            actor=Actor.command_line(),
+            source=Source.CLI,
+        )
+        _show_payment(payment, args.json, "Charged" if payment.status != "failed" else "Declined")
+        return 0 if payment.status != "failed" else 2
     payment = payment_post(
         customer=customer,
         amount=amount,
@@ -137,7 +170,7 @@ def cmd_post(args: argparse.Namespace) -> int:
         invoices=requests,
         post_date=_date(args.post_date, "--post-date"),
         notes=args.note,
-        idempotency_key=args.key or f"cli-{uuid.uuid4()}",
+        idempotency_key=key,
         actor=Actor.command_line(),
         source=Source.CLI,
     )
@@ -183,6 +216,88 @@ def cmd_apply_credit(args: argparse.Namespace) -> int:
         source=Source.CLI,
     )
     _show_payment(payment, args.json, "Applied credit as")
+    return 0
+
+
+def cmd_methods(args: argparse.Namespace) -> int:
+    customer = customer_get(number=args.customer)
+    methods = payment_methods(customer=customer)
+    if args.json:
+        render.emit_json([render.method_json(m) for m in methods])
+    else:
+        render.table(
+            ["Id", "Method", "Kind", "Expires", "Holder", "Label", "Default"],
+            [
+                (
+                    m.pk,
+                    m.display,
+                    m.kind,
+                    render.expiry(m),
+                    m.holder_name,
+                    m.label,
+                    "yes" if m.is_default else "",
+                )
+                for m in methods
+            ],
+        )
+    return 0
+
+
+def cmd_add_card(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    if getattr(settings, "REMIT_GATEWAY", "sandbox") != "sandbox":
+        raise RemitError(
+            "add-card works with the sandbox gateway only; real cards are "
+            "entered in the gateway's own form."
+        )
+    customer = customer_get(number=args.customer)
+    month, _, year = args.exp.partition("/")
+    if not (month.strip().isdigit() and year.strip().isdigit()):
+        raise RemitError(f"--exp '{args.exp}' is not a month and year; use MM/YY.")
+    year_number = int(year)
+    card = CardDetails(
+        number=args.number,
+        exp_month=int(month),
+        exp_year=year_number + 2000 if year_number < 100 else year_number,
+        cvc=args.cvc,
+        holder_name=args.name,
+    )
+    tokenized = get_gateway().tokenize_card(card)
+    method = payment_method_add(
+        customer=customer,
+        kind="card",
+        tokenized=tokenized,
+        holder_name=args.name,
+        label=args.label,
+        actor=Actor.command_line(),
+    )
+    if args.json:
+        render.emit_json(render.method_json(method))
+    else:
+        print(f"Saved {method.display} as method {method.pk} for {customer.number}.")
+    return 0
+
+
+def cmd_refund(args: argparse.Namespace) -> int:
+    payment = payment_refund(payment=payment_get(number=args.payment), actor=Actor.command_line())
+    _show_payment(payment, args.json, "Refunded")
+    return 0
+
+
+def cmd_settle(args: argparse.Namespace) -> int:
+    return _show_counts(payments_settle(actor=Actor.command_line()), args.json, "Settlement")
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    return _show_counts(payments_reconcile(actor=Actor.command_line()), args.json, "Reconcile")
+
+
+def _show_counts(counts: dict[str, int], as_json: bool, title: str) -> int:
+    if as_json:
+        render.emit_json(counts)
+    else:
+        print(f"{title}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
     return 0
 
 

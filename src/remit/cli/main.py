@@ -52,7 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     post.add_argument("--amount", required=True, metavar="A")
     post.add_argument("--currency", help="refused unless it is the customer's currency")
     post.add_argument(
-        "--type", required=True, metavar="T", help="check, money_order, cash, paypal or other"
+        "--type",
+        required=True,
+        metavar="T",
+        help="check, money_order, cash, paypal, other; or card or bank with --method",
+    )
+    post.add_argument(
+        "--method", metavar="METHOD_ID", help="the saved card or bank account to charge"
     )
     post.add_argument("--reference", default="", metavar="R", help="check or money order number")
     post.add_argument(
@@ -87,6 +93,29 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--key", metavar="IDEMPOTENCY_KEY")
     _json(apply)
 
+    methods = sub.add_parser("methods", help="a customer's saved cards and bank accounts")
+    methods.add_argument("--customer", required=True, metavar="C")
+    _json(methods)
+
+    card = sub.add_parser("add-card", help="save a card (sandbox gateway only; it is tokenised)")
+    card.add_argument("--customer", required=True, metavar="C")
+    card.add_argument("--number", required=True, metavar="N")
+    card.add_argument("--exp", required=True, metavar="MM/YY")
+    card.add_argument("--cvc", required=True, metavar="CVC")
+    card.add_argument("--name", default="", metavar="NAME")
+    card.add_argument("--label", default="", metavar="L")
+    _json(card)
+
+    refund = sub.add_parser("refund", help="refund a card payment the gateway can no longer void")
+    refund.add_argument("payment", metavar="PAYMENT")
+    _json(refund)
+
+    settle = sub.add_parser("settle", help="the gateway's daily cut-off: settle pending payments")
+    _json(settle)
+
+    reconcile = sub.add_parser("reconcile", help="ask the gateway about pending payments")
+    _json(reconcile)
+
     audit = sub.add_parser("audit", help="check the whole books; exit 1 on any difference")
     _json(audit)
     return parser
@@ -114,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args) or 0
     except RemitError as error:
-        print(f"remit: {error.message}", file=sys.stderr)
+        print(f"remit: {_sentence_for_operator(error)}", file=sys.stderr)
         for line, reason in getattr(error, "problems", [])[5:]:
             print(f"  line {line}: {reason}", file=sys.stderr)
         return EXIT_REFUSED
@@ -126,6 +155,18 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _sentence_for_operator(error) -> str:
+    from remit.core.errors import RefundRequired
+
+    if isinstance(error, RefundRequired):  # the prompt of the faces, as a command to run
+        reason = error.message.split("(", 1)[-1].split(")", 1)[0]
+        return (
+            f"the gateway could not void {error.payment} ({reason}); "
+            f"refund {error.amount} to {error.method} with: remit refund {error.payment}"
+        )
+    return error.message
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
 from remit.payments.allocation import Split
-from remit.payments.models import CreditEntry, CreditKind, Payment
+from remit.payments.models import CreditEntry, CreditKind, Payment, PaymentMethod
 
 
 def customer_json(customer: Customer) -> dict:
@@ -59,6 +59,29 @@ def payment_json(payment: Payment) -> dict:
         ],
         "credit_created": str(Money.from_minor(created, payment.currency)),
         "notes": payment.notes,
+        "method": payment.method.display if payment.method_id else None,
+        "gateway_outcome": payment.gateway_outcome or None,
+        "failure_reason": payment.failure_reason or None,
+    }
+
+
+def expiry(method: PaymentMethod) -> str:
+    if method.exp_month and method.exp_year:
+        return f"{method.exp_month:02d}/{method.exp_year % 100:02d}"
+    return ""
+
+
+def method_json(method: PaymentMethod) -> dict:
+    return {
+        "id": method.pk,
+        "customer": method.customer.number,
+        "kind": method.kind,
+        "brand": method.brand,
+        "last4": method.last4,
+        "expires": expiry(method),
+        "holder_name": method.holder_name,
+        "label": method.label,
+        "default": method.is_default,
     }
 
 
@@ -129,6 +152,10 @@ def payment_text(data: dict, *, title: str) -> None:
     )
     if data.get("status"):
         print(f"  status: {data['status']}")
+    if data.get("method"):
+        print(f"  method: {data['method']}")
+    if data.get("failure_reason"):
+        print(f"  reason: {data['failure_reason']}")
     for allocation in data["allocations"]:
         mark = " (reversed)" if allocation.get("reversed") else ""
         print(f"  {allocation['invoice']}: {allocation['amount']}{mark}")

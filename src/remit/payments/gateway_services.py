@@ -184,6 +184,16 @@ def payments_reconcile(*, actor: Actor, gateway: Gateway | None = None) -> dict[
     return counts
 
 
+def payment_sync(*, charge_key: str, actor: Actor, gateway: Gateway | None = None) -> Payment:
+    """Bring one payment up to date with the gateway (a webhook said something changed)."""
+    attempt = GatewayAttempt.objects.get(
+        idempotency_key=charge_key, operation=GatewayOperation.CHARGE
+    )
+    gateway = gateway or get_gateway()
+    result = _call(lambda: gateway.lookup(charge_key))
+    return _apply_charge_answer(attempt.payment_id, result, actor, Action.RECONCILE)
+
+
 def _apply_charge_answer(
     payment_id: int, result: GatewayResult, actor: Actor, action: Action
 ) -> Payment:

@@ -12,7 +12,7 @@ from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.payments.allocation import Split, split_payment
 from remit.payments.candidates import InvoiceRequest, load_candidates
-from remit.payments.models import CreditEntry, Payment
+from remit.payments.models import CreditEntry, Payment, PaymentMethod
 
 
 def credit_balance(*, customer: Customer, currency: str) -> Money:
@@ -58,3 +58,16 @@ def payment_preview(
     candidates = load_candidates(customer, amount.currency, invoices, lock=False)
     fixed = {r.number: r.amount for r in invoices or () if r.amount is not None}
     return split_payment(amount, candidates, fixed)
+
+
+def payment_methods(*, customer: Customer) -> list[PaymentMethod]:
+    """The customer's saved methods, default first."""
+    return list(PaymentMethod.objects.filter(customer=customer, removed=False))
+
+
+def payment_method_get(*, customer: Customer, method_id: int | str) -> PaymentMethod:
+    """A method looked up through its customer: another customer's id is not found."""
+    try:
+        return PaymentMethod.objects.get(customer=customer, pk=int(method_id), removed=False)
+    except (PaymentMethod.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"{customer.number} has no payment method {method_id}.") from None
