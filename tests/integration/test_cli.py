@@ -270,7 +270,7 @@ def other_customers_invoice():
             ],
             "not a date",
         ),
-        (["post", "--customer", "C-0001", "--amount", "10", "--type", "card"], "gateway"),
+        (["post", "--customer", "C-0001", "--amount", "10", "--type", "card"], "needs --method"),
         (
             [
                 "post",
