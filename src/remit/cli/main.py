@@ -164,7 +164,7 @@ def _sentence_for_operator(error) -> str:
         reason = error.message.split("(", 1)[-1].split(")", 1)[0]
         return (
             f"the gateway could not void {error.payment} ({reason}); "
-            f"refund {error.amount} to {error.method} with: remit refund {error.payment}"
+            f"refund with: remit refund {error.payment} ({error.amount} back to {error.method})"
         )
     return error.message
 
