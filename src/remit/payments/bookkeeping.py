@@ -341,15 +341,21 @@ def replay(customer: Customer, key: str, fingerprint: str) -> Payment | None:
             f"An idempotency key of 1 to {MAX_KEY_LENGTH} characters is required.",
             fields={"idempotency_key": "invalid"},
         )
-    existing = Payment.objects.filter(customer=customer, idempotency_key=key).first()
-    if existing is None:
+    # Most keys are new: look for the key without building a Payment unless it is found.
+    found = (
+        Payment.objects.filter(customer=customer, idempotency_key=key)
+        .values_list("pk", "number", "request_fingerprint")
+        .first()
+    )
+    if found is None:
         return None
-    if existing.request_fingerprint != fingerprint:
+    pk, number, first_fingerprint = found
+    if first_fingerprint != fingerprint:
         raise IdempotencyConflict(
-            f"The idempotency key was already used for {existing.number}, with a different "
+            f"The idempotency key was already used for {number}, with a different "
             "request; nothing was posted."
         )
-    return existing
+    return Payment.objects.get(pk=pk)
 
 
 def request_fingerprint(*parts: object) -> str:
