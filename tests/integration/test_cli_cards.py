@@ -51,6 +51,7 @@ def add_card(capsys, number: str) -> int:
 def test_a_saved_card_shows_brand_and_last_four_never_the_number(capsys, acme):
     add_card(capsys, "4242 4242 4242 4242")
     code, out, _ = run(capsys, "methods", "--customer", "C-0001", "--json")
+    assert code == 0
     [method] = json.loads(out)
     assert (method["brand"], method["last4"], method["expires"]) == ("Visa", "4242", "12/39")
     assert method["default"] is True

@@ -269,7 +269,7 @@ def payment_void_at_gateway(
     void it (settled, or it refuses), RefundRequired carries the refund offer."""
     with transaction.atomic():
         lock_customer(payment.customer)
-        payment = Payment.objects.select_for_update().select_related("method").get(pk=payment.pk)
+        payment = _lock_payment(payment)
         if payment.status == PaymentStatus.SETTLED:
             raise _refund_offer(payment, "it has settled")
         next_status(payment.status, Action.VOID, Outcome.APPROVED, payment=payment.number)
@@ -288,7 +288,7 @@ def payment_void_at_gateway(
     )
     with transaction.atomic():
         customer = lock_customer(payment.customer)
-        payment = Payment.objects.select_for_update().select_related("method").get(pk=payment.pk)
+        payment = _lock_payment(payment)
         _complete(GatewayAttempt.objects.get(pk=attempt.pk), result)
         if result.outcome == Outcome.APPROVED and payment.status == PaymentStatus.PENDING:
             _finish_void(customer, payment, actor, reason)
@@ -387,6 +387,13 @@ def _finish_refund(customer: Customer, payment: Payment, actor: Actor) -> None:
         action="payment.refunded",
         obj=payment,
         after={"status": payment.status, "amount": str(payment.amount), "reopened": reopened},
+    )
+
+
+def _lock_payment(payment: Payment) -> Payment:
+    # of=("self",): PostgreSQL will not lock the nullable side of the join to the method.
+    return (
+        Payment.objects.select_for_update(of=("self",)).select_related("method").get(pk=payment.pk)
     )
 
 
