@@ -19,8 +19,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
+# The worker (settlement, reconciliation) runs beside the server and stops with it.
 run: $(VENV)/.installed
-	$(BIN)/remit demo
+	$(BIN)/remit demo --no-serve
+	$(BIN)/remit worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; $(BIN)/remit serve
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench

@@ -29,10 +29,21 @@ INSTALLED_APPS = [
     "remit.ledger",
     "remit.gateways",
     "remit.payments",
+    "django_tasks",
+    "django_tasks_db",
+    "remit.worker",
 ]
+
+# Background tasks (reconcile, the daily settlement) are rows in remit's own database;
+# `remit worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Which payment gateway remit talks to: "sandbox" (built in, the default) or "stripe".
 REMIT_GATEWAY = os.environ.get("REMIT_GATEWAY", "sandbox")
+REMIT_STRIPE_API_KEY = os.environ.get("REMIT_STRIPE_API_KEY", "")
+# The Stripe webhook endpoint's signing secret (whsec_...); /webhooks/stripe/ refuses
+# every event while it is empty.
+REMIT_STRIPE_WEBHOOK_SECRET = os.environ.get("REMIT_STRIPE_WEBHOOK_SECRET", "")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

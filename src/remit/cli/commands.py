@@ -301,6 +301,16 @@ def _show_counts(counts: dict[str, int], as_json: bool, title: str) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    # Imported here, as demo_data is: only this command needs the task backend's worker.
+    from remit.worker.scheduler import run_worker
+
+    run_worker(once=args.once, reconcile_every=args.reconcile_every, settle_at=args.settle_at)
+    if args.once:
+        print("Reconciled and settled once.")
+    return 0
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     report = books_audit()
     if args.json:

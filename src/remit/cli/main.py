@@ -116,6 +116,24 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile = sub.add_parser("reconcile", help="ask the gateway about pending payments")
     _json(reconcile)
 
+    worker = sub.add_parser(
+        "worker", help="run the background worker: reconcile pending payments, settle daily"
+    )
+    worker.add_argument(
+        "--reconcile-every",
+        type=int,
+        default=300,
+        metavar="SECONDS",
+        help="ask the gateway about pending payments this often (default %(default)s)",
+    )
+    worker.add_argument(
+        "--settle-at",
+        default="23:00",
+        metavar="HH:MM",
+        help="the daily settlement cut-off, in the server's time zone (default %(default)s)",
+    )
+    worker.add_argument("--once", action="store_true", help="reconcile and settle once, then stop")
+
     audit = sub.add_parser("audit", help="check the whole books; exit 1 on any difference")
     _json(audit)
     return parser

@@ -114,3 +114,19 @@ class SandboxCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.key}"
+
+
+# Webhook events already processed, so a redelivery is answered and ignored: gateways
+# resend an event until they get a 2xx, and may send one twice anyway.
+class ProcessedWebhookEvent(models.Model):
+    event_id = models.CharField(max_length=255, unique=True, help_text="The gateway's event id.")
+    type = models.CharField(max_length=100, help_text="Such as payment_intent.succeeded.")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        app_label = "gateways"
+        ordering = ["id"]
+        verbose_name = "processed webhook event"
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.type}"

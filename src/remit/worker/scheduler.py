@@ -1,0 +1,108 @@
+"""The worker loop: enqueue what the schedule says is due, then let django-tasks' database
+backend run it.
+
+The tasks are run by django_tasks_db's own `Worker` (the class behind `manage.py
+db_worker`), in batch mode: it claims each ready task under a lock (so two workers never
+run one task), runs it, stores its result or its traceback, and returns when nothing is
+left. It also runs any task that something else enqueued. Between ticks the loop sleeps
+at most POLL_SECONDS.
+
+Stopping: Ctrl+C or SIGTERM while idle stops at once; during a task, the task finishes
+first (a second Ctrl+C stops it: the services leave nothing half-written, and the next
+reconcile resolves any gateway call left unanswered).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from datetime import datetime
+
+from django.utils import timezone
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+
+from remit.worker.schedule import RECONCILE, RUN_SCHEDULED, SETTLE, Schedule
+from remit.worker.tasks import reconcile_task, run_scheduled_task, settle_task
+
+log = logging.getLogger("remit.worker")
+
+POLL_SECONDS = 1.0  # how soon a task enqueued elsewhere is picked up
+
+TASKS = {RUN_SCHEDULED: run_scheduled_task, RECONCILE: reconcile_task, SETTLE: settle_task}
+
+
+def run_worker(*, once: bool = False, reconcile_every: int = 300, settle_at: str = "23:00") -> None:
+    """Run the worker until stopped: reconcile every `reconcile_every` seconds, settle
+    daily at `settle_at` (HH:MM in settings.TIME_ZONE). With `once`, enqueue and run one
+    reconcile and one settlement, then return.
+
+    Bad arguments raise RemitError before anything is enqueued.
+    """
+    zone = timezone.get_default_timezone()
+    schedule = Schedule.start(
+        now=timezone.now(),
+        reconcile_every=reconcile_every,
+        settle_at=settle_at,
+        zone=zone,
+        last_settlement=last_settlement(),
+    )
+    worker = db_worker()
+    if once:
+        for task in (reconcile_task, settle_task):  # one after the other, in this order
+            task.enqueue()
+            worker.run()
+        return
+    worker.configure_signals()
+    log.info(
+        "worker started: reconcile every %ss, settlement daily at %s %s (next %s)",
+        reconcile_every,
+        schedule.settle_at.strftime("%H:%M"),
+        zone,
+        timezone.localtime(schedule.next_settlement, zone).strftime("%Y-%m-%d %H:%M"),
+    )
+    try:
+        while worker.running:
+            tick(schedule, worker)
+            if worker.running:
+                time.sleep(min(POLL_SECONDS, schedule.seconds_until_due(timezone.now())))
+    finally:
+        worker.reset_signals()
+    log.info("worker stopped")
+
+
+def tick(schedule: Schedule, worker: Worker) -> tuple[str, ...]:
+    """Enqueue what is due now, then run every ready task; the names enqueued."""
+    due = schedule.due(timezone.now())
+    for name in due:
+        TASKS[name].enqueue()
+    worker.run()
+    return due
+
+
+def db_worker() -> Worker:
+    """django_tasks_db's worker for the default backend and queue, in batch mode."""
+    worker_id = f"remit-{socket.gethostname()}-{os.getpid()}"[:64]
+    return Worker(
+        queue_names=[DEFAULT_TASK_QUEUE_NAME],
+        excluded_queue_names=[],
+        interval=POLL_SECONDS,  # only waited when the database is locked by another writer
+        batch=True,  # run what is ready, then return to the loop
+        backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+    )
+
+
+def last_settlement() -> datetime | None:
+    """When the last settlement was enqueued (by any worker), or None."""
+    return (
+        DBTaskResult.objects.filter(task_path=settle_task.module_path)
+        .order_by("-enqueued_at")
+        .values_list("enqueued_at", flat=True)
+        .first()
+    )
