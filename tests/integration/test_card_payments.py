@@ -46,7 +46,7 @@ from remit.payments.method_services import (
     payment_method_set_default,
 )
 from remit.payments.models import CreditEntry, Payment, PaymentMethod, PaymentStatus
-from remit.payments.services import payment_void
+from remit.payments.services import payment_post, payment_void
 from tests.factories import make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db
@@ -182,6 +182,37 @@ def test_a_partial_card_payment_leaves_the_invoice_open_with_the_rest_due(custom
 
     assert fresh(payment).status == PaymentStatus.SETTLED
     assert states([invoice]) == [(InvoiceStatus.OPEN, 4000)]
+    assert_books_ok()
+
+
+def test_a_check_for_the_rest_of_a_card_paid_invoice_leaves_it_pending_until_settlement(
+    customer,
+):
+    invoice = make_invoice(customer, "100.00")
+    card_part = card_payment_submit(
+        customer=customer,
+        method=add_card(customer),
+        amount=usd("60.00"),
+        idempotency_key="part-card",
+        actor=CLERK,
+        source="portal",
+        invoices=[InvoiceRequest(invoice.number, usd("60.00"))],
+    )
+    payment_post(
+        customer=customer,
+        amount=usd("40.00"),
+        payment_type="check",
+        reference="1001",
+        idempotency_key="part-check",
+        actor=CLERK,
+        source="backoffice",
+        invoices=[InvoiceRequest(invoice.number)],
+    )
+    # Nothing is due, but the card money is not final: Pending, not Paid.
+    assert states([invoice]) == [(InvoiceStatus.PENDING, 0)]
+    payments_settle(actor=CLERK)
+    assert fresh(card_part).status == PaymentStatus.SETTLED
+    assert states([invoice]) == [(InvoiceStatus.PAID, 0)]
     assert_books_ok()
 
 

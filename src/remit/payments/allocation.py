@@ -28,6 +28,7 @@ class OpenInvoice:
     invoice_date: date
     due_date: date
     balance: Money
+    partly_paid: bool = False  # something is already applied to it
 
     @property
     def age_key(self) -> tuple[date, date, str]:

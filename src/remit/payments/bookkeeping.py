@@ -160,7 +160,13 @@ def set_balances(invoices: dict[int, Invoice | OpenInvoice], deltas: dict[int, i
             invoice.balance_due_minor if isinstance(invoice, Invoice) else invoice.balance.minor
         )
         new_balance[invoice_id] = current + delta
-    settled_out = [i for i, b in new_balance.items() if b == 0]
+    # Only an invoice that already had something applied can have another payment in
+    # flight on it; a fresh one paid to zero is simply paid (and skips the query).
+    settled_out = [
+        i
+        for i, b in new_balance.items()
+        if b == 0 and (isinstance(invoices[i], Invoice) or invoices[i].partly_paid)
+    ]
     unsettled = (
         set(
             Allocation.objects.filter(

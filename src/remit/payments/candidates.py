@@ -32,7 +32,16 @@ def load_candidates(
     With `lock`, rows are locked in id order (the services call it inside their
     transaction, after locking the customer, so what they read is what they change).
     """
-    fields = ("id", "number", "invoice_date", "due_date", "balance_due_minor", "status", "currency")
+    fields = (
+        "id",
+        "number",
+        "invoice_date",
+        "due_date",
+        "balance_due_minor",
+        "status",
+        "currency",
+        "total_minor",
+    )
     rows = Invoice.objects.filter(customer=customer).order_by("id")
     if lock:
         rows = rows.select_for_update()
@@ -47,7 +56,7 @@ def load_candidates(
                 raise NotFound(
                     f"{customer.number} has no invoice {number}.", fields={"invoices": number}
                 )
-        for _, number, _, _, _, status, invoice_currency in rows:
+        for _, number, _, _, _, status, invoice_currency, _ in rows:
             if status != InvoiceStatus.OPEN:
                 raise InvoiceNotPayable(_not_payable(number, status))
             if invoice_currency != currency:
@@ -61,6 +70,7 @@ def load_candidates(
             invoice_date=r[2],
             due_date=r[3],
             balance=Money.from_minor(r[4], currency),
+            partly_paid=r[4] < r[7],
         )
         for r in rows
     ]
