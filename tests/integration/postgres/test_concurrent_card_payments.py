@@ -12,14 +12,10 @@ numbering counters made by core's migrations; restoring them keeps `next_number`
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 import pytest
-from django.db import connection
 
-from remit.books.audit import books_audit
 from remit.core.audit import Actor
 from remit.core.errors import RemitError, TransitionRefused, VoidRefused
 from remit.core.money import Money
@@ -34,6 +30,7 @@ from remit.payments.method_services import payment_method_add
 from remit.payments.models import GatewayAttempt, Payment, PaymentMethod, PaymentStatus
 from remit.payments.services import payment_void
 from tests.factories import make_customer, make_invoice
+from tests.integration.postgres.together import assert_books_ok, failures, successes, together
 
 pytestmark = [
     pytest.mark.postgres,
@@ -42,43 +39,6 @@ pytestmark = [
 
 THREADS = 20
 VOIDERS = 10
-
-
-def together(count: int, work: Callable[[int], Any]) -> list[tuple[str, Any]]:
-    """Run `work(i)` in `count` threads released at once; ("ok", result) or ("error", exc)."""
-    barrier = threading.Barrier(count)
-    results: list[tuple[str, Any]] = [("not run", None)] * count
-
-    def run(i: int) -> None:
-        try:
-            connection.ensure_connection()  # connect first, so the calls start together
-            barrier.wait(timeout=60)
-            results[i] = ("ok", work(i))
-        except Exception as error:
-            results[i] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,), name=f"clerk-{i}") for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return results
-
-
-def successes(results: list[tuple[str, Any]]) -> list[Any]:
-    return [value for outcome, value in results if outcome == "ok"]
-
-
-def failures(results: list[tuple[str, Any]]) -> list[BaseException]:
-    return [value for outcome, value in results if outcome == "error"]
-
-
-def assert_books_ok() -> None:
-    report = books_audit()
-    assert report.ok, report.problems
 
 
 def add_card(customer: Customer, number: str = "4242424242424242") -> PaymentMethod:

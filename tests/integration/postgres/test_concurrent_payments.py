@@ -14,14 +14,10 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connection
 from django.db.models import Q, Sum
 
-from remit.books.audit import books_audit
 from remit.core.audit import Actor
 from remit.core.errors import InvoiceNotPayable, RemitError, TransitionRefused
 from remit.core.money import Money
@@ -32,6 +28,7 @@ from remit.payments.models import Allocation, CreditEntry, Payment, PaymentStatu
 from remit.payments.selectors import credit_balance
 from remit.payments.services import credit_apply, payment_post, payment_void
 from tests.factories import make_customer, make_invoice
+from tests.integration.postgres.together import assert_books_ok, failures, successes, together
 
 pytestmark = [
     pytest.mark.postgres,
@@ -43,43 +40,6 @@ THREADS = 20
 
 def usd(value: str) -> Money:
     return Money.of(value, "USD")
-
-
-def together(count: int, work: Callable[[int], Any]) -> list[tuple[str, Any]]:
-    """Run `work(i)` in `count` threads released at once; ("ok", result) or ("error", exc)."""
-    barrier = threading.Barrier(count)
-    results: list[tuple[str, Any]] = [("not run", None)] * count
-
-    def run(i: int) -> None:
-        try:
-            connection.ensure_connection()  # connect first, so the calls start together
-            barrier.wait(timeout=60)
-            results[i] = ("ok", work(i))
-        except Exception as error:
-            results[i] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,), name=f"clerk-{i}") for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return results
-
-
-def successes(results: list[tuple[str, Any]]) -> list[Any]:
-    return [value for outcome, value in results if outcome == "ok"]
-
-
-def failures(results: list[tuple[str, Any]]) -> list[BaseException]:
-    return [value for outcome, value in results if outcome == "error"]
-
-
-def assert_books_ok() -> None:
-    report = books_audit()
-    assert report.ok, report.problems
 
 
 def assert_no_invoice_over_allocated(invoices: list[Invoice]) -> None:
