@@ -32,6 +32,11 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "remit.worker",
+    "remit.receipts",
+    "remit.portal",
+    "remit.backoffice",
+    "remit.api",
+    "axes",
 ]
 
 # Background tasks (reconcile, the daily settlement) are rows in remit's own database;
@@ -53,7 +58,22 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it locks an account after repeated failed logins.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# 10 failed logins lock the account for 30 minutes (by username, whatever the address).
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = 0.5  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+# W006 asks to lock by address too; the rule is per account, so rotating addresses does
+# not help an attacker either.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 ROOT_URLCONF = "remit.urls"
 WSGI_APPLICATION = "remit.wsgi.application"

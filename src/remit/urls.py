@@ -7,12 +7,18 @@ from remit.gateways import sandbox_views
 
 
 def home(request):
-    # Until the portal and back office exist, staff work in the admin.
-    return HttpResponseRedirect("/admin/")
+    """Staff go to the back office, everyone else to the portal."""
+    user = request.user
+    if user.is_authenticated and user.is_staff:
+        return HttpResponseRedirect("/staff/")
+    return HttpResponseRedirect("/portal/")
 
 
 urlpatterns = [
     path("", home),
+    path("portal/", include("remit.portal.urls")),
+    path("staff/", include("remit.backoffice.urls")),
+    path("api/", include("remit.api.urls")),
     path("admin/", admin.site.urls),
     path("webhooks/", include("remit.gateways.webhook_urls")),
 ]

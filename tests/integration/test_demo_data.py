@@ -9,6 +9,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.test import RequestFactory
 from django.utils import timezone
 
 from remit.books.audit import books_audit
@@ -106,7 +107,9 @@ def test_the_logins_work_with_their_roles(summary):
     for username, password in passwords.items():
         user = get_user_model().objects.get(username=username)
         validate_password(password, user)
-        assert authenticate(username=username, password=password) == user
+        # django-axes, which throttles logins, needs the request a login comes with.
+        request = RequestFactory().post("/portal/login/")
+        assert authenticate(request, username=username, password=password) == user
 
     staff = get_user_model().objects.get(username="staff")
     assert staff.is_staff and staff.is_superuser

@@ -15,6 +15,7 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["number"]
+        permissions = [("manage_customers", "Can create and edit customers")]
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"

@@ -127,6 +127,8 @@ class ProcessedWebhookEvent(models.Model):
         app_label = "gateways"
         ordering = ["id"]
         verbose_name = "processed webhook event"
+        # The staff permission to configure the gateway lives with the gateway app.
+        permissions = [("configure_gateway", "Can configure the payment gateway")]
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.type}"

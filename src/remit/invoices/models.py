@@ -35,6 +35,7 @@ class Invoice(models.Model):
 
     class Meta:
         ordering = ["invoice_date", "due_date", "number"]
+        permissions = [("manage_invoices", "Can create, import and void invoices")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(total_minor__gt=0), name="invoice_total_positive"

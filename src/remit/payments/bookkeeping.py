@@ -92,6 +92,7 @@ def record_payment(
     set_balances(
         {line.invoice.id: line.invoice for line in split.lines},
         {line.invoice.id: -line.amount.minor for line in split.lines},
+        in_flight=status == PaymentStatus.PENDING,
     )
     if split.credit.is_positive():
         add_credit(customer, split.credit, CreditKind.CREATED, payment, credit_note(payment, split))
@@ -149,7 +150,9 @@ def journal_postings(
     ]
 
 
-def set_balances(invoices: dict[int, Invoice | OpenInvoice], deltas: dict[int, int]) -> None:
+def set_balances(
+    invoices: dict[int, Invoice | OpenInvoice], deltas: dict[int, int], *, in_flight: bool = False
+) -> None:
     """Move invoice balances by `deltas` (minor units) and set their statuses, set-based:
     one UPDATE per distinct (balance, status), so a lump sum over 10,000 invoices paid in
     full is a handful of statements, not 10,000."""
@@ -160,12 +163,13 @@ def set_balances(invoices: dict[int, Invoice | OpenInvoice], deltas: dict[int, i
             invoice.balance_due_minor if isinstance(invoice, Invoice) else invoice.balance.minor
         )
         new_balance[invoice_id] = current + delta
-    # Only an invoice that already had something applied can have another payment in
-    # flight on it; a fresh one paid to zero is simply paid (and skips the query).
+    # Paid to zero by a payment in flight (`in_flight`), an invoice is pending. Otherwise
+    # only one that already had something applied can have another payment in flight on
+    # it; a fresh one paid to zero is simply paid (and skips the query).
     settled_out = [
         i
         for i, b in new_balance.items()
-        if b == 0 and (isinstance(invoices[i], Invoice) or invoices[i].partly_paid)
+        if b == 0 and (in_flight or isinstance(invoices[i], Invoice) or invoices[i].partly_paid)
     ]
     unsettled = (
         set(

@@ -132,6 +132,10 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        permissions = [
+            ("post_payment", "Can post payments"),
+            ("void_payment", "Can void and refund payments"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(amount_minor__gt=0), name="payment_amount_positive"

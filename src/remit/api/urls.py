@@ -1,0 +1,1 @@
+urlpatterns: list = []  # the API routes arrive with the API work

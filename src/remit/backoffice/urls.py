@@ -1,0 +1,7 @@
+from django.http import HttpResponse
+from django.urls import path
+
+app_name = "backoffice"
+urlpatterns: list = [
+    path("", lambda request: HttpResponse("Coming soon."), name="home"),
+]
