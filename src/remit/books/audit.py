@@ -23,6 +23,8 @@ from remit.payments.models import (
     CreditKind,
     Payment,
     PaymentStatus,
+    ScheduledInvoice,
+    ScheduleStatus,
 )
 
 
@@ -70,10 +72,22 @@ def _invoice_balances(report: AuditReport) -> None:
         "allocations__amount_minor",
         filter=Q(allocations__reversed=False, allocations__payment__status=PaymentStatus.PENDING),
     )
-    rows = Invoice.objects.annotate(live=live, unsettled=unsettled).values_list(
-        "number", "currency", "total_minor", "balance_due_minor", "status", "live", "unsettled"
+    held = set(
+        ScheduledInvoice.objects.filter(schedule__status=ScheduleStatus.SCHEDULED).values_list(
+            "invoice_id", flat=True
+        )
     )
-    for number, currency, total, stored, status, applied, in_flight in rows.iterator(2000):
+    rows = Invoice.objects.annotate(live=live, unsettled=unsettled).values_list(
+        "id",
+        "number",
+        "currency",
+        "total_minor",
+        "balance_due_minor",
+        "status",
+        "live",
+        "unsettled",
+    )
+    for pk, number, currency, total, stored, status, applied, in_flight in rows.iterator(2000):
         expected = total - (applied or 0)
         if stored != expected:
             report.problems.append(
@@ -86,7 +100,7 @@ def _invoice_balances(report: AuditReport) -> None:
             voided=status == InvoiceStatus.VOID,
             balance_minor=expected,
             unsettled_minor=in_flight or 0,
-            scheduled=status == InvoiceStatus.SCHEDULED,
+            scheduled=pk in held,
         )
         if status != should_be:
             report.problems.append(f"{number} is {status} but its balances say {should_be}.")

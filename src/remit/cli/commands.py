@@ -301,6 +301,13 @@ def _show_counts(counts: dict[str, int], as_json: bool, title: str) -> int:
     return 0
 
 
+def cmd_run_scheduled(args: argparse.Namespace) -> int:
+    from remit.payments.schedule_services import schedules_run_due
+
+    counts = schedules_run_due(actor=Actor.command_line())
+    return _show_counts(counts, args.json, "Scheduled payments")
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     # Imported here, as demo_data is: only this command needs the task backend's worker.
     from remit.worker.scheduler import run_worker

@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile = sub.add_parser("reconcile", help="ask the gateway about pending payments")
     _json(reconcile)
 
+    scheduled = sub.add_parser("run-scheduled", help="run the scheduled payments due today")
+    _json(scheduled)
+
     worker = sub.add_parser(
         "worker", help="run the background worker: reconcile pending payments, settle daily"
     )

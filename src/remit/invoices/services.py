@@ -163,7 +163,9 @@ def invoice_void(*, invoice: Invoice, reason: str = "", actor: Actor) -> Invoice
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status == InvoiceStatus.VOID:
         raise VoidRefused(f"{invoice.number} is already void.")
-    if invoice.balance_due_minor != invoice.total_minor or invoice.status != InvoiceStatus.OPEN:
+    # A scheduled invoice may be voided: its schedule leaves it out when it runs.
+    holdable = (InvoiceStatus.OPEN, InvoiceStatus.SCHEDULED)
+    if invoice.balance_due_minor != invoice.total_minor or invoice.status not in holdable:
         raise VoidRefused(
             f"{invoice.number} has payments applied to it; void those payments first."
         )

@@ -19,7 +19,7 @@ from remit.core.errors import IdempotencyConflict, InvalidAmount, RemitError
 from remit.core.money import Money
 from remit.core.numbering import next_number
 from remit.customers.models import Customer
-from remit.invoices.models import Invoice
+from remit.invoices.models import Invoice, InvoiceStatus
 from remit.invoices.rules import invoice_status
 from remit.ledger.models import Account
 from remit.ledger.rules import Posting
@@ -31,6 +31,8 @@ from remit.payments.models import (
     Allocation,
     CreditEntry,
     CreditKind,
+    Event,
+    EventKind,
     Payment,
     PaymentEvent,
     PaymentStatus,
@@ -92,6 +94,7 @@ def record_payment(
     set_balances(
         {line.invoice.id: line.invoice for line in split.lines},
         {line.invoice.id: -line.amount.minor for line in split.lines},
+        customer_id=customer.pk,
         in_flight=status == PaymentStatus.PENDING,
     )
     if split.credit.is_positive():
@@ -118,6 +121,9 @@ def record_payment(
         to_status=status,
         actor=actor.label,
     )
+    emit(EventKind.PAYMENT_POSTED, payment, type=payment_type)
+    if status == PaymentStatus.SETTLED:
+        emit(EventKind.PAYMENT_SETTLED, payment)
     audit_record(
         actor=actor,
         action="payment.posted",
@@ -151,17 +157,24 @@ def journal_postings(
 
 
 def set_balances(
-    invoices: dict[int, Invoice | OpenInvoice], deltas: dict[int, int], *, in_flight: bool = False
+    invoices: dict[int, Invoice | OpenInvoice],
+    deltas: dict[int, int],
+    *,
+    customer_id: int,
+    in_flight: bool = False,
 ) -> None:
     """Move invoice balances by `deltas` (minor units) and set their statuses, set-based:
     one UPDATE per distinct (balance, status), so a lump sum over 10,000 invoices paid in
-    full is a handful of statements, not 10,000."""
-    new_balance = {}
+    full is a handful of statements, not 10,000. Writes invoice.paid and invoice.reopened
+    events for the statuses that change."""
+    new_balance: dict[int, int] = {}
+    old_status: dict[int, str] = {}
     for invoice_id, delta in deltas.items():
         invoice = invoices[invoice_id]
-        current = (
-            invoice.balance_due_minor if isinstance(invoice, Invoice) else invoice.balance.minor
-        )
+        if isinstance(invoice, Invoice):
+            current, old_status[invoice_id] = invoice.balance_due_minor, invoice.status
+        else:  # a candidate of a new payment: open by construction
+            current, old_status[invoice_id] = invoice.balance.minor, InvoiceStatus.OPEN
         new_balance[invoice_id] = current + delta
     # Paid to zero by a payment in flight (`in_flight`), an invoice is pending. Otherwise
     # only one that already had something applied can have another payment in flight on
@@ -181,14 +194,47 @@ def set_balances(
         else set()
     )
     groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+    events: list[Event] = []
     for invoice_id, balance in new_balance.items():
         status = invoice_status(
-            voided=False, balance_minor=balance, unsettled_minor=int(invoice_id in unsettled)
+            voided=False,
+            balance_minor=balance,
+            unsettled_minor=int(invoice_id in unsettled),
+            scheduled=old_status[invoice_id] == InvoiceStatus.SCHEDULED,  # held until released
         )
         groups[(balance, status)].append(invoice_id)
+        kind = _invoice_event(old_status[invoice_id], status)
+        if kind:
+            events.append(
+                Event(
+                    kind=kind,
+                    customer_id=customer_id,
+                    object_number=invoices[invoice_id].number,
+                    data={"status": status},
+                )
+            )
     for (balance, status), ids in groups.items():
         for chunk in chunks(ids, 5000):
             Invoice.objects.filter(id__in=chunk).update(balance_due_minor=balance, status=status)
+    Event.objects.bulk_create(events, batch_size=2000)
+
+
+def _invoice_event(old: str, new: str) -> str | None:
+    if new == InvoiceStatus.PAID and old != InvoiceStatus.PAID:
+        return EventKind.INVOICE_PAID
+    if new == InvoiceStatus.OPEN and old in (InvoiceStatus.PAID, InvoiceStatus.PENDING):
+        return EventKind.INVOICE_REOPENED
+    return None
+
+
+def emit(kind: str, payment: Payment, **data: object) -> None:
+    """Record a payment event for integrators (same transaction as the change)."""
+    Event.objects.create(
+        kind=kind,
+        customer_id=payment.customer_id,
+        object_number=payment.number,
+        data={"status": payment.status, "amount": str(payment.amount), **data},
+    )
 
 
 def reverse_payment(
@@ -211,7 +257,7 @@ def reverse_payment(
     deltas: dict[int, int] = defaultdict(int)
     for allocation in allocations:
         deltas[allocation.invoice_id] += allocation.amount_minor
-    set_balances(invoices, deltas)
+    set_balances(invoices, deltas, customer_id=customer.pk)
     if created.is_positive():
         add_credit(
             customer,
@@ -244,12 +290,13 @@ def reverse_payment(
     return [invoices[i].number for i in sorted(deltas)]
 
 
-def refresh_statuses(invoice_ids: Iterable[int]) -> None:
+def refresh_statuses(invoice_ids: Iterable[int], *, customer_id: int) -> None:
     """Re-derive the status of invoices whose payments changed state (a settlement)."""
     invoice_ids = list(invoice_ids)
     set_balances(
         {i.id: i for i in Invoice.objects.select_for_update().filter(id__in=invoice_ids)},
         {i: 0 for i in invoice_ids},
+        customer_id=customer_id,
     )
 
 
@@ -319,7 +366,10 @@ def transition(
         actor=actor.label,
         detail=detail[:300],
     )
+    changed = payment.status != to
     payment.status = to
+    if changed and to != PaymentStatus.PENDING:
+        emit(f"payment.{to}", payment, reason=detail)
 
 
 # --- locking and checking -----------------------------------------------------------

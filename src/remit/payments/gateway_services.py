@@ -243,7 +243,10 @@ def _apply_charge_answer(
         if outcome != Outcome.UNKNOWN:
             payment.gateway_outcome = outcome
         payment.save(update_fields=["status", "gateway_outcome", "failure_reason"])
-        refresh_statuses(payment.allocations.values_list("invoice_id", flat=True))
+        refresh_statuses(
+            payment.allocations.values_list("invoice_id", flat=True),
+            customer_id=payment.customer_id,
+        )
         if before["status"] != payment.status or before["gateway_outcome"] != outcome:
             audit_record(
                 actor=actor,

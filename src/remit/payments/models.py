@@ -269,3 +269,97 @@ class PaymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} --{self.action}/{self.outcome}--> {self.to_status}"
+
+
+class EventKind(models.TextChoices):
+    PAYMENT_POSTED = "payment.posted", "Payment posted"
+    PAYMENT_SETTLED = "payment.settled", "Payment settled"
+    PAYMENT_FAILED = "payment.failed", "Payment failed"
+    PAYMENT_VOIDED = "payment.voided", "Payment voided"
+    PAYMENT_REFUNDED = "payment.refunded", "Payment refunded"
+    INVOICE_PAID = "invoice.paid", "Invoice paid"
+    INVOICE_REOPENED = "invoice.reopened", "Invoice reopened"
+
+
+class Event(models.Model):
+    """What changed, in order, for integrators to sync from with a cursor (the id).
+
+    Written by the services in the same transaction as the change, never updated.
+    """
+
+    at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    object_number = models.CharField(max_length=64, help_text="PMT-… or INV-…")
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["customer", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.kind} {self.object_number}"
+
+
+class ScheduleStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    """Holds its invoices until it runs or is cancelled."""
+    RUNNING = "running", "Running"
+    """Released its invoices and is charging (a crash here is resumed by the next run)."""
+    RAN = "ran", "Ran"
+    CANCELLED = "cancelled", "Cancelled"
+    FAILED = "failed", "Failed"
+
+
+class ScheduledPayment(models.Model):
+    """A payment of chosen invoices with a saved method, on a later date.
+
+    Its amount is worked out when it runs: an invoice paid or voided meanwhile is left
+    out, with the reason kept on its row.
+    """
+
+    number = models.CharField(max_length=32, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="schedules")
+    method = models.ForeignKey(PaymentMethod, on_delete=models.PROTECT, related_name="+")
+    run_on = models.DateField()
+    status = models.CharField(max_length=16, choices=ScheduleStatus.choices)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(max_length=300, blank=True, help_text="What happened when it ran.")
+    idempotency_key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    actor = models.CharField(max_length=150)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "idempotency_key"], name="schedule_idempotency_key_per_customer"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "run_on"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ScheduledInvoice(models.Model):
+    schedule = models.ForeignKey(ScheduledPayment, on_delete=models.PROTECT, related_name="items")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="+")
+    left_out = models.CharField(
+        max_length=200, blank=True, help_text="Why it was not paid when the schedule ran."
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "invoice"], name="invoice_once_per_schedule"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.schedule_id}: {self.invoice_id}"

@@ -14,6 +14,7 @@ from django_tasks import task
 
 from remit.core.audit import Actor
 from remit.payments.gateway_services import payments_reconcile, payments_settle
+from remit.payments.schedule_services import schedules_run_due
 
 log = logging.getLogger("remit.worker")
 
@@ -39,10 +40,11 @@ def settle_task() -> dict[str, int]:
 
 @task()
 def run_scheduled_task() -> dict[str, int]:
-    """Scheduled payments that are due. A placeholder until scheduled payments exist: it
-    does nothing, but the worker already calls it on every tick, so the service only has
-    to be written and called here (it must be safe to repeat, like the others)."""
-    return {"ran": 0}
+    """Scheduled payments that are due today (and any a crash left running)."""
+    counts = schedules_run_due(actor=ACTOR)
+    if any(counts.values()):
+        log.info("scheduled payments: %s", _summary(counts))
+    return counts
 
 
 def _summary(counts: dict[str, int]) -> str:
