@@ -33,6 +33,7 @@ TABLES = {
     "line": "ledger_journalline",
     "event": "payments_paymentevent",
     "audit": "core_auditevent",
+    "outbox": "payments_event",
 }
 
 # The columns written to each table, in the order of the VALUES below. Columns of remit's
@@ -71,6 +72,7 @@ COLUMNS = {
         "actor",
         "at",
     ),
+    "outbox": ("at", "kind", "customer_id", "object_number", "data"),
     "audit": (
         "at",
         "user_id",
@@ -177,6 +179,7 @@ class PlainPoster:
             " THEN 'pending' ELSE 'paid' END WHERE id = %s"
         )
         self.q_entry = self._insert("entry", "%s, %s, %s, %s", " RETURNING id")
+        self.q_outbox = self._insert("outbox", "%s, %s, %s, %s, %s")
         self.q_event = self._insert(
             "event", "%s, 'new', 'record', 'approved', 'settled', '', %s, %s"
         )
@@ -246,6 +249,8 @@ class PlainPoster:
                 today,
                 key,
                 {number: usd(amount_minor)},
+                customer_id=customer_id,
+                paid=[number] if new_balance == 0 else [],
             )
             self._commit(cur)
             return payment_id
@@ -317,6 +322,8 @@ class PlainPoster:
                 today,
                 key,
                 {line[1]: usd(line[2]) for line in lines},
+                customer_id=customer_id,
+                paid=[line[1] for line in lines if line[3] == 0],
             )
             self._commit(cur)
             return payment_id
@@ -403,8 +410,11 @@ class PlainPoster:
         today: Any,
         key: str,
         allocations: dict[str, str],
+        *,
+        customer_id: int,
+        paid: list[str],
     ) -> None:
-        """Journal entry and lines, payment event, audit event."""
+        """Journal entry and lines, payment event, events for integrators, audit event."""
         now = self._now()
         cur.execute(
             self.q_entry, (now, today, payment_number, f"{TYPE_LABEL} payment {payment_number}")
@@ -424,6 +434,18 @@ class PlainPoster:
             "credit_created": usd(0),
         }
         cur.execute(self.q_audit, (now, self.actor, payment_number, self._json(after), key))
+        paid_invoice = self._json({"status": "paid"})
+        payment_data = {"status": "settled", "amount": usd(amount_minor)}
+        posted = self._json({**payment_data, "type": PAYMENT_TYPE})
+        settled = self._json(payment_data)
+        cur.executemany(
+            self.q_outbox,
+            [(now, "invoice.paid", customer_id, number, paid_invoice) for number in paid]
+            + [
+                (now, "payment.posted", customer_id, payment_number, posted),
+                (now, "payment.settled", customer_id, payment_number, settled),
+            ],
+        )
 
     def _lines(self, count: int) -> str:
         if count not in self._line_sql:

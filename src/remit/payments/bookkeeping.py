@@ -26,12 +26,17 @@ from remit.ledger.rules import Posting
 from remit.ledger.services import journal_post
 from remit.payments.allocation import OpenInvoice, Split
 from remit.payments.candidates import InvoiceRequest
+from remit.payments.events import (
+    emit,
+    invoice_event,
+    invoice_events_record,
+    payment_events_record,
+)
 from remit.payments.models import (
     OFFLINE_TYPES,
     Allocation,
     CreditEntry,
     CreditKind,
-    Event,
     EventKind,
     Payment,
     PaymentEvent,
@@ -121,9 +126,10 @@ def record_payment(
         to_status=status,
         actor=actor.label,
     )
-    emit(EventKind.PAYMENT_POSTED, payment, type=payment_type)
-    if status == PaymentStatus.SETTLED:
-        emit(EventKind.PAYMENT_SETTLED, payment)
+    kinds = [EventKind.PAYMENT_POSTED]
+    if status == PaymentStatus.SETTLED:  # offline money is final at once
+        kinds.append(EventKind.PAYMENT_SETTLED)
+    payment_events_record(kinds, payment, type=payment_type)
     audit_record(
         actor=actor,
         action="payment.posted",
@@ -194,7 +200,7 @@ def set_balances(
         else set()
     )
     groups: dict[tuple[int, str], list[int]] = defaultdict(list)
-    events: list[Event] = []
+    changes: dict[str, list[int]] = defaultdict(list)
     for invoice_id, balance in new_balance.items():
         status = invoice_status(
             voided=False,
@@ -203,38 +209,14 @@ def set_balances(
             scheduled=old_status[invoice_id] == InvoiceStatus.SCHEDULED,  # held until released
         )
         groups[(balance, status)].append(invoice_id)
-        kind = _invoice_event(old_status[invoice_id], status)
+        kind = invoice_event(old_status[invoice_id], status)
         if kind:
-            events.append(
-                Event(
-                    kind=kind,
-                    customer_id=customer_id,
-                    object_number=invoices[invoice_id].number,
-                    data={"status": status},
-                )
-            )
+            changes[kind].append(invoice_id)
     for (balance, status), ids in groups.items():
         for chunk in chunks(ids, 5000):
             Invoice.objects.filter(id__in=chunk).update(balance_due_minor=balance, status=status)
-    Event.objects.bulk_create(events, batch_size=2000)
-
-
-def _invoice_event(old: str, new: str) -> str | None:
-    if new == InvoiceStatus.PAID and old != InvoiceStatus.PAID:
-        return EventKind.INVOICE_PAID
-    if new == InvoiceStatus.OPEN and old in (InvoiceStatus.PAID, InvoiceStatus.PENDING):
-        return EventKind.INVOICE_REOPENED
-    return None
-
-
-def emit(kind: str, payment: Payment, **data: object) -> None:
-    """Record a payment event for integrators (same transaction as the change)."""
-    Event.objects.create(
-        kind=kind,
-        customer_id=payment.customer_id,
-        object_number=payment.number,
-        data={"status": payment.status, "amount": str(payment.amount), **data},
-    )
+    for kind, ids in changes.items():
+        invoice_events_record(kind, ids, customer_id=customer_id)
 
 
 def reverse_payment(
