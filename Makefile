@@ -31,6 +31,7 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.portal_open_invoices
 
 # A longer Hypothesis run of the money rules and random histories.
 soak: $(VENV)/.installed-test

@@ -22,10 +22,13 @@ from remit.core.audit import Actor
 from remit.core.money import Money
 from remit.customers.models import Customer, Membership, Role
 from remit.customers.services import customer_create
+from remit.gateways.protocol import CardDetails
+from remit.gateways.sandbox import SandboxGateway
 from remit.invoices.csv_import import InvoiceRow
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.invoices.services import invoices_create
 from remit.payments.candidates import InvoiceRequest
+from remit.payments.method_services import payment_method_add
 from remit.payments.models import Payment, PaymentType, Source
 from remit.payments.selectors import credit_balance
 from remit.payments.services import credit_apply, payment_post
@@ -240,6 +243,7 @@ def demo_load(*, today: date | None = None) -> DemoSummary:
         _lump_sum(customers[LUMP_SUM_CUSTOMER], today)
         _credit(customers[CREDIT_CUSTOMER], today)
         _users(customers)
+        _saved_cards(customers, today)
         return _summary(created=True)
 
 
@@ -490,6 +494,30 @@ def _users(customers: dict[str, Customer]) -> None:
     ):
         Membership.objects.get_or_create(
             user=user, customer=customers[number], defaults={"role": role}
+        )
+
+
+def _saved_cards(customers: dict[str, Customer], today: date) -> None:
+    """A saved test card for the portal clerk's customers (seed step 6 picks a saved one),
+    tokenised by the sandbox as a real card would be; remit keeps only the token."""
+    gateway = SandboxGateway()
+    for number in ("C-0001", "C-0002"):
+        tokenized = gateway.tokenize_card(
+            CardDetails(
+                number="4242424242424242",
+                exp_month=12,
+                exp_year=today.year + 3,
+                cvc="123",
+                holder_name="Accounts Payable",
+            )
+        )
+        payment_method_add(
+            customer=customers[number],
+            kind="card",
+            tokenized=tokenized,
+            actor=ACTOR,
+            holder_name="Accounts Payable",
+            label="Company Visa",
         )
 
 

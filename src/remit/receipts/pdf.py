@@ -17,6 +17,7 @@ def _text(value: object) -> str:
 
 def receipt_pdf(receipt: Receipt) -> bytes:
     pdf = FPDF(format="Letter")
+    pdf.core_fonts_encoding = _ENCODING  # fpdf2 defaults its core fonts to latin-1
     pdf.set_title(f"Receipt {receipt.number}")
     pdf.set_author("remit")
     pdf.add_page()

@@ -1,0 +1,69 @@
+"""The portal's forms: they parse what the browser sends and nothing more.
+
+Ids in them (a payment method, an invoice number) are only strings here; the views look
+each one up through the current customer.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from remit.payments.models import MethodKind
+from remit.payments.schedule_services import MAX_DAYS_AHEAD
+
+NEW_METHOD = "new"
+"""The method choice "Add a payment method" (not a saved method)."""
+
+
+class PayForm(forms.Form):
+    key = forms.UUIDField(error_messages={"required": "The form has expired; open it again."})
+    invoice = forms.CharField(required=False)  # read with getlist by the view
+    method = forms.CharField(required=False, max_length=20)
+    use_credit = forms.BooleanField(required=False)
+
+    def clean_method(self) -> str:
+        method = self.cleaned_data["method"].strip()
+        return "" if method == NEW_METHOD else method
+
+
+class ScheduleForm(forms.Form):
+    key = forms.UUIDField(error_messages={"required": "The form has expired; open it again."})
+    invoice = forms.CharField(required=False)
+    method = forms.CharField(max_length=20, error_messages={"required": "Choose a payment method."})
+    run_on = forms.DateField(
+        label="Payment date",
+        error_messages={"required": "Choose a date.", "invalid": "Enter a date as YYYY-MM-DD."},
+    )
+
+    def clean_method(self) -> str:
+        method = self.cleaned_data["method"].strip()
+        if method in ("", NEW_METHOD):
+            raise forms.ValidationError("Add the payment method first, or choose a saved one.")
+        return method
+
+    @staticmethod
+    def date_range() -> tuple:
+        today = timezone.localdate()
+        return today + timedelta(days=1), today + timedelta(days=MAX_DAYS_AHEAD)
+
+
+class MethodAddForm(forms.Form):
+    """What the gateway's tokenising form gave back: a token and what may be shown.
+
+    There is no field for a card number, and none is ever read.
+    """
+
+    kind = forms.ChoiceField(choices=MethodKind.choices)
+    token = forms.CharField(max_length=128)
+    brand = forms.CharField(max_length=64)
+    last4 = forms.RegexField(regex=r"^\d{4}$")
+    exp_month = forms.IntegerField(required=False, min_value=1, max_value=12)
+    exp_year = forms.IntegerField(required=False, min_value=2000, max_value=2200)
+    holder_name = forms.CharField(required=False, max_length=200)
+    form_id = forms.ChoiceField(
+        required=False,
+        choices=[("pay-form", "pay"), ("schedule-form", "schedule"), ("page", "page")],
+    )

@@ -1,0 +1,236 @@
+"""The Open Invoices list: filtered, searched, sorted and paged by keyset.
+
+It stays fast for a customer with 100,000 invoices because every query walks the index
+`invoice_oldest_first` (customer, status, invoice_date, due_date, number) inside one
+status and stops after one page: a list of several statuses (the default: Open, Pending
+and Scheduled) is one small query per status, merged here. No OFFSET, no COUNT over the
+customer's invoices: the page costs the same queries at 100 invoices and at 100,000.
+
+The cursor is an invoice number ("after INV-10025"), looked up through the customer.
+Ties are broken by the (unique) invoice number, compared as the database compares it;
+on SQLite that is code-point order, the same as Python's.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import F
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+
+from remit.core.money import Money
+from remit.customers.models import Customer
+from remit.invoices.models import Invoice, InvoiceStatus
+
+PAGE_SIZES = (25, 50, 100)
+
+SORTS: dict[str, tuple[str, tuple[str, ...], bool]] = {
+    # key: (label, columns, newest/largest first)
+    "date": ("Invoice date, oldest first", ("invoice_date", "due_date", "number"), False),
+    "-date": ("Invoice date, newest first", ("invoice_date", "due_date", "number"), True),
+    "due": ("Due date, soonest first", ("due_date", "number"), False),
+    "-due": ("Due date, latest first", ("due_date", "number"), True),
+    "number": ("Invoice number", ("number",), False),
+    "-number": ("Invoice number, descending", ("number",), True),
+}
+
+_UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.PENDING, InvoiceStatus.SCHEDULED)
+FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "unpaid": ("Open, Pending and Scheduled", _UNPAID),
+    "open": ("Open", (InvoiceStatus.OPEN,)),
+    "partly_paid": ("Partly paid", (InvoiceStatus.OPEN,)),
+    "pending": ("Pending", (InvoiceStatus.PENDING,)),
+    "scheduled": ("Scheduled", (InvoiceStatus.SCHEDULED,)),
+    "paid": ("Paid", (InvoiceStatus.PAID,)),
+    "all": ("All invoices", (*_UNPAID, InvoiceStatus.PAID, InvoiceStatus.VOID)),
+}
+
+HOLD_REASONS = {
+    InvoiceStatus.PENDING: "Pending: a payment of this invoice is being processed, "
+    "so it cannot be paid again.",
+    InvoiceStatus.SCHEDULED: "Scheduled: a scheduled payment holds this invoice. "
+    "Cancel the scheduled payment to pay it now.",
+    InvoiceStatus.PAID: "Paid: nothing is due on this invoice.",
+    InvoiceStatus.VOID: "Void: this invoice was cancelled; nothing is due.",
+}
+
+_COLUMNS = (
+    "number",
+    "invoice_date",
+    "due_date",
+    "currency",
+    "total_minor",
+    "balance_due_minor",
+    "status",
+    "description",
+)
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    number: str
+    invoice_date: date
+    due_date: date
+    total: Money
+    balance: Money
+    status: str
+    description: str
+    overdue: bool
+
+    @property
+    def partly_paid(self) -> bool:
+        return self.status == InvoiceStatus.OPEN and self.balance < self.total
+
+    @property
+    def selectable(self) -> bool:
+        return self.status == InvoiceStatus.OPEN
+
+    @property
+    def status_label(self) -> str:
+        return "Partly paid" if self.partly_paid else InvoiceStatus(self.status).label
+
+    @property
+    def status_class(self) -> str:
+        return "partly-paid" if self.partly_paid else self.status
+
+    @property
+    def hold_reason(self) -> str:
+        return HOLD_REASONS.get(self.status, "")
+
+    def sort_value(self, columns: Sequence[str]) -> tuple:
+        return tuple(getattr(self, column) for column in columns)
+
+
+@dataclass(frozen=True)
+class InvoicePage:
+    lines: tuple[InvoiceLine, ...]
+    next_after: str | None
+    """The cursor of the next page (the last number shown), if there is one."""
+    prev_before: str | None
+    """The cursor of the previous page (the first number shown), if there is one."""
+
+
+@dataclass(frozen=True)
+class InvoiceQuery:
+    """What the clerk asked for; unknown values fall back to the defaults."""
+
+    status: str = "unpaid"
+    search: str = ""
+    sort: str = "date"
+    size: int = 25
+
+    @classmethod
+    def parse(cls, params) -> InvoiceQuery:
+        status = params.get("status", "unpaid")
+        sort = params.get("sort", "date")
+        try:
+            size = int(params.get("per", 25))
+        except (TypeError, ValueError):
+            size = 25
+        return cls(
+            status=status if status in FILTERS else "unpaid",
+            search=params.get("q", "").strip()[:64],
+            sort=sort if sort in SORTS else "date",
+            size=size if size in PAGE_SIZES else 25,
+        )
+
+
+class CursorNotFound(LookupError):
+    """The cursor names no invoice of this customer."""
+
+
+def invoice_page(
+    *,
+    customer: Customer,
+    query: InvoiceQuery,
+    today: date,
+    after: str | None = None,
+    before: str | None = None,
+) -> InvoicePage:
+    """One page of the customer's invoices, after or before a cursor invoice number."""
+    _, columns, descending = SORTS[query.sort]
+    cursor = _cursor(customer, columns, after or before) if (after or before) else None
+    backwards = bool(before) and not after
+    if backwards:
+        lines, more = _fetch(customer, query, columns, not descending, cursor, today)
+        if not more:  # we are back at the start: show a full first page
+            return invoice_page(customer=customer, query=query, today=today)
+        lines = lines[::-1]
+        return InvoicePage(lines=tuple(lines), next_after=lines[-1].number, prev_before=None)
+    lines, more = _fetch(customer, query, columns, descending, cursor, today)
+    return InvoicePage(
+        lines=tuple(lines),
+        next_after=lines[-1].number if more and lines else None,
+        prev_before=lines[0].number if cursor is not None and lines else None,
+    )
+
+
+def _fetch(
+    customer: Customer,
+    query: InvoiceQuery,
+    columns: tuple[str, ...],
+    descending: bool,
+    cursor: tuple | None,
+    today: date,
+) -> tuple[list[InvoiceLine], bool]:
+    """Up to one page in the given order, and whether more follow."""
+    _, statuses = FILTERS[query.status]
+    order = [f"-{c}" if descending else c for c in columns]
+    per_status = []
+    for status in statuses:
+        rows = Invoice.objects.filter(customer=customer, status=status)
+        if query.search:
+            rows = rows.filter(number__icontains=query.search)
+        if query.status == "partly_paid":
+            rows = rows.filter(balance_due_minor__lt=F("total_minor"))
+        if cursor is not None:
+            beyond = TupleLessThan if descending else TupleGreaterThan
+            rows = rows.filter(beyond(Tuple(*(F(c) for c in columns)), cursor))
+        rows = rows.order_by(*order).values_list(*_COLUMNS)[: query.size + 1]
+        per_status.append([_line(row, today) for row in rows])
+    merged = list(
+        heapq.merge(*per_status, key=lambda line: line.sort_value(columns), reverse=descending)
+    )
+    return merged[: query.size], len(merged) > query.size
+
+
+def _cursor(customer: Customer, columns: tuple[str, ...], number: str) -> tuple:
+    found = Invoice.objects.filter(customer=customer, number=number).values_list(*columns).first()
+    if found is None:
+        raise CursorNotFound(number)
+    return found
+
+
+def _line(row: tuple, today: date) -> InvoiceLine:
+    number, invoice_date, due_date, currency, total, balance, status, description = row
+    return InvoiceLine(
+        number=number,
+        invoice_date=invoice_date,
+        due_date=due_date,
+        total=Money.from_minor(total, currency),
+        balance=Money.from_minor(balance, currency),
+        status=status,
+        description=description,
+        overdue=(
+            due_date < today
+            and balance > 0
+            and status in (InvoiceStatus.OPEN, InvoiceStatus.SCHEDULED)
+        ),
+    )
+
+
+# --- the invoices a clerk selected -------------------------------------------------------
+
+
+def selected_invoices(*, customer: Customer, numbers: Sequence[str]) -> list[Invoice] | None:
+    """The named invoices of this customer, oldest first; None when any is not theirs."""
+    wanted = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
+    invoices = list(
+        Invoice.objects.filter(customer=customer, number__in=wanted).order_by(
+            "invoice_date", "due_date", "number"
+        )
+    )
+    return invoices if len(invoices) == len(wanted) else None

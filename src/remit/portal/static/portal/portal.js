@@ -1,0 +1,227 @@
+/* The customer portal's behaviour: dialogs, the selection total, the Actions menu, the
+   progress of Make Payment, and adding a payment method through the gateway.
+
+   Card numbers: the add-method form's card inputs have no name, so no form can ever send
+   them to remit. The script posts them to the gateway's tokenising endpoint only (with
+   no cookies), then sends remit the token, brand, last four digits and expiry. */
+(() => {
+  "use strict";
+  const $ = (selector, root = document) => root.querySelector(selector);
+  const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
+  const csrf = () => ($('meta[name="csrf-token"]') || {}).content || "";
+
+  // --- dialogs -------------------------------------------------------------------------
+  const modal = () => document.getElementById("modal");
+
+  function focusFirst(dialog) {
+    const target = $("[autofocus]", dialog) || $("input:checked:not([disabled])", dialog)
+      || $(".body input:not([type=hidden]):not([disabled]), .body select, .body button:not([disabled])", dialog)
+      || $("footer a[href], footer button:not([disabled])", dialog);
+    if (target) target.focus();
+  }
+
+  function openModal() {
+    const dialog = modal();
+    closeMenus();
+    if (!dialog.open) dialog.showModal();
+    focusFirst(dialog);
+    refreshDialog(dialog);
+  }
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target === modal()) openModal();
+  });
+
+  document.addEventListener("htmx:responseError", (event) => {
+    const status = event.detail.xhr.status;
+    const words = {403: "You do not have permission to do that.", 404: "That was not found. Reload the page and try again."};
+    toast(words[status] || "Something went wrong. Reload the page and try again.");
+  });
+  document.addEventListener("htmx:sendError", () => toast("The server could not be reached. Check your connection and try again."));
+
+  function toast(text) {
+    const box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(box._timer);
+    box._timer = setTimeout(() => { box.hidden = true; }, 6000);
+  }
+
+  document.addEventListener("click", (event) => {
+    const closer = event.target.closest("[data-close]");
+    if (closer && closer.closest("dialog")) {
+      event.preventDefault();
+      closer.closest("dialog").close();
+    }
+    if (event.target.closest("[data-print]")) window.print();
+    const toggle = event.target.closest("[data-toggle-add]");
+    if (toggle) {
+      const panel = document.getElementById(toggle.getAttribute("aria-controls"));
+      panel.hidden = !panel.hidden;
+      toggle.setAttribute("aria-expanded", String(!panel.hidden));
+      if (!panel.hidden) focusFirst(panel);
+    }
+    // A click outside an open Actions menu closes it.
+    $$("details.menu[open]").forEach((menu) => { if (!menu.contains(event.target)) menu.open = false; });
+  });
+
+  // A dialog emptied when it closes, so a stale form (and its key) is never reused by
+  // accident; the confirmation's Got It (or Escape) goes back to Open Invoices.
+  document.addEventListener("close", (event) => {
+    if (event.target === modal()) event.target.innerHTML = "";
+  }, true);
+
+  function showConfirmation() {
+    const confirmation = document.getElementById("confirmation");
+    if (!confirmation) return;
+    if (confirmation.open) confirmation.close(); // open in the HTML for pages without script
+    confirmation.showModal();
+    focusFirst(confirmation);
+    confirmation.addEventListener("cancel", (event) => {
+      event.preventDefault();
+      window.location.href = $("[data-got-it]", confirmation).href;
+    });
+  }
+
+  // --- the Actions menu ----------------------------------------------------------------
+  function closeMenus() { $$("details.menu[open]").forEach((menu) => { menu.open = false; }); }
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && $("details.menu[open]")) {
+      const menu = $("details.menu[open]");
+      menu.open = false;
+      $("summary", menu).focus();
+    }
+  });
+
+  // --- the selection: count and total as the clerk ticks --------------------------------
+  function formatMinor(minor, table) {
+    const digits = Number(table.dataset.digits || 2);
+    const amount = minor / 10 ** digits;
+    return new Intl.NumberFormat("en-US", {style: "currency", currency: table.dataset.currency, minimumFractionDigits: digits, maximumFractionDigits: digits}).format(amount);
+  }
+
+  function updateSelection() {
+    const table = $("table.invoices");
+    const summary = document.getElementById("selection-summary");
+    if (!table || !summary) return;
+    const ticked = $$('input[name="invoice"]:checked', table);
+    const minor = ticked.reduce((sum, box) => sum + Number(box.dataset.minor), 0);
+    $("[data-count]", summary).textContent = String(ticked.length);
+    $("[data-total]", summary).textContent = formatMinor(minor, table);
+    summary.classList.toggle("has-selection", ticked.length > 0);
+    $$("[data-needs-selection]").forEach((button) => { button.disabled = ticked.length === 0; });
+    const open = $$('input[name="invoice"]:not(:disabled)', table);
+    const pageCount = $("[data-page-count]", summary);
+    if (pageCount) pageCount.textContent = String(open.length);
+    const hint = $("[data-selection-hint]");
+    if (hint) hint.hidden = ticked.length > 0;
+    $$("tbody tr", table).forEach((row) => {
+      const box = $('input[name="invoice"]', row);
+      row.classList.toggle("is-selected", Boolean(box && box.checked));
+    });
+    const all = document.getElementById("select-all");
+    if (all) {
+      all.checked = open.length > 0 && open.every((box) => box.checked);
+      all.indeterminate = !all.checked && ticked.length > 0;
+      all.disabled = open.length === 0;
+    }
+  }
+
+  document.addEventListener("change", (event) => {
+    const target = event.target;
+    if (target.id === "select-all") {
+      $$('table.invoices input[name="invoice"]:not(:disabled)').forEach((box) => { box.checked = target.checked; });
+    }
+    if (target.matches('table.invoices input[type="checkbox"]')) updateSelection();
+    if (target.matches('input[name="method"]') || target.matches("[data-use-credit]")) refreshDialog(target.closest("dialog") || document);
+    if (target.matches('input[name="kind"]')) showKind(target.closest("form"));
+  });
+
+  // --- the pay and schedule dialogs ----------------------------------------------------
+  function refreshDialog(root) {
+    $$(".method-choices", root).forEach((choices) => {
+      const adding = $("[data-add-method]", choices);
+      const panel = $("[data-add-panel]", choices);
+      if (adding && panel) panel.hidden = !adding.checked;
+    });
+    const credit = $("[data-use-credit]", root);
+    const breakdown = $("[data-credit-breakdown]", root);
+    if (credit && breakdown) breakdown.hidden = !credit.checked;
+    const submit = $("[data-make-payment]", root);
+    if (submit && !submit.dataset.locked) {
+      const chosen = $('input[name="method"]:checked', root);
+      const rest = $("[data-rest-minor]", root);
+      const creditCovers = credit && credit.checked && rest && Number(rest.dataset.restMinor) === 0;
+      const hasMethod = chosen && chosen.value !== "new";
+      submit.disabled = !(hasMethod || creditCovers) || submit.hasAttribute("data-blocked");
+    }
+  }
+
+  function showKind(form) {
+    const kind = ($('input[name="kind"]:checked', form) || {}).value || "card";
+    $$("[data-kind]", form).forEach((part) => { part.hidden = part.dataset.kind !== kind; });
+  }
+
+  // --- adding a payment method through the gateway --------------------------------------
+  document.addEventListener("submit", async (event) => {
+    const form = event.target.closest("form[data-tokenize]");
+    if (!form) return;
+    event.preventDefault();
+    const error = $("[data-add-error]", form);
+    const button = $("[data-add-button]", form);
+    const kind = ($('input[name="kind"]:checked', form) || {}).value || "card";
+    const part = $(`[data-kind="${kind}"]`, form);
+    const details = {kind};
+    $$("input[data-field]", part).forEach((input) => { details[input.dataset.field] = input.value.trim(); });
+    error.hidden = true;
+    button.disabled = true;
+    button.textContent = "Adding…";
+    try {
+      // 1. The card or account goes to the gateway, and only there.
+      const answer = await fetch(form.dataset.tokenize, {
+        method: "POST",
+        credentials: "omit",
+        headers: {"Content-Type": "application/json"},
+        body: JSON.stringify(details),
+      });
+      const token = await answer.json();
+      if (!answer.ok) throw new Error(token.message || "The payment method was not accepted.");
+      $$("input[data-field]", form).forEach((input) => { if (input.dataset.field !== "name") input.value = ""; });
+      // 2. remit gets the token, brand, last four and expiry.
+      const saved = await fetch(form.dataset.addUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {"X-CSRFToken": csrf(), "HX-Request": "true"},
+        body: new URLSearchParams({
+          kind, token: token.token, brand: token.brand, last4: token.last4,
+          exp_month: token.exp_month ?? "", exp_year: token.exp_year ?? "",
+          holder_name: details.name || "", form_id: form.dataset.formId,
+        }),
+      });
+      if (saved.headers.get("HX-Redirect")) { window.location.href = saved.headers.get("HX-Redirect"); return; }
+      if (!saved.ok) throw new Error("The payment method could not be saved. Try again.");
+      const choices = document.getElementById(`methods-${form.dataset.formId}`);
+      choices.outerHTML = await saved.text();
+      const fresh = document.getElementById(`methods-${form.dataset.formId}`);
+      if (window.htmx) window.htmx.process(fresh);
+      refreshDialog(fresh.closest("dialog") || document);
+      const chosen = $('input[name="method"]:checked', fresh);
+      if (chosen) chosen.focus();
+    } catch (problem) {
+      error.textContent = problem.message;
+      error.hidden = false;
+      button.disabled = false;
+      button.textContent = "Add";
+    }
+  });
+
+  // --- start -----------------------------------------------------------------------------
+  function start() {
+    updateSelection();
+    showConfirmation();
+    $$("form[data-tokenize]").forEach(showKind);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,135 @@
+"""Payment methods: the page, Add (a token from the gateway), set default, remove.
+
+The card form posts the card number to the gateway's tokenising endpoint from the
+browser; this module receives the token, brand, last four and expiry only.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from remit.core.errors import NotFound
+from remit.gateways.protocol import Tokenized
+from remit.payments.method_services import (
+    payment_method_add,
+    payment_method_remove,
+    payment_method_set_default,
+)
+from remit.payments.models import PaymentMethod
+from remit.payments.selectors import payment_method_get, payment_methods
+from remit.portal.access import not_found, portal_view
+from remit.portal.forms import MethodAddForm
+from remit.portal.web import error_sentence, go, render_dialog
+
+_CARD_FIELDS = ("number", "cvc", "card_number", "account_number")
+
+
+@require_GET
+@portal_view()
+def methods_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "portal/methods.html",
+        {"methods": payment_methods(customer=request.portal.customer), "nav": "methods"},
+    )
+
+
+@require_POST
+@portal_view(pay=True)
+def method_add(request: HttpRequest) -> HttpResponse:
+    """Save what the gateway returned; answer with the method list, the new one chosen."""
+    if any(field in request.POST for field in _CARD_FIELDS):
+        # Never read, never logged: the browser must send card details to the gateway only.
+        return HttpResponseBadRequest("Card details go to the gateway, not here.")
+    form = MethodAddForm(request.POST)
+    if not form.is_valid():
+        return _choices(
+            request,
+            form_id=request.POST.get("form_id", ""),
+            error="The payment method was not saved: the gateway's answer was incomplete.",
+        )
+    data = form.cleaned_data
+    try:
+        method = payment_method_add(
+            customer=request.portal.customer,
+            kind=data["kind"],
+            tokenized=Tokenized(
+                token=data["token"],
+                brand=data["brand"],
+                last4=data["last4"],
+                exp_month=data["exp_month"],
+                exp_year=data["exp_year"],
+            ),
+            holder_name=data["holder_name"],
+            actor=request.actor,
+        )
+    except Exception as error:
+        if data["form_id"] == "page":
+            messages.error(request, error_sentence(error))
+            return go(request, reverse("portal:methods"))
+        return _choices(request, form_id=data["form_id"], error=error_sentence(error))
+    if data["form_id"] == "page":  # the payment methods page: show it again, with a note
+        messages.success(request, f"{method.display} was added.")
+        return go(request, reverse("portal:methods"))
+    return _choices(request, form_id=data["form_id"], chosen=str(method.pk))
+
+
+@require_POST
+@portal_view(pay=True)
+def method_default(request: HttpRequest, method_id: int) -> HttpResponse:
+    method = _method(request, method_id)
+    try:
+        payment_method_set_default(method=method, actor=request.actor)
+        messages.success(request, f"{method.display} is now your default payment method.")
+    except Exception as error:
+        messages.error(request, error_sentence(error))
+    return go(request, reverse("portal:methods"))
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view(pay=True)
+def method_remove(request: HttpRequest, method_id: int) -> HttpResponse:
+    """GET asks "Remove Visa •••• 4242?"; POST removes it."""
+    method = _method(request, method_id)
+    if request.method == "GET":
+        return render_dialog(request, "portal/method_remove_dialog.html", {"method": method})
+    try:
+        payment_method_remove(method=method, actor=request.actor)
+        messages.success(request, f"{method.display} was removed.")
+    except Exception as error:
+        messages.error(request, error_sentence(error))
+    return go(request, reverse("portal:methods"))
+
+
+def method_from_form(request: HttpRequest, method_id: str) -> PaymentMethod | None:
+    """The saved method a form names, looked up through the customer (else 404)."""
+    if not method_id:
+        return None
+    return _method(request, method_id)
+
+
+def _method(request: HttpRequest, method_id: int | str) -> PaymentMethod:
+    try:
+        return payment_method_get(customer=request.portal.customer, method_id=method_id)
+    except NotFound:
+        raise not_found(request, "payment method", method_id) from None
+
+
+def _choices(
+    request: HttpRequest, *, form_id: str, chosen: str = "", error: str = ""
+) -> HttpResponse:
+    return render(
+        request,
+        "portal/_method_choices.html",
+        {
+            "methods": payment_methods(customer=request.portal.customer),
+            "chosen": chosen,
+            "form_id": form_id if form_id in ("pay-form", "schedule-form") else "pay-form",
+            "add_error": error,
+            "open_add": bool(error),
+        },
+    )

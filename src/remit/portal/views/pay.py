@@ -1,0 +1,105 @@
+"""Pay Selected Invoices: the dialog (GET, with a fresh idempotency key) and Make Payment."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from remit.core.money import Money
+from remit.invoices.models import Invoice
+from remit.payments.selectors import credit_balance, payment_methods
+from remit.portal.access import not_found, portal_view
+from remit.portal.checkout import Checkout, portal_checkout
+from remit.portal.forms import PayForm
+from remit.portal.selectors import selected_invoices
+from remit.portal.views.methods import method_from_form
+from remit.portal.web import error_sentence, go, render_dialog
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view(pay=True)
+def pay(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else request.GET
+    invoices = selected(request, data.getlist("invoice"))
+    if request.method == "GET":
+        return _dialog(request, invoices, key=uuid.uuid4())
+    form = PayForm(request.POST)
+    if not form.is_valid():
+        error = next(iter(form.errors.values()))[0]
+        return _dialog(request, invoices, key=uuid.uuid4(), error=error)
+    key = form.cleaned_data["key"]
+    method = method_from_form(request, form.cleaned_data["method"])
+    try:
+        checkout = portal_checkout(
+            customer=request.portal.customer,
+            invoice_numbers=[invoice.number for invoice in invoices],
+            method=method,
+            use_credit=form.cleaned_data["use_credit"],
+            key=str(key),
+            actor=request.actor,
+        )
+    except Exception as error:  # RemitError: its sentence; anything else: logged, generic
+        # The same key stays: if anything was recorded, trying again replays it.
+        return _dialog(request, invoices, key=key, error=error_sentence(error), form=form)
+    if checkout.declined:
+        # The attempt is over and nothing changed; another attempt is a new request.
+        return _dialog(
+            request,
+            selected(request, data.getlist("invoice")),
+            key=uuid.uuid4(),
+            error=_decline_sentence(checkout),
+            form=form,
+        )
+    return go(request, reverse("portal:confirmation", args=[checkout.payment.number]))
+
+
+def selected(request: HttpRequest, numbers: list[str]) -> list[Invoice]:
+    """The invoices the clerk ticked, all of them this customer's (else 404, logged)."""
+    invoices = selected_invoices(customer=request.portal.customer, numbers=numbers)
+    if invoices is None:
+        raise not_found(request, "invoice", ", ".join(numbers))
+    return invoices
+
+
+def _dialog(
+    request: HttpRequest,
+    invoices: list[Invoice],
+    *,
+    key: uuid.UUID,
+    error: str = "",
+    form: PayForm | None = None,
+) -> HttpResponse:
+    customer = request.portal.customer
+    methods = payment_methods(customer=customer)
+    chosen = form.cleaned_data.get("method") if form is not None and form.is_valid() else ""
+    payable = [invoice for invoice in invoices if invoice.status == "open"]
+    total = sum((i.balance_due for i in payable), Money.zero(customer.currency))
+    credit = credit_balance(customer=customer, currency=customer.currency)
+    credit_used = credit.min(total) if credit.is_positive() else Money.zero(customer.currency)
+    return render_dialog(
+        request,
+        "portal/pay_dialog.html",
+        {
+            "invoices": invoices,
+            "not_payable": [i for i in invoices if i.status != "open"],
+            "total": total,
+            "methods": methods,
+            "chosen": chosen or next((str(m.pk) for m in methods if m.is_default), ""),
+            "credit": credit,
+            "credit_used": credit_used,
+            "rest": total - credit_used,
+            "use_credit": bool(form is not None and form.cleaned_data.get("use_credit")),
+            "key": key,
+            "error": error,
+            "form_id": "pay-form",
+        },
+    )
+
+
+def _decline_sentence(checkout: Checkout) -> str:
+    reason = checkout.payment.failure_reason or "The payment was declined."
+    credit = " and your credit was not used" if checkout.credit_application else ""
+    return f"{reason} Nothing was charged{credit}; the invoices are still open."
