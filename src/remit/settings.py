@@ -71,6 +71,7 @@ AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "remit/locked_out.html"
 # W006 asks to lock by address too; the rule is per account, so rotating addresses does
 # not help an attacker either.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

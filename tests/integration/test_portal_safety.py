@@ -117,6 +117,7 @@ def test_ten_failed_sign_ins_lock_the_account_even_against_the_right_password():
             assert "correct username and password" in response.content.decode()
     locked = client.post(url, {"username": world.clerk.username, "password": PASSWORD})
     assert locked.status_code == 429
+    assert "locked for 30 minutes" in locked.content.decode()
     assert "_auth_user_id" not in client.session
     assert client.get(reverse("portal:invoices")).status_code == 302  # still signed out
 
