@@ -140,7 +140,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/portal/login/"
 
 LOGGING = {
     "version": 1,

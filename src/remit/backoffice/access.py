@@ -50,9 +50,7 @@ def staff_view(*permissions: str) -> Callable:
                 return _to_login(request)
             if _idle_too_long(request):
                 logout(request)
-                messages.info(
-                    request, "You were signed out after 15 minutes without activity."
-                )
+                messages.info(request, "You were signed out after 15 minutes without activity.")
                 return _to_login(request)
             mark_seen(request)
             missing = [p for p in (*VIEW, *permissions) if not user.has_perm(p)]

@@ -44,7 +44,8 @@ def invoice_create(
     problems = _problems_against_database([row], {customer.number: customer})
     if problems:
         reason = problems[0][1]
-        raise RemitError(f"{reason[0].upper()}{reason[1:]}.")
+        field = "number" if "already exists" in reason else "total"
+        raise RemitError(f"{reason[0].upper()}{reason[1:]}.", fields={field: "invalid"})
     if due_date < invoice_date:
         raise RemitError("The due date is before the invoice date.")
     if not total.is_positive():

@@ -1,0 +1,275 @@
+"""The back office's forms: they parse what the clerk typed into typed values for the
+services, and say what is wrong next to the field, in a sentence. No business rule here:
+the services decide what may be posted."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from django import forms
+from django.http import QueryDict
+from django.utils import timezone
+
+from remit.core.errors import RemitError
+from remit.core.money import Money
+from remit.payments.candidates import InvoiceRequest
+from remit.payments.models import PaymentMethod, PaymentType
+
+PAYMENT_TYPES = [
+    (PaymentType.CHECK.value, "Check"),
+    (PaymentType.MONEY_ORDER.value, "Money Order"),
+    (PaymentType.CARD.value, "Credit Card"),
+    (PaymentType.CASH.value, "Cash"),
+    (PaymentType.PAYPAL.value, "PayPal"),
+    (PaymentType.OTHER.value, "Other"),
+]
+"""The seed's Payment Type list, in its order."""
+NUMBERED = {PaymentType.CHECK: "check", PaymentType.MONEY_ORDER: "money order"}
+"""Types whose Check/Money Order # is enabled (and needed)."""
+
+MAX_CSV_BYTES = 10 * 1024 * 1024
+
+
+def new_key() -> str:
+    """An idempotency key, made when a form is shown, before the first click on Save."""
+    return f"backoffice-{uuid.uuid4()}"
+
+
+def parse_amount(text: str, currency: str) -> Money:
+    """A positive amount in `currency`, or ValidationError with the reason as a sentence."""
+    text = (text or "").strip().replace("$", "").replace(" ", "")
+    if not text:
+        raise forms.ValidationError("Enter an amount.")
+    try:
+        amount = Money.of(text, currency)
+    except RemitError as error:
+        raise forms.ValidationError(error.message) from None
+    if not amount.is_positive():
+        raise forms.ValidationError("Enter an amount more than zero.")
+    return amount
+
+
+class DateInput(forms.DateInput):
+    """The browser's date field: typed, or picked from its calendar."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class PaymentForm(forms.Form):
+    """The fields of the seed's payment window, shared by the Customer Payment window."""
+
+    post_date = forms.DateField(
+        label="Post Date", widget=DateInput(), error_messages={"invalid": "Enter a date."}
+    )
+    payment_type = forms.ChoiceField(
+        label="Payment Type", choices=PAYMENT_TYPES, widget=forms.Select(attrs={"data-type": ""})
+    )
+    reference = forms.CharField(
+        label="Check/Money Order #",
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-numbered": ""}),
+    )
+    method = forms.ChoiceField(
+        label="Card",
+        required=False,
+        error_messages={"invalid_choice": "Choose one of the customer's cards."},
+    )
+    amount = forms.CharField(
+        label="Total Payment Amount",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "decimal",
+                "autocomplete": "off",
+                "autofocus": True,
+                "data-select-on-focus": "",
+                "class": "money-input",
+            }
+        ),
+    )
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Internal: never on a receipt or in the portal. Shift+Enter for a new line.",
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255)
+
+    def __init__(self, *args, currency: str, cards: list[PaymentMethod], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.cards = {str(card.pk): card for card in cards}
+        self.fields["method"].choices = [(pk, card.display) for pk, card in self.cards.items()]
+        self.fields["amount"].error_messages["required"] = "Enter the Total Payment Amount."
+
+    @classmethod
+    def blank(cls, *, currency: str, cards: list[PaymentMethod], amount: Money | None = None):
+        default = next((c for c in cards if c.is_default), cards[0] if cards else None)
+        return cls(
+            initial={
+                "post_date": timezone.localdate(),
+                "payment_type": PaymentType.CHECK.value,
+                "method": str(default.pk) if default else "",
+                "amount": str(amount) if amount else "",
+                "idempotency_key": new_key(),
+            },
+            currency=currency,
+            cards=cards,
+        )
+
+    def clean_amount(self) -> Money:
+        return parse_amount(self.cleaned_data["amount"], self.currency)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        kind = data.get("payment_type")
+        if kind in NUMBERED:
+            if not data.get("reference", "").strip():
+                self.add_error("reference", f"Enter the {NUMBERED[kind]} number.")
+        else:
+            data["reference"] = ""
+        if kind == PaymentType.CARD:
+            card = self.cards.get(data.get("method") or "")
+            if card is None and "method" not in self.errors:
+                self.add_error("method", "Choose a card on file, or add the customer's card.")
+            data["card"] = card
+        return data
+
+    def with_new_key(self, data: QueryDict) -> PaymentForm:
+        """The same form with a fresh key: the old one is spent on a declined payment."""
+        fresh = data.copy()
+        fresh["idempotency_key"] = new_key()
+        form = PaymentForm(fresh, currency=self.currency, cards=list(self.cards.values()))
+        form.is_valid()
+        return form
+
+
+@dataclass
+class Rows:
+    """The invoice rows of a window: their numbers, and the amounts fixed by hand."""
+
+    numbers: list[str] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)
+    requests: list[InvoiceRequest] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+def parse_rows(data: QueryDict, currency: str, *, chosen: set[str] | None = None) -> Rows:
+    """Rows posted as parallel lists `invoice` and `fixed` (empty: spread the rest).
+
+    With `chosen`, only the rows whose numbers are in it are requested (apply credit).
+    """
+    numbers = data.getlist("invoice")
+    fixed = data.getlist("fixed")
+    fixed += [""] * (len(numbers) - len(fixed))
+    rows = Rows(numbers=numbers, fixed=fixed[: len(numbers)])
+    for index, (number, text) in enumerate(zip(numbers, rows.fixed, strict=True)):
+        if chosen is not None and number not in chosen:
+            continue
+        amount = None
+        if text.strip():
+            try:
+                amount = parse_amount(text, currency)
+            except forms.ValidationError as error:
+                rows.errors[index] = f"{number}: {error.messages[0]}"
+                continue
+        rows.requests.append(InvoiceRequest(number, amount))
+    return rows
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=300,
+        help_text="Optional; kept with the void in the audit trail.",
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+
+
+class CustomerForm(forms.Form):
+    number = forms.CharField(label="Customer number", max_length=32)
+    name = forms.CharField(label="Name", max_length=200)
+    email = forms.EmailField(label="Email", required=False)
+    currency = forms.CharField(label="Currency", max_length=3, initial="USD")
+
+
+class InvoiceForm(forms.Form):
+    customer = forms.CharField(label="Customer number", max_length=32)
+    number = forms.CharField(label="Invoice number", max_length=64)
+    invoice_date = forms.DateField(label="Invoice date", widget=DateInput())
+    due_date = forms.DateField(label="Due date", widget=DateInput())
+    total = forms.CharField(label="Total", max_length=32)
+    description = forms.CharField(label="Description", required=False, max_length=500)
+
+    def __init__(self, *args, customer_of, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.customer_of = customer_of  # customer number -> Customer, or None
+
+    def clean(self) -> dict:
+        data = super().clean()
+        number = data.get("customer", "").strip()
+        customer = self.customer_of(number) if number else None
+        if number and customer is None:
+            self.add_error("customer", f"There is no customer {number}.")
+        data["customer"] = customer
+        if customer and data.get("total"):
+            try:
+                data["total"] = parse_amount(data["total"], customer.currency)
+            except forms.ValidationError as error:
+                self.add_error("total", error)
+        starts, due = data.get("invoice_date"), data.get("due_date")
+        if starts and due and due < starts:
+            self.add_error("due_date", "The due date is before the invoice date.")
+        return data
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="CSV file")
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_CSV_BYTES:
+            raise forms.ValidationError("The file is larger than 10 MB; split it in parts.")
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                "The file is not UTF-8 text; save it as CSV UTF-8."
+            ) from None
+
+
+def attach_error(form: forms.Form, error: RemitError, fields: dict[str, str]) -> None:
+    """Put a service's refusal next to the field it names, or above the form."""
+    for name in error.fields:
+        target = fields.get(name, name)
+        if target in form.fields:
+            form.add_error(target, error.message)
+            return
+    # A refusal without `fields` that names what was typed in one field belongs there
+    # ("Invoice INV-0042 already exists." next to the invoice number).
+    mentioned = [
+        name
+        for name, value in form.data.items()
+        if name in form.fields
+        and not form.fields[name].widget.is_hidden
+        and len(value.strip()) >= 3
+        and value.strip() in error.message
+    ]
+    form.add_error(mentioned[0] if len(mentioned) == 1 else None, error.message)
+
+
+SERVICE_FIELDS = {
+    "amount": "amount",
+    "currency": "amount",
+    "type": "payment_type",
+    "method": "method",
+    "idempotency_key": None,
+}
+"""Service `fields` keys -> the payment form's field names."""

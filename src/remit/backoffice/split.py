@@ -1,0 +1,77 @@
+"""The split a payment window shows before Save: Amount Applied per invoice row and the
+credit left over, worked out by `payment_preview` (the face computes nothing itself)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django import forms
+
+from remit.backoffice.forms import Rows, parse_amount
+from remit.core.errors import RemitError
+from remit.core.money import Money
+from remit.customers.models import Customer
+from remit.invoices.models import Invoice
+from remit.payments.candidates import InvoiceRequest
+from remit.payments.selectors import payment_preview
+
+
+@dataclass
+class Row:
+    index: int
+    invoice: Invoice
+    fixed: str = ""
+    applied: Money | None = None
+
+
+@dataclass
+class Preview:
+    """The split shown before Save, from `payment_preview`."""
+
+    rows: list[Row] = field(default_factory=list)
+    amount: Money | None = None
+    applied: Money | None = None
+    credit: Money | None = None
+    error: str = ""
+    amount_error: str = ""
+
+
+def preview_split(
+    customer: Customer, invoices: list[Invoice], amount_text: str, rows: Rows
+) -> Preview:
+    fixed = dict(zip(rows.numbers, rows.fixed, strict=True))
+    preview = Preview(
+        rows=[Row(i, invoice, fixed.get(invoice.number, "")) for i, invoice in enumerate(invoices)]
+    )
+    if rows.errors:
+        preview.error = next(iter(rows.errors.values()))
+    if not amount_text.strip():
+        return preview
+    try:
+        preview.amount = parse_amount(amount_text, customer.currency)
+    except forms.ValidationError as error:
+        preview.amount_error = error.messages[0]
+        return preview
+    if preview.error:
+        return preview
+    try:
+        split = payment_preview(
+            customer=customer, amount=preview.amount, invoices=rows.requests or None
+        )
+    except RemitError as error:
+        preview.error = error.message
+        return preview
+    by_number = {line.invoice.number: line.amount for line in split.lines}
+    for row in preview.rows:
+        row.applied = by_number.get(row.invoice.number, Money.zero(customer.currency))
+    preview.applied, preview.credit = split.applied, split.credit
+    return preview
+
+
+def rows_of(invoices: list[Invoice]) -> Rows:
+    """Every invoice shown, none fixed by hand (a window just opened)."""
+    return Rows(
+        numbers=[i.number for i in invoices],
+        fixed=[""] * len(invoices),
+        requests=[InvoiceRequest(i.number) for i in invoices],
+    )

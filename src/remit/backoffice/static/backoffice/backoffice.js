@@ -1,0 +1,319 @@
+/* The back office's keyboard and windows. htmx does the requests; this file only moves
+   focus, opens and closes windows, and sends cards to the gateway's tokenising form.
+   No business rule lives here: every amount shown comes from the server. */
+(function () {
+  "use strict";
+
+  const IDLE_MS = 15 * 60 * 1000 + 5000;
+  let opener = null;
+
+  // --- windows (dialogs) ---------------------------------------------------------------
+  function focusInto(root) {
+    const target =
+      root.querySelector("[aria-invalid=true]") ||
+      root.querySelector("[autofocus]:not([disabled])") ||
+      root.querySelector("input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea, button");
+    if (!target) return;
+    target.focus();
+    if (target.matches("[data-select-on-focus]") && target.select) target.select();
+  }
+
+  function openDialog(dialog) {
+    if (!dialog.open) {
+      if (!opener) opener = document.activeElement;
+      dialog.showModal();
+    }
+    focusInto(dialog);
+  }
+
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const target = event.detail.target;
+    if (target && target.id === "window-body" && !document.getElementById("window").open) {
+      // Focus goes back where the window was opened from (F8 leaves it on the page).
+      opener = event.detail.elt.matches("button, a") ? event.detail.elt : document.activeElement;
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const target = event.detail.target;
+    const dialog = document.getElementById("window");
+    if (target && target.id === "window-body") {
+      if (dialog) openDialog(dialog);
+      else focusInto(target); // a window opened as a page of its own
+    }
+    syncPaymentType(target);
+    if (target && target.id === "customer-results" && openWhenFound) {
+      openWhenFound = false;
+      const first = rows()[0];
+      if (first) window.location.assign(first.dataset.href);
+    }
+  });
+
+  // A request that fails says so where the clerk is looking; it never shows a stack trace.
+  function failed(event, text) {
+    const where = event.detail.elt.closest("dialog, form, main") || document.body;
+    let alert = where.querySelector(".request-failed");
+    if (!alert) {
+      alert = document.createElement("div");
+      alert.className = "form-error request-failed";
+      alert.setAttribute("role", "alert");
+      (where.querySelector(".window-scroll") || where).prepend(alert);
+    }
+    alert.textContent = text;
+  }
+  document.addEventListener("htmx:responseError", (event) => {
+    const status = event.detail.xhr.status;
+    failed(event, status === 403
+      ? "Your account may not do that."
+      : "remit could not finish this request. Check the customer's payment history before trying again.");
+  });
+  document.addEventListener("htmx:sendError", (event) => {
+    failed(event, "remit could not be reached. Check the customer's payment history before trying again.");
+  });
+
+  document.addEventListener("close", (event) => {
+    const dialog = event.target;
+    if (!(dialog instanceof HTMLDialogElement)) return;
+    const body = dialog.querySelector("#window-body");
+    if (body) body.innerHTML = "";
+    if (opener && document.body.contains(opener)) opener.focus();
+    opener = null;
+  }, true);
+
+  // Esc closes a window, except while the gateway is working on a card payment.
+  document.addEventListener("cancel", (event) => {
+    const dialog = event.target;
+    if (dialog instanceof HTMLDialogElement && dialog.querySelector(".htmx-request")) {
+      event.preventDefault();
+    }
+  }, true);
+
+  document.addEventListener("click", (event) => {
+    const closer = event.target.closest("[data-close]");
+    if (closer) {
+      const dialog = closer.closest("dialog");
+      if (dialog) dialog.close();
+      else window.history.back(); // a window opened as a page of its own
+      return;
+    }
+    const opens = event.target.closest("[data-opens]");
+    if (opens) {
+      opener = opens;
+      openDialog(document.getElementById(opens.dataset.opens));
+      return;
+    }
+    if (event.target.closest("[data-print]")) window.print();
+  });
+
+  // --- keys --------------------------------------------------------------------------
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "F8") {
+      const button = document.querySelector("[data-hotkey=F8]");
+      const open = document.querySelector("dialog[open]");
+      if (button && !open) {
+        event.preventDefault();
+        button.click();
+      }
+      return;
+    }
+    // Enter saves, in the Notes too (Shift+Enter for a new line).
+    if (event.key === "Enter" && !event.shiftKey && event.target.matches("form textarea")) {
+      event.preventDefault();
+      event.target.form.requestSubmit();
+      return;
+    }
+    // Enter in the gateway's card fields adds the card; it must not save the payment.
+    if (event.key === "Enter" && event.target.closest("[data-hosted-card]")) {
+      event.preventDefault();
+      event.target.closest("[data-hosted-card]").querySelector("[data-tokenize]").click();
+      return;
+    }
+    pickListKeys(event);
+  });
+
+  // --- the customer search's result list ------------------------------------------------
+  function rows() {
+    return Array.from(document.querySelectorAll("[data-pick-list] tbody tr[data-href]"));
+  }
+
+  function select(row) {
+    rows().forEach((r) => r.setAttribute("aria-selected", r === row ? "true" : "false"));
+  }
+
+  let openWhenFound = false;
+
+  function pickListKeys(event) {
+    const inSearch = event.target.id === "customer-search";
+    if (inSearch && event.key === "Enter") {
+      // Results for what is typed now, not for what was typed 150 ms ago.
+      const shown = document.querySelector("#customer-results [data-pick-list]");
+      if (!shown || shown.dataset.query !== event.target.value) {
+        event.preventDefault();
+        openWhenFound = true;
+        htmx.trigger(event.target, "search");
+        return;
+      }
+    }
+    const list = rows();
+    if (!list.length) return;
+    const row = event.target.closest && event.target.closest("tr[data-href]");
+    if (!inSearch && !row) return;
+    const index = row ? list.indexOf(row) : -1;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const next = event.key === "ArrowDown" ? Math.min(index + 1, list.length - 1) : index - 1;
+      if (next < 0) {
+        document.getElementById("customer-search").focus();
+        return;
+      }
+      select(list[next]);
+      list[next].focus();
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      const chosen = row || list.find((r) => r.getAttribute("aria-selected") === "true") || list[0];
+      window.location.assign(chosen.dataset.href);
+    }
+  }
+
+  document.addEventListener("dblclick", (event) => {
+    const row = event.target.closest("[data-pick-list] tr[data-href]");
+    if (row) window.location.assign(row.dataset.href);
+  });
+  document.addEventListener("focusin", (event) => {
+    const row = event.target.closest && event.target.closest("[data-pick-list] tr[data-href]");
+    if (row) select(row);
+  });
+  document.addEventListener("click", (event) => {
+    const row = event.target.closest("[data-pick-list] tr[data-href]");
+    if (row && !event.target.closest("a")) row.focus();
+  });
+
+  // --- Payment Type: which fields it enables ----------------------------------------------
+  function syncPaymentType(root) {
+    root = root || document;
+    const forms = Array.from(root.querySelectorAll("[data-payment-form]"));
+    if (root.matches && root.matches("[data-payment-form]")) forms.push(root);
+    forms.forEach((form) => {
+      const kind = form.querySelector("[name=payment_type]");
+      if (!kind) return;
+      const numbered = kind.value === "check" || kind.value === "money_order";
+      const reference = form.querySelector("[data-numbered]");
+      if (reference) reference.disabled = !numbered;
+      const card = form.querySelector("[data-card-fields]");
+      if (card) {
+        card.hidden = kind.value !== "card";
+        card.disabled = kind.value !== "card";
+      }
+      form.dataset.kind = kind.value;
+      const text = form.querySelector("[data-progress-text]");
+      if (text) {
+        text.textContent = kind.value === "card"
+          ? "Contacting the payment gateway… do not close this window."
+          : "Saving…";
+      }
+    });
+  }
+
+  document.addEventListener("change", (event) => {
+    if (event.target.matches("[data-payment-form] [name=payment_type]")) {
+      syncPaymentType(event.target.form);
+      const form = event.target.form;
+      if (event.target.value === "check" || event.target.value === "money_order") {
+        // The number is what the clerk types next.
+        form.querySelector("[data-numbered]").focus();
+      }
+    }
+  });
+
+  // Apply credit: an amount typed for an invoice chooses it.
+  document.addEventListener("input", (event) => {
+    if (!event.target.matches("#credit-form [name=fixed]") || !event.target.value.trim()) return;
+    const box = event.target.closest("tr").querySelector("[name=chosen]");
+    if (box) box.checked = true;
+  });
+
+  // --- the gateway's hosted card form ---------------------------------------------------
+  // The card goes from this page to the gateway; remit's view gets only the token.
+  async function tokenize(button) {
+    const box = button.closest("[data-hosted-card]");
+    const value = (name) => box.querySelector(`[data-card=${name}]`).value.trim();
+    const status = box.querySelector("[data-card-status]");
+    box.querySelectorAll("[data-card-error]").forEach((p) => { p.textContent = ""; });
+    box.querySelectorAll("[data-card]").forEach((i) => i.removeAttribute("aria-invalid"));
+    button.disabled = true;
+    status.textContent = "Sending the card to the gateway…";
+    try {
+      const response = await fetch(box.dataset.tokenizeUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        credentials: "omit",
+        body: JSON.stringify({
+          number: value("number"), exp: value("exp"), cvc: value("cvc"), name: value("name"),
+        }),
+      });
+      const body = await response.json();
+      if (!response.ok) {
+        const field = Object.keys(body.fields || {})[0];
+        const slot = box.querySelector(`[data-card-error=${field}]`) || box.querySelector("[data-card-error=general]");
+        slot.textContent = body.message;
+        const input = box.querySelector(`[data-card=${field}]`);
+        if (input) { input.setAttribute("aria-invalid", "true"); input.focus(); }
+        status.textContent = "";
+        return;
+      }
+      box.querySelectorAll("[data-card]").forEach((i) => { i.value = ""; });
+      status.textContent = "";
+      await htmx.ajax("POST", box.dataset.saveUrl, {
+        source: button,
+        target: "#saved-cards",
+        swap: "outerHTML",
+        values: {
+          token: body.token, brand: body.brand, last4: body.last4,
+          exp_month: body.exp_month || "", exp_year: body.exp_year || "", name: value("name"),
+        },
+      });
+      const amount = document.querySelector("#payment-form [name=amount]");
+      if (amount) amount.focus();
+    } catch (error) {
+      box.querySelector("[data-card-error=general]").textContent =
+        "The gateway could not be reached; nothing was saved. Try again.";
+      status.textContent = "";
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-tokenize]");
+    if (button) tokenize(button);
+  });
+
+  // --- forms that post without htmx: one click only ---------------------------------------
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!form.matches("[data-busy-form]")) return;
+    if (form.dataset.busy) { event.preventDefault(); return; }
+    form.dataset.busy = "1";
+    form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+  });
+
+  // --- staff sessions end after 15 idle minutes: take the screen back too ----------------
+  let idleTimer = null;
+  function resetIdle() {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => window.location.reload(), IDLE_MS);
+  }
+  ["keydown", "pointerdown", "htmx:afterRequest"].forEach((name) =>
+    document.addEventListener(name, resetIdle, { passive: true }));
+
+  document.addEventListener("DOMContentLoaded", () => {
+    resetIdle();
+    syncPaymentType(document);
+    const start = document.querySelector("dialog[data-open]");
+    if (start) openDialog(start);
+    else {
+      const invalid = document.querySelector("main [aria-invalid=true]");
+      if (invalid) invalid.focus(); // after a refused form: the field to fix
+    }
+  });
+})();

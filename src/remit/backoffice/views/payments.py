@@ -1,0 +1,195 @@
+"""The Customer Payment window (one lump sum, oldest first) and the payment window (one
+invoice): shown, previewed as the clerk types, and saved."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from remit.backoffice.access import POST_PAYMENT, staff_view
+from remit.backoffice.forms import (
+    SERVICE_FIELDS,
+    PaymentForm,
+    attach_error,
+    parse_rows,
+)
+from remit.backoffice.selectors import (
+    card_methods,
+    customer_by_number,
+    invoice_of,
+    payable_invoices,
+    posted_sentence,
+)
+from remit.backoffice.split import Preview, preview_split, rows_of
+from remit.backoffice.web import go, hosted_card_form_url, window
+from remit.core.errors import RemitError
+from remit.customers.models import Customer
+from remit.invoices.models import InvoiceStatus
+from remit.payments.gateway_services import card_payment_submit
+from remit.payments.models import Payment, PaymentStatus, PaymentType, Source
+from remit.payments.services import payment_post
+from remit.payments.states import Outcome
+
+BATCH = "backoffice/windows/batch.html"
+SINGLE = "backoffice/windows/single.html"
+
+
+def _context(customer: Customer, form: PaymentForm, preview: Preview, **extra) -> dict:
+    return {
+        "customer": customer,
+        "form": form,
+        "preview": preview,
+        "cards": list(form.cards.values()),
+        "tokenize_url": hosted_card_form_url(),
+        **extra,
+    }
+
+
+# --- the Customer Payment window ------------------------------------------------------
+
+
+@require_GET
+@staff_view(POST_PAYMENT)
+def batch(request: HttpRequest, number: str) -> HttpResponse:
+    customer = customer_by_number(number)
+    invoices = payable_invoices(customer=customer)
+    form = PaymentForm.blank(currency=customer.currency, cards=card_methods(customer=customer))
+    preview = preview_split(customer, invoices, "", rows_of(invoices))
+    return window(request, BATCH, _context(customer, form, preview))
+
+
+@require_POST
+@staff_view(POST_PAYMENT)
+def batch_save(request: HttpRequest, number: str) -> HttpResponse:
+    customer = customer_by_number(number)
+    rows = parse_rows(request.POST, customer.currency)
+    form = PaymentForm(
+        request.POST, currency=customer.currency, cards=card_methods(customer=customer)
+    )
+    if form.is_valid() and not rows.errors:
+        # Always the invoices shown: what the clerk saw split is what is posted.
+        requests = rows.requests or None
+        saved, form = _save(request, customer, form, requests)
+        if saved:
+            return saved
+    invoices = payable_invoices(customer=customer)
+    preview = preview_split(customer, invoices, request.POST.get("amount", ""), rows)
+    return window(request, BATCH, _context(customer, form, preview))
+
+
+# --- the payment window (one invoice) ------------------------------------------------
+
+
+@require_GET
+@staff_view(POST_PAYMENT)
+def single(request: HttpRequest, number: str, invoice: str) -> HttpResponse:
+    customer = customer_by_number(number)
+    invoice = invoice_of(customer, invoice)
+    payable = invoice.status == InvoiceStatus.OPEN
+    form = PaymentForm.blank(
+        currency=customer.currency,
+        cards=card_methods(customer=customer),
+        amount=invoice.balance_due if payable else None,
+    )
+    preview = preview_split(
+        customer,
+        [invoice],
+        str(invoice.balance_due) if payable else "",
+        rows_of([invoice]),
+    )
+    return window(request, SINGLE, _context(customer, form, preview, invoice=invoice))
+
+
+@require_POST
+@staff_view(POST_PAYMENT)
+def single_save(request: HttpRequest, number: str, invoice: str) -> HttpResponse:
+    customer = customer_by_number(number)
+    invoice = invoice_of(customer, invoice)
+    form = PaymentForm(
+        request.POST, currency=customer.currency, cards=card_methods(customer=customer)
+    )
+    if form.is_valid():
+        saved, form = _save(request, customer, form, rows_of([invoice]).requests)
+        if saved:
+            return saved
+    preview = preview_split(customer, [invoice], request.POST.get("amount", ""), rows_of([invoice]))
+    return window(request, SINGLE, _context(customer, form, preview, invoice=invoice))
+
+
+# --- the live split ---------------------------------------------------------------------
+
+
+@require_GET
+@staff_view(POST_PAYMENT)
+def preview(request: HttpRequest, number: str) -> HttpResponse:
+    """The split as the clerk types: Amount Applied per row and the credit left over."""
+    customer = customer_by_number(number)
+    rows = parse_rows(request.GET, customer.currency)
+    payable = {i.number: i for i in payable_invoices(customer=customer)}
+    invoices = [payable[n] for n in rows.numbers if n in payable]
+    if len(invoices) != len(rows.numbers):
+        gone = ", ".join(n for n in rows.numbers if n not in payable)
+        result = Preview(error=f"{gone} can no longer be paid; close the window and reopen it.")
+    else:
+        result = preview_split(customer, invoices, request.GET.get("amount", ""), rows)
+    return render(
+        request,
+        "backoffice/partials/split_preview.html",
+        {"customer": customer, "preview": result, "mode": request.GET.get("mode", "batch")},
+    )
+
+
+# --- saving ---------------------------------------------------------------------------
+
+
+def _save(
+    request: HttpRequest, customer: Customer, form: PaymentForm, requests
+) -> tuple[HttpResponse | None, PaymentForm]:
+    """Post the payment (one service: offline or card); the response, or the form with
+    the reason next to its field."""
+    data = form.cleaned_data
+    common = {
+        "customer": customer,
+        "amount": data["amount"],
+        "idempotency_key": data["idempotency_key"],
+        "actor": request.actor,
+        "source": Source.BACKOFFICE,
+        "invoices": requests,
+        "post_date": data["post_date"],
+        "notes": data["notes"],
+    }
+    try:
+        if data["payment_type"] == PaymentType.CARD:
+            payment = card_payment_submit(method=data["card"], **common)
+        else:
+            payment = payment_post(
+                payment_type=data["payment_type"], reference=data["reference"], **common
+            )
+    except RemitError as error:
+        attach_error(form, error, SERVICE_FIELDS)
+        return None, form
+    return _after(request, customer, form, payment)
+
+
+def _after(request: HttpRequest, customer: Customer, form: PaymentForm, payment: Payment):
+    if payment.status == PaymentStatus.FAILED:
+        form = form.with_new_key(request.POST)
+        form.add_error(
+            "method",
+            f"The gateway declined the card: {payment.failure_reason} Nothing was charged; "
+            f"{payment.number} is kept as failed.",
+        )
+        return None, form
+    detail = reverse("backoffice:payment", args=[customer.number, payment.number])
+    if payment.status == PaymentStatus.PENDING and payment.gateway_outcome == Outcome.UNKNOWN:
+        messages.warning(
+            request,
+            f"The gateway did not answer for {payment.number}. Nothing will be charged twice: "
+            "remit asks the gateway and settles it either way; check back in a minute.",
+        )
+        return go(request, detail), form
+    messages.success(request, posted_sentence(payment))
+    return go(request, reverse("backoffice:customer", args=[customer.number])), form
