@@ -32,6 +32,7 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.portal_open_invoices
+	$(BIN)/python -m bench.api_throughput
 
 # A longer Hypothesis run of the money rules and random histories.
 soak: $(VENV)/.installed-test

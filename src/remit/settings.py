@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "remit.portal",
     "remit.backoffice",
     "remit.api",
+    "ninja",  # serves /api/docs from local static files, not a CDN
     "axes",
 ]
 

@@ -318,6 +318,39 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_api_key(args: argparse.Namespace) -> int:
+    """`remit api-key create --name N --scope S [--customer C]`, `remit api-key revoke PREFIX`."""
+    from remit.api.keys import api_key_create, api_key_revoke
+
+    if args.api_key_command == "revoke":
+        revoked = api_key_revoke(prefix=args.prefix, actor=Actor.command_line())
+        if args.json:
+            render.emit_json({"prefix": revoked.prefix, "name": revoked.name, "revoked": True})
+        else:
+            print(f"Revoked API key {revoked.prefix} ({revoked.name}); it is refused from now on.")
+        return 0
+    customer = customer_get(number=args.customer) if args.customer else None
+    new = api_key_create(
+        name=args.name, scope=args.scope, customer=customer, actor=Actor.command_line()
+    )
+    reach = customer.number if customer else "every customer"
+    if args.json:
+        render.emit_json(
+            {
+                "key": new.key,
+                "prefix": new.api_key.prefix,
+                "name": new.api_key.name,
+                "scope": new.api_key.scope,
+                "customer": customer.number if customer else None,
+            }
+        )
+    else:
+        print(f"API key {new.api_key.prefix} for {new.api_key.name}: {args.scope}, {reach}.")
+        print(new.key)
+        print("This is the only time the key is shown (remit keeps a hash): store it now.")
+    return 0
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     report = books_audit()
     if args.json:

@@ -137,6 +137,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--once", action="store_true", help="reconcile and settle once, then stop")
 
+    api_key = sub.add_parser("api-key", help="create or revoke an integration's API key")
+    keys = api_key.add_subparsers(dest="api_key_command", required=True, parser_class=_Parser)
+    create = keys.add_parser("create", help="create a key: it is printed once, kept only hashed")
+    create.add_argument("--name", required=True, metavar="N", help="who uses it, such as 'SAP'")
+    create.add_argument(
+        "--scope", required=True, choices=["read", "write"], help="read: GET only; write: all"
+    )
+    create.add_argument("--customer", metavar="C", help="limit the key to this customer")
+    _json(create)
+    revoke = keys.add_parser("revoke", help="revoke a key at once (by its prefix)")
+    revoke.add_argument("prefix", metavar="PREFIX", help="the 8 characters after rk_")
+    _json(revoke)
+
     audit = sub.add_parser("audit", help="check the whole books; exit 1 on any difference")
     _json(audit)
     return parser

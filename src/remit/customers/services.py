@@ -28,3 +28,29 @@ def customer_create(
         after={"number": number, "name": name, "currency": currency},
     )
     return customer
+
+
+@transaction.atomic
+def customer_update(
+    *, customer: Customer, actor: Actor, name: str | None = None, email: str | None = None
+) -> Customer:
+    """Change a customer's name or email. The number and currency never change: invoices,
+    payments and the credit ledger are kept in that currency."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    before = {"name": customer.name, "email": customer.email}
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise RemitError("A customer needs a name.", fields={"name": "empty"})
+        customer.name = name[:200]
+    if email is not None:
+        customer.email = email.strip()[:254]
+    customer.save(update_fields=["name", "email"])
+    audit_record(
+        actor=actor,
+        action="customer.updated",
+        obj=customer,
+        before=before,
+        after={"name": customer.name, "email": customer.email},
+    )
+    return customer

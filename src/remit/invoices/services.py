@@ -41,15 +41,15 @@ def invoice_create(
         total=total,
         description=description,
     )
+    if due_date < invoice_date:
+        raise RemitError("The due date is before the invoice date.", fields={"due_date": "early"})
+    if not total.is_positive():
+        raise RemitError("An invoice total must be positive.", fields={"total": "not positive"})
     problems = _problems_against_database([row], {customer.number: customer})
     if problems:
         reason = problems[0][1]
         field = "number" if "already exists" in reason else "total"
         raise RemitError(f"{reason[0].upper()}{reason[1:]}.", fields={field: "invalid"})
-    if due_date < invoice_date:
-        raise RemitError("The due date is before the invoice date.")
-    if not total.is_positive():
-        raise RemitError("An invoice total must be positive.")
     return invoices_create(rows=[row], actor=actor, reference=number)[0]
 
 
@@ -81,7 +81,13 @@ def _problems_against_database(
         Invoice.objects.filter(number__in=[r.number for r in rows]).values_list("number", flat=True)
     )
     first_currency: dict[str, str] = {}
+    seen: dict[str, int] = {}
     for row in rows:
+        if row.number in seen:
+            problems.append((row.line, f"invoice {row.number} is also on line {seen[row.number]}"))
+        seen.setdefault(row.number, row.line)
+        if row.due_date < row.invoice_date:
+            problems.append((row.line, "due_date is before invoice_date"))
         if row.number in taken:
             problems.append((row.line, f"invoice {row.number} already exists"))
         customer = customers.get(row.customer_number)

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from remit.core.audit import Actor, audit_record
-from remit.core.errors import RemitError
+from remit.core.errors import IdempotencyConflict, RemitError
 from remit.core.money import Money
 from remit.core.numbering import next_number
 from remit.customers.models import Customer
@@ -71,7 +71,7 @@ def schedule_create(
         ).first()
         if first is not None:
             if first.request_fingerprint != fingerprint:
-                raise RemitError(
+                raise IdempotencyConflict(
                     f"The idempotency key was already used for {first.number}, with a "
                     "different request; nothing was scheduled."
                 )
