@@ -13,9 +13,9 @@ from django.urls import reverse
 from remit.books.audit import books_audit
 from remit.customers.models import Role
 from remit.invoices.models import InvoiceStatus
+from remit.payments.checkout_services import credit_key
 from remit.payments.models import Payment, PaymentStatus, PaymentType
 from remit.payments.selectors import credit_balance
-from remit.portal.checkout import credit_key
 from tests.factories import make_customer, make_invoice
 from tests.integration.test_portal_support import (
     DECLINE,
@@ -243,7 +243,7 @@ def test_an_unexpected_error_shows_a_generic_sentence_keeps_the_key_and_is_logge
     def broken(**kwargs):
         raise RuntimeError("database exploded: secret detail")
 
-    monkeypatch.setattr("remit.portal.views.pay.portal_checkout", broken)
+    monkeypatch.setattr("remit.portal.views.pay.checkout_submit", broken)
     key = str(uuid.uuid4())
     response = make_payment(client, world.invoices[:1], world.card, key)
     page = response.content.decode()

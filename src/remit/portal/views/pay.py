@@ -10,9 +10,9 @@ from django.views.decorators.http import require_http_methods
 
 from remit.core.money import Money
 from remit.invoices.models import Invoice
+from remit.payments.checkout_services import Checkout, checkout_submit
 from remit.payments.selectors import credit_balance, payment_methods
 from remit.portal.access import not_found, portal_view
-from remit.portal.checkout import Checkout, portal_checkout
 from remit.portal.forms import PayForm
 from remit.portal.selectors import selected_invoices
 from remit.portal.views.methods import method_from_form
@@ -33,7 +33,7 @@ def pay(request: HttpRequest) -> HttpResponse:
     key = form.cleaned_data["key"]
     method = method_from_form(request, form.cleaned_data["method"])
     try:
-        checkout = portal_checkout(
+        checkout = checkout_submit(
             customer=request.portal.customer,
             invoice_numbers=[invoice.number for invoice in invoices],
             method=method,

@@ -1,5 +1,5 @@
-"""The portal checkout: pay the selected invoices, with the customer's credit first if
-asked, and a saved card or bank account for the rest.
+"""A checkout: pay the selected invoices, with the customer's credit first if asked, and
+a saved card or bank account for the rest (the portal's Pay Selected Invoices).
 
 It composes two money services and writes nothing itself: `credit_apply` on the selected
 invoices, then `card_payment_submit` for what is still due. Both carry keys derived from
@@ -65,7 +65,7 @@ def credit_key(key: str) -> str:
     return f"portal:{key}:credit"
 
 
-def portal_checkout(
+def checkout_submit(
     *,
     customer: Customer,
     invoice_numbers: Sequence[str],
