@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from remit.core.models import AuditEvent
+from remit.core.rows import insert_rows
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def audit_record(
     before: dict | None = None,
     after: dict | None = None,
     idempotency_key: str = "",
-) -> AuditEvent:
+) -> None:
     """Write one audit event; call it inside the service's transaction.
 
     The object is named by `obj` (its class and number or pk) or, for something that is
@@ -53,14 +54,19 @@ def audit_record(
     if obj is not None:
         object_type = type(obj).__name__
         object_id = str(getattr(obj, "number", None) or obj.pk)
-    return AuditEvent.objects.create(
-        user_id=actor.user_id,
-        actor=actor.label,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        before=before,
-        after=after,
-        request_id=actor.request_id,
-        idempotency_key=idempotency_key,
+    insert_rows(
+        AuditEvent,
+        [
+            {
+                "user_id": actor.user_id,
+                "actor": actor.label,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "before": before,
+                "after": after,
+                "request_id": actor.request_id,
+                "idempotency_key": idempotency_key,
+            }
+        ],
     )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import connection
-
+from remit.core import rows
 from remit.core.models import Counter
 
 
@@ -16,14 +15,11 @@ def next_number(name: str, *, prefix: str, width: int = 6) -> str:
     """
     table = Counter._meta.db_table
     bump = f"UPDATE {table} SET value = value + 1 WHERE name = %s RETURNING value"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(bump, [name])
-        row = cursor.fetchone()
-        if row is None:
-            cursor.execute(
-                f"INSERT INTO {table} (name, value) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",  # noqa: S608
-                [name],
-            )
-            cursor.execute(bump, [name])
-            row = cursor.fetchone()
-    return f"{prefix}{row[0]:0{width}d}"
+    found = rows.query(bump, [name])
+    if not found:
+        rows.execute(
+            f"INSERT INTO {table} (name, value) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",  # noqa: S608
+            [name],
+        )
+        found = rows.query(bump, [name])
+    return f"{prefix}{found[0][0]:0{width}d}"

@@ -14,10 +14,12 @@ from datetime import date
 
 from django.utils import timezone
 
+from remit.core import rows
 from remit.core.audit import Actor, audit_record
 from remit.core.errors import IdempotencyConflict, InvalidAmount, RemitError
 from remit.core.money import Money
 from remit.core.numbering import next_number
+from remit.core.rows import get_for_update, insert, insert_rows, update_where_id_in
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.invoices.rules import invoice_status
@@ -46,6 +48,16 @@ from remit.payments.models import (
 from remit.payments.states import Action, Outcome, State, next_status
 
 MAX_KEY_LENGTH = 255
+# Which of some invoices a payment still in flight (pending) covers.
+UNSETTLED_SQL = (
+    f"SELECT DISTINCT a.invoice_id FROM {Allocation._meta.db_table} a"  # noqa: S608
+    f" JOIN {Payment._meta.db_table} p ON p.id = a.payment_id"
+    f" WHERE NOT a.reversed AND p.status = '{PaymentStatus.PENDING.value}' AND a.invoice_id "
+)
+REPLAY_SQL = (
+    f"SELECT id, number, request_fingerprint FROM {Payment._meta.db_table}"  # noqa: S608
+    " WHERE customer_id = %s AND idempotency_key = %s"
+)
 
 
 def record_payment(
@@ -69,7 +81,7 @@ def record_payment(
     and audit event. Offline money is RECORDed (settled at once); card and bank payments
     are SUBMITted (pending) before the gateway is asked."""
     status = next_status(State.NEW, action, outcome)
-    payment = Payment.objects.create(
+    payment = Payment(
         number=next_number("payment", prefix="PMT-"),
         customer=customer,
         type=payment_type,
@@ -87,14 +99,18 @@ def record_payment(
         request_fingerprint=fingerprint,
         method_id=method_id,
     )
-    Allocation.objects.bulk_create(
-        Allocation(
-            payment=payment,
-            invoice_id=line.invoice.id,
-            amount_minor=line.amount.minor,
-            currency=amount.currency,
-        )
-        for line in split.lines
+    insert([payment])
+    insert_rows(
+        Allocation,
+        [
+            {
+                "payment_id": payment.pk,
+                "invoice_id": line.invoice.id,
+                "amount_minor": line.amount.minor,
+                "currency": amount.currency,
+            }
+            for line in split.lines
+        ],
     )
     set_balances(
         {line.invoice.id: line.invoice for line in split.lines},
@@ -118,13 +134,18 @@ def record_payment(
         description=f"{payment.get_type_display()} payment {payment.number}",
         postings=journal_postings(payment_type, amount, split.applied, split.credit),
     )
-    PaymentEvent.objects.create(
-        payment=payment,
-        from_status=State.NEW,
-        action=action,
-        outcome=outcome,
-        to_status=status,
-        actor=actor.label,
+    insert_rows(
+        PaymentEvent,
+        [
+            {
+                "payment_id": payment.pk,
+                "from_status": State.NEW.value,
+                "action": action.value,
+                "outcome": outcome.value,
+                "to_status": status,
+                "actor": actor.label,
+            }
+        ],
     )
     kinds = [EventKind.PAYMENT_POSTED]
     if status == PaymentStatus.SETTLED:  # offline money is final at once
@@ -191,11 +212,7 @@ def set_balances(
         if b == 0 and (in_flight or isinstance(invoices[i], Invoice) or invoices[i].partly_paid)
     ]
     unsettled = (
-        set(
-            Allocation.objects.filter(
-                invoice_id__in=settled_out, reversed=False, payment__status=PaymentStatus.PENDING
-            ).values_list("invoice_id", flat=True)
-        )
+        {row[0] for row in rows.query(UNSETTLED_SQL + rows.in_ids(), [rows.ids_param(settled_out)])}
         if settled_out
         else set()
     )
@@ -213,8 +230,7 @@ def set_balances(
         if kind:
             changes[kind].append(invoice_id)
     for (balance, status), ids in groups.items():
-        for chunk in chunks(ids, 5000):
-            Invoice.objects.filter(id__in=chunk).update(balance_due_minor=balance, status=status)
+        update_where_id_in(Invoice, ids, balance_due_minor=balance, status=status)
     for kind, ids in changes.items():
         invoice_events_record(kind, ids, customer_id=customer_id)
 
@@ -283,13 +299,18 @@ def refresh_statuses(invoice_ids: Iterable[int], *, customer_id: int) -> None:
 
 
 def add_credit(customer: Customer, amount: Money, kind: str, payment: Payment, note: str) -> None:
-    CreditEntry.objects.create(
-        customer=customer,
-        currency=amount.currency,
-        amount_minor=amount.minor,
-        kind=kind,
-        payment=payment,
-        note=note[:300],
+    insert_rows(
+        CreditEntry,
+        [
+            {
+                "customer_id": customer.pk,
+                "currency": amount.currency,
+                "amount_minor": amount.minor,
+                "kind": str(kind),
+                "payment_id": payment.pk,
+                "note": note[:300],
+            }
+        ],
     )
 
 
@@ -339,14 +360,19 @@ def invoice_names(split: Split) -> str:
 def transition(
     payment: Payment, to: str, action: str, outcome: str, actor: Actor, detail: str = ""
 ) -> None:
-    PaymentEvent.objects.create(
-        payment=payment,
-        from_status=payment.status,
-        action=action,
-        outcome=outcome,
-        to_status=to,
-        actor=actor.label,
-        detail=detail[:300],
+    insert_rows(
+        PaymentEvent,
+        [
+            {
+                "payment_id": payment.pk,
+                "from_status": str(payment.status),
+                "action": str(action),
+                "outcome": str(outcome),
+                "to_status": str(to),
+                "actor": actor.label,
+                "detail": detail[:300],
+            }
+        ],
     )
     changed = payment.status != to
     payment.status = to
@@ -358,7 +384,8 @@ def transition(
 
 
 def lock_customer(customer: Customer) -> Customer:
-    return Customer.objects.select_for_update().get(pk=customer.pk)
+    """The customer re-read under its row lock: every money service takes it first."""
+    return get_for_update(Customer, customer.pk)
 
 
 def check_money(customer: Customer, amount: Money) -> None:
@@ -384,14 +411,10 @@ def replay(customer: Customer, key: str, fingerprint: str) -> Payment | None:
             fields={"idempotency_key": "invalid"},
         )
     # Most keys are new: look for the key without building a Payment unless it is found.
-    found = (
-        Payment.objects.filter(customer=customer, idempotency_key=key)
-        .values_list("pk", "number", "request_fingerprint")
-        .first()
-    )
-    if found is None:
+    found = rows.query(REPLAY_SQL, [customer.pk, key])
+    if not found:
         return None
-    pk, number, first_fingerprint = found
+    pk, number, first_fingerprint = found[0]
     if first_fingerprint != fingerprint:
         raise IdempotencyConflict(
             f"The idempotency key was already used for {number}, with a different "
@@ -417,8 +440,3 @@ def type_refusal(payment_type: str) -> str:
     if payment_type == PaymentType.CREDIT:
         return "Customer credit is applied with apply-credit, not posted as a payment."
     return f"'{payment_type}' is not a payment type."
-
-
-def chunks(items: list[int], size: int) -> Iterable[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from django.db import connection
 from django.utils import timezone
 
+from remit.core import rows
+from remit.core.rows import insert_rows
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.models import Event, EventKind, Payment
 
@@ -30,31 +32,26 @@ def invoice_events_record(kind: str, invoice_ids: list[int], *, customer_id: int
     sql = (
         f"INSERT INTO {Event._meta.db_table} (at, kind, customer_id, object_number, data)"  # noqa: S608
         f" SELECT %s, %s, %s, number, {data} FROM {Invoice._meta.db_table}"
-        " WHERE id IN ({ids}) ORDER BY id"
+        f" WHERE id {rows.in_ids()} ORDER BY id"
     )
-    now, payload = timezone.now(), json.dumps({"status": status})
-    with connection.cursor() as cursor:
-        for start in range(0, len(invoice_ids), 5000):
-            chunk = invoice_ids[start : start + 5000]
-            cursor.execute(
-                sql.format(ids=", ".join(["%s"] * len(chunk))),
-                [now, kind, customer_id, payload, *chunk],
-            )
+    now = Event._meta.get_field("at").get_db_prep_save(timezone.now(), connection)
+    payload = json.dumps({"status": status})
+    rows.execute(sql, [now, str(kind), customer_id, payload, rows.ids_param(invoice_ids)])
 
 
 def payment_events_record(kinds: Iterable[str], payment: Payment, **data: object) -> None:
-    Event.objects.bulk_create(_payment_event(kind, payment, **data) for kind in kinds)
+    insert_rows(Event, [_payment_event(kind, payment, **data) for kind in kinds])
 
 
 def emit(kind: str, payment: Payment, **data: object) -> None:
     """Record one payment event."""
-    _payment_event(kind, payment, **data).save()
+    insert_rows(Event, [_payment_event(kind, payment, **data)])
 
 
-def _payment_event(kind: str, payment: Payment, **data: object) -> Event:
-    return Event(
-        kind=kind,
-        customer_id=payment.customer_id,
-        object_number=payment.number,
-        data={"status": payment.status, "amount": str(payment.amount), **data},
-    )
+def _payment_event(kind: str, payment: Payment, **data: object) -> dict[str, object]:
+    return {
+        "kind": str(kind),
+        "customer_id": payment.customer_id,
+        "object_number": payment.number,
+        "data": {"status": payment.status, "amount": str(payment.amount), **data},
+    }
