@@ -73,7 +73,14 @@ class Money:
 
     def __post_init__(self) -> None:
         digits = minor_digits(self.currency)
-        number = parse_decimal(self.amount)
+        amount = self.amount
+        if (
+            type(amount) is Decimal
+            and amount.as_tuple().exponent == -digits
+            and abs(amount) < MAX_AMOUNT
+        ):
+            return  # already exact in minor units (from_minor, sums): nothing to check
+        number = parse_decimal(amount)
         exponent = number.as_tuple().exponent
         assert isinstance(exponent, int)  # finite, checked above
         if -exponent > digits and number != number.quantize(Decimal(1).scaleb(-digits)):

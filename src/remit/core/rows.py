@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Field, Model
 from django.utils import timezone
@@ -70,12 +71,19 @@ def _cursor() -> Iterator[tuple[Any, Any]]:
         with db.cursor() as cursor:  # Django's: the query log and wrappers see everything
             yield cursor, _same
         return
-    db.ensure_connection()
+    if db.connection is None:
+        db.ensure_connection()
     db.validate_no_broken_transaction()
     with db.wrap_database_errors:
-        cursor = db.connection.cursor()
+        if db.vendor == "postgresql":
+            # Server-side binding (Django's cursors bind client-side): parameters travel
+            # apart from the SQL, so a 10,000-id array is not quoted into the text, and
+            # psycopg prepares a statement run five times on the connection.
+            cursor, text = psycopg.Cursor(db.connection), _same
+        else:
+            cursor, text = db.connection.cursor(), _qmark
         try:
-            yield cursor, (_same if db.vendor == "postgresql" else _qmark)
+            yield cursor, text
         finally:
             cursor.close()
 
@@ -156,14 +164,23 @@ def in_ids() -> str:
     """`IN` a list of ids given as one parameter (`ids_param`), however long the list:
     an array on PostgreSQL, a JSON array on SQLite (so no statement has 10,000 %s)."""
     if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-        return "= ANY(%s)"
+        return "= ANY(CAST(%s AS bigint[]))"
     return "IN (SELECT value FROM json_each(%s))"
 
 
 def ids_param(ids: Sequence[int]) -> Any:
     if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-        return list(ids)
+        return _pg_array(ids)
     return json.dumps(list(ids))
+
+
+def _pg_array(values: Sequence[Any]) -> Any:
+    """A column of values as one PostgreSQL array parameter. Integers are sent in the
+    array's text form, '{1,2,3}', joined in C: psycopg's list dumper handles each element
+    in Python, a third of a 10,000-invoice lump sum's time."""
+    if all(type(v) is int for v in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    return list(values)
 
 
 def _insert(db: Any, model: type[Model], fields: list[Field], values: list[list[Any]]) -> list[int]:
@@ -171,9 +188,8 @@ def _insert(db: Any, model: type[Model], fields: list[Field], values: list[list[
         # PostgreSQL: one array per column (as Django's bulk_create does) plans far faster
         # than thousands of VALUES groups.
         sql = _insert_sql(db, model, fields, rows=0)
-        return [
-            row[0] for row in query(sql, [list(column) for column in zip(*values, strict=True)])
-        ]
+        columns = zip(*values, strict=True)
+        return [row[0] for row in query(sql, [_pg_array(column) for column in columns])]
     limit = db.features.max_query_params or 65535  # psycopg's own limit
     size = max(1, limit // len(fields))
     ids: list[int] = []

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from operator import attrgetter
+from typing import NamedTuple
 
 from remit.core.errors import AllocationRefused, InvalidAmount
 from remit.core.money import Money
@@ -19,9 +22,9 @@ OLDEST_FIRST = "oldest_first"
 EXPLICIT = "explicit"
 
 
-@dataclass(frozen=True)
-class OpenInvoice:
-    """What the split needs to know of an invoice."""
+class OpenInvoice(NamedTuple):
+    """What the split needs to know of an invoice. (Tuples: a lump sum makes 10,000 of
+    them, and a tuple is built several times faster than a frozen dataclass.)"""
 
     id: int
     number: str
@@ -35,8 +38,11 @@ class OpenInvoice:
         return (self.invoice_date, self.due_date, self.number)
 
 
-@dataclass(frozen=True)
-class Line:
+# Oldest first: invoice date, then due date, then number.
+_AGE = attrgetter("invoice_date", "due_date", "number")
+
+
+class Line(NamedTuple):
     invoice: OpenInvoice
     amount: Money
 
@@ -49,11 +55,14 @@ class Split:
 
     @property
     def applied(self) -> Money:
-        return sum((line.amount for line in self.lines), Money.zero(self.credit.currency))
+        # The Decimals summed, one Money made: same currency and places by construction.
+        return Money(
+            sum((line.amount.amount for line in self.lines), Decimal(0)), self.credit.currency
+        )
 
 
 def oldest_first(invoices: Sequence[OpenInvoice]) -> list[OpenInvoice]:
-    return sorted(invoices, key=lambda invoice: invoice.age_key)
+    return sorted(invoices, key=_AGE)
 
 
 def split_payment(
@@ -93,21 +102,33 @@ def split_payment(
             f"the payment ({amount.format()})."
         )
 
+    # The spread works on the Decimals (a lump sum may cover 10,000 invoices); every
+    # amount stays a whole number of minor units because both sides of each step are.
+    left = remaining.amount
     for invoice in oldest_first([i for i in invoices if i.number not in fixed]):
-        if remaining.is_zero():
+        if not left:
             break
-        if invoice.balance.currency != amount.currency:
+        balance = invoice.balance
+        if balance.currency != amount.currency:
             raise InvalidAmount(
-                f"{invoice.number} is billed in {invoice.balance.currency}; "
+                f"{invoice.number} is billed in {balance.currency}; "
                 f"the payment is in {amount.currency}."
             )
-        applied = remaining.min(invoice.balance)
-        if applied.is_positive():
-            lines[invoice.number] = applied
-            remaining = remaining - applied
+        if balance.amount <= 0:
+            continue
+        if balance.amount <= left:
+            lines[invoice.number] = balance  # paid in full
+            left -= balance.amount
+        else:
+            lines[invoice.number] = Money(left, amount.currency)
+            left = Decimal(0)
+    remaining = Money(left, amount.currency)
 
-    ordered = tuple(
-        Line(by_number[number], lines[number])
-        for number in sorted(lines, key=lambda n: by_number[n].age_key)
-    )
-    return Split(lines=ordered, credit=remaining, policy=EXPLICIT if fixed else OLDEST_FIRST)
+    ordered = [Line(by_number[number], applied) for number, applied in lines.items()]
+    if fixed:  # the fixed lines came first; show them all oldest first
+        ordered.sort(key=_line_age)
+    return Split(lines=tuple(ordered), credit=remaining, policy=EXPLICIT if fixed else OLDEST_FIRST)
+
+
+def _line_age(line: Line) -> tuple[date, date, str]:
+    return _AGE(line.invoice)
