@@ -39,7 +39,7 @@ def test_insert_rows_writes_what_objects_create_writes():
         "after": {"amount": "10.00", "allocations": {"INV-1": "10.00"}, "note": "café"},
     }
     by_orm = AuditEvent.objects.create(**values)
-    [pk] = rows.insert_rows(AuditEvent, [values])
+    [pk] = rows.insert_rows(AuditEvent, [values], return_ids=True)
 
     ours, theirs = _row(AuditEvent, pk), _row(AuditEvent, by_orm.pk)
     assert abs(ours.pop("at") - theirs.pop("at")) < timedelta(seconds=5)  # auto_now_add, aware
@@ -50,7 +50,9 @@ def test_insert_rows_writes_what_objects_create_writes():
 def test_insert_rows_takes_the_model_defaults_and_foreign_keys_by_attname():
     customer = make_customer()
     [pk] = rows.insert_rows(
-        Event, [{"kind": "payment.posted", "customer_id": customer.pk, "object_number": "P-1"}]
+        Event,
+        [{"kind": "payment.posted", "customer_id": customer.pk, "object_number": "P-1"}],
+        return_ids=True,
     )
     event = Event.objects.get(pk=pk)
     assert event.customer == customer
@@ -64,6 +66,7 @@ def test_insert_rows_returns_the_ids_in_order_for_many_rows():
     ids = rows.insert_rows(
         JournalEntry,
         [{"posted_on": date(2026, 1, 2), "reference": r, "description": r} for r in references],
+        return_ids=True,
     )
     stored = dict(JournalEntry.objects.filter(pk__in=ids).values_list("pk", "reference"))
     assert [stored[pk] for pk in ids] == references
@@ -142,3 +145,8 @@ def test_plain_values_skip_only_conversions_that_would_change_nothing():
                 )
                 checked.add(kind)
     assert {"CharField", "BigIntegerField", "ForeignKey"} <= checked
+
+
+def test_rows_inserted_without_asking_for_ids_are_written_all_the_same():
+    assert rows.insert_rows(AuditEvent, [{"actor": "a", "action": "b"}] * 3) == []
+    assert AuditEvent.objects.filter(actor="a", action="b").count() == 3

@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 import psycopg
@@ -44,6 +43,8 @@ _CACHE_LIMIT = 1024  # distinct statements kept; IN lists of many lengths are bu
 
 _statements: dict[tuple[Any, ...], str] = {}
 _driver_sql: dict[str, str] = {}
+_fields: dict[type[Model], list[Field]] = {}
+_names: dict[type[Model], frozenset[str]] = {}
 _converters: dict[tuple[type[Model], str], list[tuple[Any, list[Any]]]] = {}
 
 
@@ -52,44 +53,39 @@ _converters: dict[tuple[type[Model], str], list[tuple[Any, list[Any]]]] = {}
 
 def query(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
     """Run a SELECT (or ... RETURNING) written with %s placeholders; all its rows."""
-    with _cursor() as (cursor, text):
-        cursor.execute(text(sql), params)
-        return cursor.fetchall()
+    return _run(connections[DEFAULT_DB_ALIAS], sql, params, fetch=True)
 
 
 def execute(sql: str, params: Sequence[Any] = ()) -> int:
     """Run a statement written with %s placeholders; the number of rows it changed."""
-    with _cursor() as (cursor, text):
-        cursor.execute(text(sql), params)
-        return cursor.rowcount
+    return _run(connections[DEFAULT_DB_ALIAS], sql, params, fetch=False)
 
 
-@contextmanager
-def _cursor() -> Iterator[tuple[Any, Any]]:
-    db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a thread-local lookup
+def _run(db: Any, sql: str, params: Sequence[Any], *, fetch: bool) -> Any:
+    # `db` is looked up once by the caller: each `connection.x` is a thread-local lookup.
     if db.queries_logged or db.execute_wrappers:
         with db.cursor() as cursor:  # Django's: the query log and wrappers see everything
-            yield cursor, _same
-        return
+            cursor.execute(sql, params)
+            return cursor.fetchall() if fetch else cursor.rowcount
     if db.connection is None:
         db.ensure_connection()
-    db.validate_no_broken_transaction()
-    with db.wrap_database_errors:
-        if db.vendor == "postgresql":
-            # Server-side binding (Django's cursors bind client-side): parameters travel
-            # apart from the SQL, so a 10,000-id array is not quoted into the text, and
-            # psycopg prepares a statement run five times on the connection.
-            cursor, text = psycopg.Cursor(db.connection), _same
-        else:
-            cursor, text = db.connection.cursor(), _qmark
-        try:
-            yield cursor, text
-        finally:
-            cursor.close()
-
-
-def _same(sql: str) -> str:
-    return sql
+    if db.needs_rollback:
+        db.validate_no_broken_transaction()  # raises, as Django's cursor would
+    if db.vendor == "postgresql":
+        # Server-side binding (Django's cursors bind client-side): parameters travel apart
+        # from the SQL, so a 10,000-id array is not quoted into the text, and psycopg
+        # prepares a statement run five times on the connection.
+        cursor = psycopg.Cursor(db.connection)
+    else:
+        cursor, sql = db.connection.cursor(), _qmark(sql)
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if fetch else cursor.rowcount
+    except Exception:
+        with db.wrap_database_errors:  # the driver's error raised as Django's
+            raise
+    finally:
+        cursor.close()
 
 
 def _qmark(sql: str) -> str:
@@ -105,26 +101,33 @@ def _qmark(sql: str) -> str:
 # --- writing -------------------------------------------------------------------------
 
 
-def insert_rows(model: type[Model], rows: Sequence[Mapping[str, Any]]) -> list[int]:
+def insert_rows(
+    model: type[Model], rows: Sequence[Mapping[str, Any]], *, return_ids: bool = False
+) -> list[int]:
     """INSERT rows given as {column attribute: value} (`payment_id` for a foreign key);
-    fields left out take their defaults. Returns the new ids in order."""
+    fields left out take their defaults. With `return_ids`, the new ids in order (asking
+    for them costs SQLite a RETURNING step, so only when needed); otherwise []."""
     if not rows:
         return []
     db = connections[DEFAULT_DB_ALIAS]
     fields = _insert_fields(model)
-    names = {f.attname for f in fields}
+    names = _names[model]
     values = []
-    defaults: dict[str, Any] = {}
+    defaults: dict[str, Any] = {}  # converted once: one timestamp for the whole insert
     for row in rows:
         if not names.issuperset(row):
             raise ValueError(f"{model.__name__} has no field {sorted(set(row) - names)}")
+        out = []
         for f in fields:
-            if f.attname not in row and f.attname not in defaults:
-                defaults[f.attname] = _default(f)  # one timestamp for the whole insert
-        values.append(
-            [_db_value(f, row.get(f.attname, defaults.get(f.attname)), db) for f in fields]
-        )
-    return _insert(db, model, fields, values)
+            name = f.attname
+            if name in row:
+                out.append(_db_value(f, row[name], db))
+            else:
+                if name not in defaults:
+                    defaults[name] = _db_value(f, _default(f), db)
+                out.append(defaults[name])
+        values.append(out)
+    return _insert(db, model, fields, values, return_ids=return_ids)
 
 
 def insert(objs: Sequence[Model]) -> None:
@@ -140,7 +143,7 @@ def insert(objs: Sequence[Model]) -> None:
         if type(obj) is not model or not obj._state.adding:
             raise ValueError(f"insert() takes new {model.__name__} rows only")
         values.append([_db_value(f, f.pre_save(obj, True), db) for f in fields])
-    for obj, pk in zip(objs, _insert(db, model, fields, values), strict=True):
+    for obj, pk in zip(objs, _insert(db, model, fields, values, return_ids=True), strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = db.alias
@@ -153,25 +156,25 @@ def update_where_id_in(model: type[Model], ids: Sequence[int], **values: Any) ->
     meta = model._meta
     fields = [meta.get_field(name) for name in values]
     assignments = ", ".join(f"{q(f.column)} = %s" for f in fields)
-    execute(
+    condition, id_param = id_list(ids)
+    _run(
+        db,
         f"UPDATE {q(meta.db_table)} SET {assignments}"  # noqa: S608
-        f" WHERE {q(meta.pk.column)} {in_ids()}",
-        [*(_db_value(f, values[f.name], db) for f in fields), ids_param(ids)],
+        f" WHERE {q(meta.pk.column)} {condition}",
+        [*(_db_value(f, values[f.name], db) for f in fields), id_param],
+        fetch=False,
     )
 
 
-def in_ids() -> str:
-    """`IN` a list of ids given as one parameter (`ids_param`), however long the list:
-    an array on PostgreSQL, a JSON array on SQLite (so no statement has 10,000 %s)."""
+def id_list(ids: Sequence[int]) -> tuple[str, Any]:
+    """`IN` a list of ids as one parameter, however long the list: the SQL to put after
+    the column, and the parameter. An array on PostgreSQL, a JSON array on SQLite, so no
+    statement has 10,000 placeholders. One id is simply `= %s`, the cheapest plan."""
+    if len(ids) == 1:
+        return "= %s", ids[0]
     if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-        return "= ANY(CAST(%s AS bigint[]))"
-    return "IN (SELECT value FROM json_each(%s))"
-
-
-def ids_param(ids: Sequence[int]) -> Any:
-    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-        return _pg_array(ids)
-    return json.dumps(list(ids))
+        return "= ANY(CAST(%s AS bigint[]))", _pg_array(ids)
+    return "IN (SELECT value FROM json_each(%s))", json.dumps(list(ids))
 
 
 def _pg_array(values: Sequence[Any]) -> Any:
@@ -183,20 +186,26 @@ def _pg_array(values: Sequence[Any]) -> Any:
     return list(values)
 
 
-def _insert(db: Any, model: type[Model], fields: list[Field], values: list[list[Any]]) -> list[int]:
+def _insert(
+    db: Any, model: type[Model], fields: list[Field], values: list[list[Any]], *, return_ids: bool
+) -> list[int]:
     if len(values) > 1 and _unnestable(db, fields):
         # PostgreSQL: one array per column (as Django's bulk_create does) plans far faster
         # than thousands of VALUES groups.
-        sql = _insert_sql(db, model, fields, rows=0)
+        sql = _insert_sql(db, model, fields, rows=0, return_ids=return_ids)
         columns = zip(*values, strict=True)
-        return [row[0] for row in query(sql, [_pg_array(column) for column in columns])]
+        params = [_pg_array(column) for column in columns]
+        found = _run(db, sql, params, fetch=return_ids)
+        return [row[0] for row in found] if return_ids else []
     limit = db.features.max_query_params or 65535  # psycopg's own limit
     size = max(1, limit // len(fields))
     ids: list[int] = []
     for start in range(0, len(values), size):
         chunk = values[start : start + size]
-        sql = _insert_sql(db, model, fields, len(chunk))
-        ids.extend(row[0] for row in query(sql, [v for row in chunk for v in row]))
+        sql = _insert_sql(db, model, fields, len(chunk), return_ids=return_ids)
+        found = _run(db, sql, [v for row in chunk for v in row], fetch=return_ids)
+        if return_ids:
+            ids.extend(row[0] for row in found)
     return ids
 
 
@@ -209,8 +218,12 @@ def _unnestable(db: Any, fields: list[Field]) -> bool:
 
 
 def _insert_fields(model: type[Model]) -> list[Field]:
-    meta = model._meta
-    return [f for f in meta.concrete_fields if f is not meta.auto_field]
+    fields = _fields.get(model)
+    if fields is None:
+        meta = model._meta
+        fields = _fields[model] = [f for f in meta.concrete_fields if f is not meta.auto_field]
+        _names[model] = frozenset(f.attname for f in fields)
+    return fields
 
 
 def _default(field: Field) -> Any:
@@ -228,9 +241,11 @@ def _db_value(field: Field, value: Any, db: Any) -> Any:
     return field.get_db_prep_save(value, db)
 
 
-def _insert_sql(db: Any, model: type[Model], fields: list[Field], rows: int) -> str:
+def _insert_sql(
+    db: Any, model: type[Model], fields: list[Field], rows: int, *, return_ids: bool
+) -> str:
     """INSERT ... VALUES with `rows` groups, or with rows=0 INSERT ... SELECT FROM UNNEST."""
-    key = ("insert", model, rows, db.vendor)
+    key = ("insert", model, rows, return_ids, db.vendor)
     sql = _statements.get(key)
     if sql is None:
         q = db.ops.quote_name
@@ -241,10 +256,9 @@ def _insert_sql(db: Any, model: type[Model], fields: list[Field], rows: int) -> 
         else:  # the type without its length: varchar[], not varchar(3)[]
             arrays = ", ".join(f"(%s)::{f.db_type(db).split('(')[0]}[]" for f in fields)
             source = f"SELECT * FROM UNNEST({arrays})"  # noqa: S608
-        sql = (
-            f"INSERT INTO {q(model._meta.db_table)} ({columns})"
-            f" {source} RETURNING {q(model._meta.pk.column)}"
-        )
+        sql = f"INSERT INTO {q(model._meta.db_table)} ({columns}) {source}"
+        if return_ids:
+            sql += f" RETURNING {q(model._meta.pk.column)}"
         if len(_statements) < _CACHE_LIMIT:
             _statements[key] = sql
     return sql
@@ -266,10 +280,17 @@ def get_for_update(model: type[M], pk: int) -> M:
             f"SELECT {columns} FROM {q(model._meta.db_table)}"  # noqa: S608
             f" WHERE {q(model._meta.pk.column)} = %s{lock}"
         )
-    found = query(_statements[key], [pk])
+    found = _run(db, _statements[key], [pk], fetch=True)
     if not found:
         raise model.DoesNotExist(f"{model.__name__} {pk} does not exist.")
-    values = list(found[0])
+    return from_row(model, found[0])
+
+
+def from_row(model: type[M], row: Sequence[Any]) -> M:
+    """A model instance from all its columns in field order, converted as the ORM
+    converts them (an aware datetime from SQLite's text, say)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    values = list(row)
     for i, (expression, converters) in enumerate(_field_converters(db, model)):
         for converter in converters:
             values[i] = converter(values[i], expression, db)

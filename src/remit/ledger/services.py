@@ -21,6 +21,7 @@ def journal_post(
     [entry_id] = insert_rows(
         JournalEntry,
         [{"posted_on": posted_on, "reference": reference, "description": description[:300]}],
+        return_ids=True,
     )
     insert_rows(
         JournalLine,

@@ -48,15 +48,15 @@ from remit.payments.models import (
 from remit.payments.states import Action, Outcome, State, next_status
 
 MAX_KEY_LENGTH = 255
+REPLAY_SQL = (
+    f"SELECT id, number, request_fingerprint FROM {Payment._meta.db_table}"  # noqa: S608
+    " WHERE customer_id = %s AND idempotency_key = %s"
+)
 # Which of some invoices a payment still in flight (pending) covers.
 UNSETTLED_SQL = (
     f"SELECT DISTINCT a.invoice_id FROM {Allocation._meta.db_table} a"  # noqa: S608
     f" JOIN {Payment._meta.db_table} p ON p.id = a.payment_id"
     f" WHERE NOT a.reversed AND p.status = '{PaymentStatus.PENDING.value}' AND a.invoice_id "
-)
-REPLAY_SQL = (
-    f"SELECT id, number, request_fingerprint FROM {Payment._meta.db_table}"  # noqa: S608
-    " WHERE customer_id = %s AND idempotency_key = %s"
 )
 
 
@@ -211,11 +211,10 @@ def set_balances(
         for i, b in new_balance.items()
         if b == 0 and (in_flight or isinstance(invoices[i], Invoice) or invoices[i].partly_paid)
     ]
-    unsettled = (
-        {row[0] for row in rows.query(UNSETTLED_SQL + rows.in_ids(), [rows.ids_param(settled_out)])}
-        if settled_out
-        else set()
-    )
+    unsettled = set()
+    if settled_out:
+        condition, ids = rows.id_list(settled_out)
+        unsettled = {row[0] for row in rows.query(UNSETTLED_SQL + condition, [ids])}
     groups: dict[tuple[int, str], list[int]] = defaultdict(list)
     changes: dict[str, list[int]] = defaultdict(list)
     for invoice_id, balance in new_balance.items():
@@ -404,7 +403,11 @@ def fixed_amounts(requests: Sequence[InvoiceRequest] | None) -> dict[str, Money]
 
 
 def replay(customer: Customer, key: str, fingerprint: str) -> Payment | None:
-    """The first payment made with `key`, if the request is the same; refused otherwise."""
+    """The first payment made with `key`, if the request is the same; refused otherwise.
+
+    Its own statement, after `lock_customer`, not a join in the locking SELECT: on
+    PostgreSQL a statement that waited for the lock still sees the rows of the snapshot
+    it started with, so it would miss the payment the lock holder just committed."""
     if not key or len(key) > MAX_KEY_LENGTH:
         raise RemitError(
             f"An idempotency key of 1 to {MAX_KEY_LENGTH} characters is required.",

@@ -29,14 +29,15 @@ def invoice_events_record(kind: str, invoice_ids: list[int], *, customer_id: int
     paying 10,000 invoices writes its events in a few statements, not 10,000 objects."""
     status = InvoiceStatus.PAID if kind == EventKind.INVOICE_PAID else InvoiceStatus.OPEN
     data = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    condition, ids = rows.id_list(invoice_ids)
     sql = (
         f"INSERT INTO {Event._meta.db_table} (at, kind, customer_id, object_number, data)"  # noqa: S608
         f" SELECT %s, %s, %s, number, {data} FROM {Invoice._meta.db_table}"
-        f" WHERE id {rows.in_ids()} ORDER BY id"
+        f" WHERE id {condition} ORDER BY id"
     )
     now = Event._meta.get_field("at").get_db_prep_save(timezone.now(), connection)
     payload = json.dumps({"status": status})
-    rows.execute(sql, [now, str(kind), customer_id, payload, rows.ids_param(invoice_ids)])
+    rows.execute(sql, [now, str(kind), customer_id, payload, ids])
 
 
 def payment_events_record(kinds: Iterable[str], payment: Payment, **data: object) -> None:
