@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 
 
 class AuditEvent(models.Model):
     """One money action: written in the same transaction as the action, never updated."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by the database (the money write path inserts rows without it; see core/rows.py).
+    at = models.DateTimeField(db_default=Now(), db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

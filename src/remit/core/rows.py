@@ -104,19 +104,26 @@ def _qmark(sql: str) -> str:
 def insert_rows(
     model: type[Model], rows: Sequence[Mapping[str, Any]], *, return_ids: bool = False
 ) -> list[int]:
-    """INSERT rows given as {column attribute: value} (`payment_id` for a foreign key);
-    fields left out take their defaults. With `return_ids`, the new ids in order (asking
-    for them costs SQLite a RETURNING step, so only when needed); otherwise []."""
+    """INSERT rows given as {column attribute: value} (`payment_id` for a foreign key),
+    all naming the same fields; fields left out take their defaults, and those with a
+    `db_default` (timestamps) are left to the database. With `return_ids`, the new ids in
+    order (asking costs SQLite a RETURNING step, so only when needed); otherwise []."""
     if not rows:
         return []
     db = connections[DEFAULT_DB_ALIAS]
-    fields = _insert_fields(model)
+    given = rows[0].keys()
+    fields = [f for f in _insert_fields(model) if f.attname in given or not f.has_db_default()]
     names = _names[model]
     values = []
-    defaults: dict[str, Any] = {}  # converted once: one timestamp for the whole insert
+    defaults: dict[str, Any] = {}  # converted once for the whole insert
     for row in rows:
-        if not names.issuperset(row):
-            raise ValueError(f"{model.__name__} has no field {sorted(set(row) - names)}")
+        if row.keys() != given or not names.issuperset(row):
+            unknown = sorted(set(row) - names)
+            raise ValueError(
+                f"{model.__name__} has no field {unknown}"
+                if unknown
+                else "insert_rows() takes rows that all name the same fields"
+            )
         out = []
         for f in fields:
             name = f.attname
@@ -138,6 +145,8 @@ def insert(objs: Sequence[Model]) -> None:
     db = connections[DEFAULT_DB_ALIAS]
     model = type(objs[0])
     fields = _insert_fields(model)
+    if any(f.has_db_default() for f in fields):  # its value would have to be read back
+        raise TypeError(f"insert() cannot write {model.__name__}: use insert_rows()")
     values = []
     for obj in objs:
         if type(obj) is not model or not obj._state.adding:
@@ -245,7 +254,7 @@ def _insert_sql(
     db: Any, model: type[Model], fields: list[Field], rows: int, *, return_ids: bool
 ) -> str:
     """INSERT ... VALUES with `rows` groups, or with rows=0 INSERT ... SELECT FROM UNNEST."""
-    key = ("insert", model, rows, return_ids, db.vendor)
+    key = ("insert", model, tuple(f.attname for f in fields), rows, return_ids, db.vendor)
     sql = _statements.get(key)
     if sql is None:
         q = db.ops.quote_name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Now
 
 
 class Account(models.TextChoices):
@@ -21,7 +22,7 @@ class Account(models.TextChoices):
 
 
 class JournalEntry(models.Model):
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(db_default=Now())  # set by the database
     posted_on = models.DateField(help_text="The business date: a payment's post date.")
     reference = models.CharField(max_length=64, db_index=True, help_text="PMT-…, INV-….")
     description = models.CharField(max_length=300)

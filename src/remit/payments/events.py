@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterable
 
 from django.db import connection
-from django.utils import timezone
 
 from remit.core import rows
 from remit.core.rows import insert_rows
@@ -31,13 +30,12 @@ def invoice_events_record(kind: str, invoice_ids: list[int], *, customer_id: int
     data = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     condition, ids = rows.id_list(invoice_ids)
     sql = (
-        f"INSERT INTO {Event._meta.db_table} (at, kind, customer_id, object_number, data)"  # noqa: S608
-        f" SELECT %s, %s, %s, number, {data} FROM {Invoice._meta.db_table}"
+        f"INSERT INTO {Event._meta.db_table} (kind, customer_id, object_number, data)"  # noqa: S608
+        f" SELECT %s, %s, number, {data} FROM {Invoice._meta.db_table}"
         f" WHERE id {condition} ORDER BY id"
     )
-    now = Event._meta.get_field("at").get_db_prep_save(timezone.now(), connection)
     payload = json.dumps({"status": status})
-    rows.execute(sql, [now, str(kind), customer_id, payload, ids])
+    rows.execute(sql, [str(kind), customer_id, payload, ids])  # `at`: the database's
 
 
 def payment_events_record(kinds: Iterable[str], payment: Payment, **data: object) -> None:

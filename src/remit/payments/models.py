@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 
 from remit.core.money import Money
 from remit.customers.models import Customer
@@ -262,7 +263,7 @@ class PaymentEvent(models.Model):
     to_status = models.CharField(max_length=16)
     detail = models.CharField(max_length=300, blank=True)
     actor = models.CharField(max_length=150)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(db_default=Now())  # set by the database
 
     class Meta:
         ordering = ["id"]
@@ -287,7 +288,7 @@ class Event(models.Model):
     Written by the services in the same transaction as the change, never updated.
     """
 
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(db_default=Now())  # set by the database
     kind = models.CharField(max_length=32, choices=EventKind.choices)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
     object_number = models.CharField(max_length=64, help_text="PMT-… or INV-…")
