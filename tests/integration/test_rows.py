@@ -137,6 +137,9 @@ def test_plain_values_skip_only_conversions_that_would_change_nothing():
     checked = set()
     for model in (AuditEvent, Event, Invoice, JournalEntry, Customer):
         for field in model._meta.concrete_fields:
+            assert rows._db_value(field, None, connection) == field.get_db_prep_save(
+                None, connection
+            )
             kind = field.get_internal_type() if not field.is_relation else "ForeignKey"
             if kind in samples:
                 value = samples[kind]

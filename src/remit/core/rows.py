@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -111,30 +111,62 @@ def insert_rows(
     if not rows:
         return []
     db = connections[DEFAULT_DB_ALIAS]
-    given = rows[0].keys()
-    fields = [f for f in _insert_fields(model) if f.attname in given or not f.has_db_default()]
-    names = _names[model]
+    keys = tuple(rows[0])
+    plan = _plans.get((model, keys, db.vendor)) or _plan(db, model, keys)
+    defaults = {name: _db_value(f, _default(f), db) for name, f in plan.fresh_defaults}
     values = []
-    defaults: dict[str, Any] = {}  # converted once for the whole insert
     for row in rows:
-        if row.keys() != given or not names.issuperset(row):
-            unknown = sorted(set(row) - names)
-            raise ValueError(
-                f"{model.__name__} has no field {unknown}"
-                if unknown
-                else "insert_rows() takes rows that all name the same fields"
-            )
-        out = []
-        for f in fields:
-            name = f.attname
-            if name in row:
-                out.append(_db_value(f, row[name], db))
-            else:
-                if name not in defaults:
-                    defaults[name] = _db_value(f, _default(f), db)
-                out.append(defaults[name])
-        values.append(out)
-    return _insert(db, model, fields, values, return_ids=return_ids)
+        if len(rows) > 1 and row.keys() != rows[0].keys():
+            raise ValueError("insert_rows() takes rows that all name the same fields")
+        values.append(
+            [
+                _db_value(f, row[name], db) if source is _GIVEN else defaults.get(name, source)
+                for f, name, source in plan.columns
+            ]
+        )
+    return _insert(db, model, plan.fields, values, return_ids=return_ids)
+
+
+_GIVEN = object()  # in a plan: the value comes from the row
+_FRESH = object()  # in a plan: a default computed for each insert (a timestamp)
+
+
+class _Plan(NamedTuple):
+    """How insert_rows() writes `model` when rows name `keys`, worked out once."""
+
+    fields: list[Field]  # the columns written
+    columns: list[tuple[Field, str, Any]]  # (field, attname, _GIVEN / _FRESH / db value)
+    fresh_defaults: list[tuple[str, Field]]
+
+
+_plans: dict[tuple[Any, ...], _Plan] = {}
+
+
+def _plan(db: Any, model: type[Model], keys: tuple[str, ...]) -> _Plan:
+    fields = [f for f in _insert_fields(model) if f.attname in keys or not f.has_db_default()]
+    unknown = sorted(set(keys) - _names[model])
+    if unknown:
+        raise ValueError(f"{model.__name__} has no field {unknown}")
+    columns: list[tuple[Field, str, Any]] = []
+    for f in fields:
+        if f.attname in keys:
+            columns.append((f, f.attname, _GIVEN))
+        elif _fresh(f):
+            columns.append((f, f.attname, _FRESH))
+        else:  # a constant default ("", False, {}): converted once, here
+            columns.append((f, f.attname, _db_value(f, f.get_default(), db)))
+    fresh = [(name, f) for f, name, source in columns if source is _FRESH]
+    plan = _Plan(fields, columns, fresh)
+    if len(_plans) < _CACHE_LIMIT:
+        _plans[(model, keys, db.vendor)] = plan
+    return plan
+
+
+def _fresh(field: Field) -> bool:
+    """A default that differs per insert: a timestamp, or a callable other than dict/list."""
+    if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+        return True
+    return callable(field.default) and field.default not in (dict, list)
 
 
 def insert(objs: Sequence[Model]) -> None:
@@ -161,18 +193,18 @@ def insert(objs: Sequence[Model]) -> None:
 def update_where_id_in(model: type[Model], ids: Sequence[int], **values: Any) -> None:
     """UPDATE the rows of `model` whose id is in `ids`, setting `values` (field names)."""
     db = connections[DEFAULT_DB_ALIAS]
-    q = db.ops.quote_name
-    meta = model._meta
-    fields = [meta.get_field(name) for name in values]
-    assignments = ", ".join(f"{q(f.column)} = %s" for f in fields)
+    fields = [model._meta.get_field(name) for name in values]
     condition, id_param = id_list(ids)
-    _run(
-        db,
-        f"UPDATE {q(meta.db_table)} SET {assignments}"  # noqa: S608
-        f" WHERE {q(meta.pk.column)} {condition}",
-        [*(_db_value(f, values[f.name], db) for f in fields), id_param],
-        fetch=False,
-    )
+    key = ("update", model, tuple(fields), condition, db.vendor)
+    sql = _statements.get(key)
+    if sql is None:
+        q = db.ops.quote_name
+        assignments = ", ".join(f"{q(f.column)} = %s" for f in fields)
+        sql = _statements[key] = (
+            f"UPDATE {q(model._meta.db_table)} SET {assignments}"  # noqa: S608
+            f" WHERE {q(model._meta.pk.column)} {condition}"
+        )
+    _run(db, sql, [*(_db_value(f, values[f.name], db) for f in fields), id_param], fetch=False)
 
 
 def id_list(ids: Sequence[int]) -> tuple[str, Any]:
@@ -243,8 +275,10 @@ def _default(field: Field) -> Any:
 
 def _db_value(field: Field, value: Any, db: Any) -> Any:
     kind = type(value)
-    if (kind is str and isinstance(field, _TEXT_COLUMNS)) or (
-        kind is int and isinstance(field, _INTEGER_COLUMNS)
+    if (
+        value is None  # SQL NULL for every field (JSONField included: Value(None) is JSON null)
+        or (kind is str and isinstance(field, _TEXT_COLUMNS))
+        or (kind is int and isinstance(field, _INTEGER_COLUMNS))
     ):
         return value
     return field.get_db_prep_save(value, db)
@@ -254,7 +288,7 @@ def _insert_sql(
     db: Any, model: type[Model], fields: list[Field], rows: int, *, return_ids: bool
 ) -> str:
     """INSERT ... VALUES with `rows` groups, or with rows=0 INSERT ... SELECT FROM UNNEST."""
-    key = ("insert", model, tuple(f.attname for f in fields), rows, return_ids, db.vendor)
+    key = ("insert", model, tuple(fields), rows, return_ids, db.vendor)
     sql = _statements.get(key)
     if sql is None:
         q = db.ops.quote_name
