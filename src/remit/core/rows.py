@@ -25,14 +25,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Field, Model
 from django.utils import timezone
-
-M = TypeVar("M", bound=Model)
 
 # Columns whose plain Python value the driver takes as it is: get_db_prep_save would
 # return the same value (checked by tests/unit/test_rows.py), at ~2 µs a call.
@@ -45,7 +43,6 @@ _statements: dict[tuple[Any, ...], str] = {}
 _driver_sql: dict[str, str] = {}
 _fields: dict[type[Model], list[Field]] = {}
 _names: dict[type[Model], frozenset[str]] = {}
-_converters: dict[tuple[type[Model], str], list[tuple[Any, list[Any]]]] = {}
 
 
 # --- running statements ------------------------------------------------------------
@@ -310,42 +307,17 @@ def _insert_sql(
 # --- reading -------------------------------------------------------------------------
 
 
-def get_for_update(model: type[M], pk: int) -> M:
-    """The row `pk` of `model`, locked until the transaction ends (SELECT ... FOR UPDATE;
-    on SQLite the write transaction already keeps other writers out)."""
+def lock(model: type[Model], pk: int) -> None:
+    """Lock the row `pk` of `model` until the transaction ends (SELECT ... FOR UPDATE; on
+    SQLite the write transaction already keeps other writers out); DoesNotExist if none."""
     db = connections[DEFAULT_DB_ALIAS]
     key = ("lock", model, db.vendor)
     if key not in _statements:
         q = db.ops.quote_name
-        columns = ", ".join(q(f.column) for f in model._meta.concrete_fields)
-        lock = " FOR UPDATE" if db.features.has_select_for_update else ""
+        lock_clause = " FOR UPDATE" if db.features.has_select_for_update else ""
         _statements[key] = (
-            f"SELECT {columns} FROM {q(model._meta.db_table)}"  # noqa: S608
-            f" WHERE {q(model._meta.pk.column)} = %s{lock}"
+            f"SELECT 1 FROM {q(model._meta.db_table)}"  # noqa: S608
+            f" WHERE {q(model._meta.pk.column)} = %s{lock_clause}"
         )
-    found = _run(db, _statements[key], [pk], fetch=True)
-    if not found:
+    if not _run(db, _statements[key], [pk], fetch=True):
         raise model.DoesNotExist(f"{model.__name__} {pk} does not exist.")
-    return from_row(model, found[0])
-
-
-def from_row(model: type[M], row: Sequence[Any]) -> M:
-    """A model instance from all its columns in field order, converted as the ORM
-    converts them (an aware datetime from SQLite's text, say)."""
-    db = connections[DEFAULT_DB_ALIAS]
-    values = list(row)
-    for i, (expression, converters) in enumerate(_field_converters(db, model)):
-        for converter in converters:
-            values[i] = converter(values[i], expression, db)
-    return model.from_db(db.alias, [f.attname for f in model._meta.concrete_fields], values)
-
-
-def _field_converters(db: Any, model: type[Model]) -> list[tuple[Any, list[Any]]]:
-    """Per column: the expression and the converters the ORM would apply to its value."""
-    key = (model, db.vendor)
-    if key not in _converters:
-        columns = [f.get_col(model._meta.db_table) for f in model._meta.concrete_fields]
-        _converters[key] = [
-            (col, db.ops.get_db_converters(col) + col.get_db_converters(db)) for col in columns
-        ]
-    return _converters[key]

@@ -19,7 +19,7 @@ from remit.core.audit import Actor, audit_record
 from remit.core.errors import IdempotencyConflict, InvalidAmount, RemitError
 from remit.core.money import Money
 from remit.core.numbering import next_number
-from remit.core.rows import get_for_update, insert, insert_rows, update_where_id_in
+from remit.core.rows import insert, insert_rows, update_where_id_in
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.invoices.rules import invoice_status
@@ -383,8 +383,11 @@ def transition(
 
 
 def lock_customer(customer: Customer) -> Customer:
-    """The customer re-read under its row lock: every money service takes it first."""
-    return get_for_update(Customer, customer.pk)
+    """Take the customer's row lock: every money service takes it first, so two services
+    for one customer run one after the other. Returns `customer` itself, not a re-read:
+    what the services use of it, number and currency, never changes (customer_update)."""
+    rows.lock(Customer, customer.pk)
+    return customer
 
 
 def check_money(customer: Customer, amount: Money) -> None:
