@@ -43,6 +43,7 @@ _statements: dict[tuple[Any, ...], str] = {}
 _driver_sql: dict[str, str] = {}
 _fields: dict[type[Model], list[Field]] = {}
 _names: dict[type[Model], frozenset[str]] = {}
+_db_defaulted: set[type[Model]] = set()
 
 
 # --- running statements ------------------------------------------------------------
@@ -121,7 +122,7 @@ def insert_rows(
                 for f, name, source in plan.columns
             ]
         )
-    return _insert(db, model, plan.fields, values, return_ids=return_ids)
+    return _insert(db, model, plan.fields, keys, values, return_ids=return_ids)
 
 
 _GIVEN = object()  # in a plan: the value comes from the row
@@ -174,14 +175,15 @@ def insert(objs: Sequence[Model]) -> None:
     db = connections[DEFAULT_DB_ALIAS]
     model = type(objs[0])
     fields = _insert_fields(model)
-    if any(f.has_db_default() for f in fields):  # its value would have to be read back
+    if model in _db_defaulted:  # the database's value would have to be read back
         raise TypeError(f"insert() cannot write {model.__name__}: use insert_rows()")
     values = []
     for obj in objs:
         if type(obj) is not model or not obj._state.adding:
             raise ValueError(f"insert() takes new {model.__name__} rows only")
         values.append([_db_value(f, f.pre_save(obj, True), db) for f in fields])
-    for obj, pk in zip(objs, _insert(db, model, fields, values, return_ids=True), strict=True):
+    ids = _insert(db, model, fields, None, values, return_ids=True)  # None: every field
+    for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = db.alias
@@ -192,7 +194,7 @@ def update_where_id_in(model: type[Model], ids: Sequence[int], **values: Any) ->
     db = connections[DEFAULT_DB_ALIAS]
     fields = [model._meta.get_field(name) for name in values]
     condition, id_param = id_list(ids)
-    key = ("update", model, tuple(fields), condition, db.vendor)
+    key = ("update", model, tuple(values), condition, db.vendor)
     sql = _statements.get(key)
     if sql is None:
         q = db.ops.quote_name
@@ -225,12 +227,18 @@ def _pg_array(values: Sequence[Any]) -> Any:
 
 
 def _insert(
-    db: Any, model: type[Model], fields: list[Field], values: list[list[Any]], *, return_ids: bool
+    db: Any,
+    model: type[Model],
+    fields: list[Field],
+    shape: tuple[str, ...] | None,
+    values: list[list[Any]],
+    *,
+    return_ids: bool,
 ) -> list[int]:
     if len(values) > 1 and _unnestable(db, fields):
         # PostgreSQL: one array per column (as Django's bulk_create does) plans far faster
         # than thousands of VALUES groups.
-        sql = _insert_sql(db, model, fields, rows=0, return_ids=return_ids)
+        sql = _insert_sql(db, model, fields, shape, rows=0, return_ids=return_ids)
         columns = zip(*values, strict=True)
         params = [_pg_array(column) for column in columns]
         found = _run(db, sql, params, fetch=return_ids)
@@ -240,7 +248,7 @@ def _insert(
     ids: list[int] = []
     for start in range(0, len(values), size):
         chunk = values[start : start + size]
-        sql = _insert_sql(db, model, fields, len(chunk), return_ids=return_ids)
+        sql = _insert_sql(db, model, fields, shape, len(chunk), return_ids=return_ids)
         found = _run(db, sql, [v for row in chunk for v in row], fetch=return_ids)
         if return_ids:
             ids.extend(row[0] for row in found)
@@ -261,6 +269,8 @@ def _insert_fields(model: type[Model]) -> list[Field]:
         meta = model._meta
         fields = _fields[model] = [f for f in meta.concrete_fields if f is not meta.auto_field]
         _names[model] = frozenset(f.attname for f in fields)
+        if any(f.has_db_default() for f in fields):
+            _db_defaulted.add(model)
     return fields
 
 
@@ -282,10 +292,17 @@ def _db_value(field: Field, value: Any, db: Any) -> Any:
 
 
 def _insert_sql(
-    db: Any, model: type[Model], fields: list[Field], rows: int, *, return_ids: bool
+    db: Any,
+    model: type[Model],
+    fields: list[Field],
+    shape: tuple[str, ...] | None,
+    rows: int,
+    *,
+    return_ids: bool,
 ) -> str:
     """INSERT ... VALUES with `rows` groups, or with rows=0 INSERT ... SELECT FROM UNNEST."""
-    key = ("insert", model, tuple(fields), rows, return_ids, db.vendor)
+    # Keyed by `shape` (the names given), not the fields: a Field's hash is Python code.
+    key = ("insert", model, shape, rows, return_ids, db.vendor)
     sql = _statements.get(key)
     if sql is None:
         q = db.ops.quote_name

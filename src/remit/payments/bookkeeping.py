@@ -131,7 +131,7 @@ def record_payment(
     journal_post(
         posted_on=post_date,
         reference=payment.number,
-        description=f"{payment.get_type_display()} payment {payment.number}",
+        description=f"{PaymentType(payment_type).label} payment {payment.number}",
         postings=journal_postings(payment_type, amount, split.applied, split.credit),
     )
     insert_rows(
