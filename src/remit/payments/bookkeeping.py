@@ -100,21 +100,22 @@ def record_payment(
         method_id=method_id,
     )
     insert([payment])
+    applied = [(line.invoice, line.amount.minor) for line in split.lines]  # a lump sum: 10,000
     insert_rows(
         Allocation,
         [
             {
                 "payment_id": payment.pk,
-                "invoice_id": line.invoice.id,
-                "amount_minor": line.amount.minor,
+                "invoice_id": invoice.id,
+                "amount_minor": minor,
                 "currency": amount.currency,
             }
-            for line in split.lines
+            for invoice, minor in applied
         ],
     )
     set_balances(
-        {line.invoice.id: line.invoice for line in split.lines},
-        {line.invoice.id: -line.amount.minor for line in split.lines},
+        {invoice.id: invoice for invoice, _ in applied},
+        {invoice.id: -minor for invoice, minor in applied},
         customer_id=customer.pk,
         in_flight=status == PaymentStatus.PENDING,
     )
