@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from remit.api.models import IdempotencyRecord
 from remit.books.audit import books_audit
 from remit.core.audit import Actor
 from remit.core.errors import RemitError
@@ -159,12 +160,33 @@ def test_the_loop_reconciles_at_start_and_settles_at_the_cut_off():
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PENDING  # authorised, not settled yet
 
+    old_answer = IdempotencyRecord.objects.create(
+        owner="api-key:1",
+        key="yesterday",
+        fingerprint="x",
+        method="POST",
+        path="/api/v1/x",
+        status=201,
+        started_at=timezone.now() - timedelta(hours=25),
+    )
+    new_answer = IdempotencyRecord.objects.create(
+        owner="api-key:1",
+        key="today",
+        fingerprint="x",
+        method="POST",
+        path="/api/v1/x",
+        status=201,
+        started_at=timezone.now() - timedelta(hours=1),
+    )
     schedule.next_settlement = timezone.now() - timedelta(seconds=1)  # the cut-off passes
-    assert tick(schedule, worker) == ("run_scheduled", "settle")
+    assert tick(schedule, worker) == ("run_scheduled", "settle", "purge")
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SETTLED
     assert schedule.next_settlement > timezone.now()
-    assert len(results()) == 4 and all(r.status == TaskResultStatus.SUCCESSFUL for r in results())
+    assert len(results()) == 5 and all(r.status == TaskResultStatus.SUCCESSFUL for r in results())
+    # the API's stored answers are kept a day, then purged at the cut-off
+    assert list(IdempotencyRecord.objects.all()) == [new_answer]
+    assert not IdempotencyRecord.objects.filter(pk=old_answer.pk).exists()
 
 
 def test_a_task_enqueued_elsewhere_is_run_on_the_next_tick():

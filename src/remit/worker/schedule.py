@@ -20,6 +20,7 @@ from remit.core.errors import RemitError
 RUN_SCHEDULED = "run_scheduled"
 RECONCILE = "reconcile"
 SETTLE = "settle"
+PURGE = "purge"  # idempotency answers older than a day, once a day
 
 _HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
@@ -106,7 +107,7 @@ class Schedule:
         if now >= self.next_settlement:
             self.next_settlement = next_cutoff(now, self.settle_at, self.zone)
             self.next_reconcile = now + self.every
-            return (RUN_SCHEDULED, SETTLE)
+            return (RUN_SCHEDULED, SETTLE, PURGE)
         if now >= self.next_reconcile:
             self.next_reconcile = now + self.every
             return (RUN_SCHEDULED, RECONCILE)

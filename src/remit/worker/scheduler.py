@@ -25,14 +25,19 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from remit.worker.schedule import RECONCILE, RUN_SCHEDULED, SETTLE, Schedule
-from remit.worker.tasks import reconcile_task, run_scheduled_task, settle_task
+from remit.worker.schedule import PURGE, RECONCILE, RUN_SCHEDULED, SETTLE, Schedule
+from remit.worker.tasks import purge_task, reconcile_task, run_scheduled_task, settle_task
 
 log = logging.getLogger("remit.worker")
 
 POLL_SECONDS = 1.0  # how soon a task enqueued elsewhere is picked up
 
-TASKS = {RUN_SCHEDULED: run_scheduled_task, RECONCILE: reconcile_task, SETTLE: settle_task}
+TASKS = {
+    RUN_SCHEDULED: run_scheduled_task,
+    RECONCILE: reconcile_task,
+    SETTLE: settle_task,
+    PURGE: purge_task,
+}
 
 
 def run_worker(*, once: bool = False, reconcile_every: int = 300, settle_at: str = "23:00") -> None:

@@ -12,6 +12,7 @@ import logging
 
 from django_tasks import task
 
+from remit.api.idempotency import idempotency_purge
 from remit.core.audit import Actor
 from remit.payments.gateway_services import payments_reconcile, payments_settle
 from remit.payments.schedule_services import schedules_run_due
@@ -45,6 +46,16 @@ def run_scheduled_task() -> dict[str, int]:
     if any(counts.values()):
         log.info("scheduled payments: %s", _summary(counts))
     return counts
+
+
+@task()
+def purge_task() -> dict[str, int]:
+    """The API's stored answers older than a day (kept at least 24 hours, then deleted
+    daily at the cut-off, so the table does not grow for ever)."""
+    deleted = idempotency_purge()
+    if deleted:
+        log.info("idempotency answers purged: %s", deleted)
+    return {"deleted": deleted}
 
 
 def _summary(counts: dict[str, int]) -> str:
