@@ -60,6 +60,19 @@ def card_payment(number: str, key: str) -> tuple[Payment, Invoice]:
     return payment, invoice
 
 
+def api_answer(key: str, *, hours_ago: int) -> IdempotencyRecord:
+    """An answer the API stored for an Idempotency-Key, `hours_ago` hours ago."""
+    return IdempotencyRecord.objects.create(
+        owner="api-key:1",
+        key=key,
+        fingerprint="x",
+        method="POST",
+        path="/api/v1/payments",
+        status=201,
+        started_at=timezone.now() - timedelta(hours=hours_ago),
+    )
+
+
 def results() -> list[DBTaskResult]:
     return list(DBTaskResult.objects.order_by("enqueued_at"))
 
@@ -160,24 +173,7 @@ def test_the_loop_reconciles_at_start_and_settles_at_the_cut_off():
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PENDING  # authorised, not settled yet
 
-    old_answer = IdempotencyRecord.objects.create(
-        owner="api-key:1",
-        key="yesterday",
-        fingerprint="x",
-        method="POST",
-        path="/api/v1/x",
-        status=201,
-        started_at=timezone.now() - timedelta(hours=25),
-    )
-    new_answer = IdempotencyRecord.objects.create(
-        owner="api-key:1",
-        key="today",
-        fingerprint="x",
-        method="POST",
-        path="/api/v1/x",
-        status=201,
-        started_at=timezone.now() - timedelta(hours=1),
-    )
+    old_answer, new_answer = api_answer("yesterday", hours_ago=25), api_answer("today", hours_ago=1)
     schedule.next_settlement = timezone.now() - timedelta(seconds=1)  # the cut-off passes
     assert tick(schedule, worker) == ("run_scheduled", "settle", "purge")
     payment.refresh_from_db()
