@@ -149,3 +149,42 @@ def test_plain_values_skip_only_conversions_that_would_change_nothing():
 def test_rows_inserted_without_asking_for_ids_are_written_all_the_same():
     assert rows.insert_rows(AuditEvent, [{"actor": "a", "action": "b"}] * 3) == []
     assert AuditEvent.objects.filter(actor="a", action="b").count() == 3
+
+
+def test_a_payment_to_one_invoice_is_thirteen_statements_and_a_lump_sum_no_more():
+    # The write path's throughput (`make bench`) rests on its statement count: lock,
+    # replay check, invoices, number, payment, allocations, balances, invoice event,
+    # journal entry, lines, payment event, payment events, audit. One query added here
+    # (an ORM lookup creeping back in, say) is a measurable slowdown: count them.
+    from remit.core.audit import Actor
+    from remit.core.money import Money
+    from remit.payments.candidates import InvoiceRequest
+    from remit.payments.services import payment_post
+
+    customer = make_customer()
+    invoices = [make_invoice(customer, "50.00", days_ago=40 - i) for i in range(30)]
+
+    def statements(**kwargs) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            payment_post(
+                customer=customer,
+                payment_type="check",
+                actor=Actor(label="clerk"),
+                source="backoffice",
+                **kwargs,
+            )
+        return [
+            q["sql"]
+            for q in captured.captured_queries
+            if q["sql"].split()[0].upper() not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")
+        ]
+
+    one = statements(
+        amount=Money.of("50.00", "USD"),
+        idempotency_key="one",
+        invoices=[InvoiceRequest(invoices[0].number)],
+    )
+    assert len(one) == 13, "\n".join(one)
+    lump = statements(amount=Money.of("1450.00", "USD"), idempotency_key="lump")  # 29 invoices
+    assert len(lump) == 13, "\n".join(lump)
+    assert Invoice.objects.filter(customer=customer, status="paid").count() == 30
