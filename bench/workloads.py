@@ -41,7 +41,7 @@ REMIT = Actor(label="bench-remit")
 PLAIN = "bench-plain"
 SOURCE = "backoffice"
 CREATE_CHUNK = 5000
-BLOCKS = 10  # remit and plain SQL alternate in this many blocks of payments
+BLOCKS = 50  # remit and plain SQL alternate in blocks of 100, so drifts weigh on both
 
 
 @dataclass(frozen=True)

@@ -235,7 +235,11 @@ def _insert(
     *,
     return_ids: bool,
 ) -> list[int]:
-    if len(values) > 1 and _unnestable(db, fields):
+    if len(values) == 1:  # most inserts: one row, one statement
+        sql = _insert_sql(db, model, fields, shape, 1, return_ids=return_ids)
+        found = _run(db, sql, values[0], fetch=return_ids)
+        return [found[0][0]] if return_ids else []
+    if _unnestable(db, fields):
         # PostgreSQL: one array per column (as Django's bulk_create does) plans far faster
         # than thousands of VALUES groups.
         sql = _insert_sql(db, model, fields, shape, rows=0, return_ids=return_ids)

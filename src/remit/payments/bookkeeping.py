@@ -80,7 +80,7 @@ def record_payment(
     """Write a payment with its allocations, credit, journal entry, first status event
     and audit event. Offline money is RECORDed (settled at once); card and bank payments
     are SUBMITted (pending) before the gateway is asked."""
-    status = next_status(State.NEW, action, outcome)
+    status = str(next_status(State.NEW, action, outcome))
     payment = Payment(
         number=next_number("payment", prefix="PMT-"),
         customer=customer,

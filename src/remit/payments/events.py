@@ -39,18 +39,22 @@ def invoice_events_record(kind: str, invoice_ids: list[int], *, customer_id: int
 
 
 def payment_events_record(kinds: Iterable[str], payment: Payment, **data: object) -> None:
-    insert_rows(Event, [_payment_event(kind, payment, **data) for kind in kinds])
+    """One event per kind about `payment` (posted, settled...), in one statement."""
+    data = {"status": str(payment.status), "amount": str(payment.amount), **data}
+    insert_rows(
+        Event,
+        [
+            {
+                "kind": str(kind),
+                "customer_id": payment.customer_id,
+                "object_number": payment.number,
+                "data": data,
+            }
+            for kind in kinds
+        ],
+    )
 
 
 def emit(kind: str, payment: Payment, **data: object) -> None:
     """Record one payment event."""
-    insert_rows(Event, [_payment_event(kind, payment, **data)])
-
-
-def _payment_event(kind: str, payment: Payment, **data: object) -> dict[str, object]:
-    return {
-        "kind": str(kind),
-        "customer_id": payment.customer_id,
-        "object_number": payment.number,
-        "data": {"status": payment.status, "amount": str(payment.amount), **data},
-    }
+    payment_events_record([kind], payment, **data)
