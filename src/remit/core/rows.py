@@ -44,6 +44,7 @@ _driver_sql: dict[str, str] = {}
 _fields: dict[type[Model], list[Field]] = {}
 _names: dict[type[Model], frozenset[str]] = {}
 _db_defaulted: set[type[Model]] = set()
+_stamped: dict[type[Model], list[bool]] = {}
 
 
 # --- running statements ------------------------------------------------------------
@@ -177,11 +178,18 @@ def insert(objs: Sequence[Model]) -> None:
     fields = _insert_fields(model)
     if model in _db_defaulted:  # the database's value would have to be read back
         raise TypeError(f"insert() cannot write {model.__name__}: use insert_rows()")
+    stamped = _stamped[model]
     values = []
     for obj in objs:
         if type(obj) is not model or not obj._state.adding:
             raise ValueError(f"insert() takes new {model.__name__} rows only")
-        values.append([_db_value(f, f.pre_save(obj, True), db) for f in fields])
+        attributes = obj.__dict__
+        values.append(
+            [
+                _db_value(f, f.pre_save(obj, True) if stamp else attributes[f.attname], db)
+                for f, stamp in zip(fields, stamped, strict=True)
+            ]
+        )
     ids = _insert(db, model, fields, None, values, return_ids=True)  # None: every field
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
@@ -273,6 +281,10 @@ def _insert_fields(model: type[Model]) -> list[Field]:
         meta = model._meta
         fields = _fields[model] = [f for f in meta.concrete_fields if f is not meta.auto_field]
         _names[model] = frozenset(f.attname for f in fields)
+        # Only auto_now(_add) fields change on save (pre_save); the others are read as is.
+        _stamped[model] = [
+            getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) for f in fields
+        ]
         if any(f.has_db_default() for f in fields):
             _db_defaulted.add(model)
     return fields
