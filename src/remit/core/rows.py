@@ -8,9 +8,12 @@ in plain SQL (`make bench`). So the write path builds each statement once (per m
 shape) and runs it on the DB-API cursor:
 
 - the models stay the one description of the tables: INSERTs list the model's concrete
-  fields, missing values take the fields' defaults (`auto_now_add` included), values go
-  through the fields' `get_db_prep_save` unless they are plain scalars for plain columns,
-  and rows read back go through the same converters the ORM applies;
+  fields, missing values take the fields' defaults (`auto_now_add` included) or, for a
+  `db_default`, the database's; values go through the fields' `get_db_prep_save` unless
+  they are plain scalars for plain columns;
+- PostgreSQL binds parameters server-side (Django's cursors bind client-side), so an
+  array of 10,000 ids is not quoted into the SQL text and repeated statements are
+  prepared;
 - driver errors are still raised as Django's (`IntegrityError`...), a broken transaction
   is still refused, and when queries are being logged (DEBUG, `CaptureQueriesContext`) or
   wrapped (`connection.execute_wrapper`) the statements go through Django's cursor
@@ -33,7 +36,7 @@ from django.db.models import Field, Model
 from django.utils import timezone
 
 # Columns whose plain Python value the driver takes as it is: get_db_prep_save would
-# return the same value (checked by tests/unit/test_rows.py), at ~2 µs a call.
+# return the same value (checked by tests/integration/test_rows.py), at ~2 µs a call.
 _TEXT_COLUMNS = (models.CharField, models.TextField)
 _INTEGER_COLUMNS = (models.IntegerField, models.ForeignKey)
 _FORMAT = re.compile(r"(?<!%)%s")
