@@ -251,3 +251,26 @@ def test_format_shows_a_currency_symbol_and_thousands_separators():
 
 def test_format_keeps_the_three_places_of_a_three_digit_currency():
     assert Money.of("1.5", "BHD").format().endswith("1.500")
+
+
+@pytest.mark.parametrize(
+    ("currency", "digits", "value", "shown"),
+    [
+        # ISO 4217 and Babel's CLDR data disagree on these; ISO 4217 is the rule.
+        ("IQD", 3, "1250.125", "IQD1,250.125"),
+        ("RSD", 2, "99.90", "RSD99.90"),
+        ("LAK", 2, "10.05", "LAK10.05"),
+    ],
+)
+def test_minor_units_are_iso_4217_not_cldr(currency, digits, value, shown):
+    amount = Money.of(value, currency)
+    assert amount.minor == int(Decimal(value).scaleb(digits))
+    assert amount.format() == shown  # shown with all its places, none rounded away
+    with pytest.raises(InvalidAmount, match="decimal places"):
+        Money.of(value + "1", currency)
+
+
+@pytest.mark.parametrize("code", ["XAU", "XDR", "XTS"])
+def test_a_code_without_a_minor_unit_is_refused(code):
+    with pytest.raises(InvalidAmount, match="no minor unit"):
+        Money.of("1", code)

@@ -2,7 +2,7 @@
 
 `Money` is a Decimal and an ISO 4217 currency code. It refuses floats, NaN and
 infinities, never mixes currencies, and is always quantized to the currency's minor
-unit (USD 2, JPY 0, BHD 3; the digits come from Babel's copy of CLDR). The database
+unit (USD 2, JPY 0, BHD 3, IQD 3; the digits come from ISO 4217 itself). The database
 stores integer minor units, so sums in SQL are exact on every backend.
 """
 
@@ -12,13 +12,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import cache
 
-from babel.numbers import (
-    NumberFormatError,
-    format_currency,
-    get_currency_precision,
-    list_currencies,
-)
+from babel import Locale
+from babel.numbers import NumberFormatError, NumberPattern, parse_pattern
 from babel.numbers import parse_decimal as parse_localized
+from iso4217 import Currency as Iso4217
 
 from remit.core.errors import InvalidAmount
 
@@ -28,15 +25,25 @@ MAX_AMOUNT = Decimal(10) ** 12
 
 @cache
 def minor_digits(currency: str) -> int:
-    """Digits after the decimal point for `currency` (ISO 4217 via CLDR)."""
-    if currency not in _known_currencies():
-        raise InvalidAmount(f"'{currency}' is not an ISO 4217 currency code.")
-    return get_currency_precision(currency)
+    """Digits after the decimal point for `currency`: its ISO 4217 minor unit, from the
+    `iso4217` package (SIX's table). Babel's CLDR data differs for a dozen currencies
+    (IQD has 3 in ISO 4217, 0 in CLDR), so Babel only formats."""
+    try:
+        digits = Iso4217(currency).exponent
+    except ValueError:
+        raise InvalidAmount(f"'{currency}' is not an ISO 4217 currency code.") from None
+    if digits is None:  # funds, metals, testing codes: XAU, XDR, XTS...
+        raise InvalidAmount(f"'{currency}' has no minor unit; it cannot be invoiced.")
+    return digits
 
 
 @cache
-def _known_currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
+def _currency_pattern(locale: str, digits: int) -> NumberPattern:
+    """The locale's currency pattern with `digits` decimals (not CLDR's own for the
+    currency, which is not always ISO 4217's)."""
+    pattern = parse_pattern(Locale.parse(locale).currency_formats["standard"].pattern)
+    pattern.frac_prec = (digits, digits)
+    return pattern
 
 
 def parse_decimal(value: object) -> Decimal:
@@ -126,7 +133,8 @@ class Money:
 
     def format(self, locale: str = "en_US") -> str:
         """For people: '$1,250.00', '€80.00', '¥1,000'."""
-        return format_currency(self.amount, self.currency, locale=locale)
+        pattern = _currency_pattern(locale, minor_digits(self.currency))
+        return pattern.apply(self.amount, locale, currency=self.currency, currency_digits=False)
 
     # --- arithmetic ---------------------------------------------------------------
     def _same(self, other: object) -> Money:
