@@ -19,7 +19,7 @@ from remit.core.models import AuditEvent
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
 from remit.ledger.models import JournalEntry
-from remit.payments.models import Event
+from remit.payments.models import Event, PaymentStatus
 from tests.factories import make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db
@@ -144,6 +144,9 @@ def test_plain_values_skip_only_conversions_that_would_change_nothing():
                 )
                 checked.add(kind)
     assert {"CharField", "BigIntegerField", "ForeignKey"} <= checked
+    status = Event._meta.get_field("kind")  # an enum member, as the services pass them
+    member = PaymentStatus.SETTLED
+    assert rows._db_value(status, member, connection) == status.get_db_prep_save(member, connection)
 
 
 def test_rows_inserted_without_asking_for_ids_are_written_all_the_same():

@@ -44,10 +44,6 @@ _CACHE_LIMIT = 1024  # distinct statements kept; IN lists of many lengths are bu
 
 _statements: dict[tuple[Any, ...], str] = {}
 _driver_sql: dict[str, str] = {}
-_fields: dict[type[Model], list[Field]] = {}
-_names: dict[type[Model], frozenset[str]] = {}
-_db_defaulted: set[type[Model]] = set()
-_stamped: dict[type[Model], list[bool]] = {}
 
 
 # --- running statements ------------------------------------------------------------
@@ -145,8 +141,9 @@ _plans: dict[tuple[Any, ...], _Plan] = {}
 
 
 def _plan(db: Any, model: type[Model], keys: tuple[str, ...]) -> _Plan:
-    fields = [f for f in _insert_fields(model) if f.attname in keys or not f.has_db_default()]
-    unknown = sorted(set(keys) - _names[model])
+    writable = _writable(model)
+    fields = [f for f in writable if f.attname in keys or not f.has_db_default()]
+    unknown = sorted(set(keys) - {f.attname for f in writable})
     if unknown:
         raise ValueError(f"{model.__name__} has no field {unknown}")
     columns: list[tuple[Field, str, Any]] = []
@@ -166,9 +163,27 @@ def _plan(db: Any, model: type[Model], keys: tuple[str, ...]) -> _Plan:
 
 def _fresh(field: Field) -> bool:
     """A default that differs per insert: a timestamp, or a callable other than dict/list."""
-    if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+    if _stamped_on_save(field):
         return True
     return callable(field.default) and field.default not in (dict, list)
+
+
+class _InstancePlan(NamedTuple):
+    """How insert() writes instances of a model, worked out once."""
+
+    fields: list[Field]
+    stamped: list[bool]  # auto_now(_add): set by pre_save; the others are read as they are
+
+
+_instance_plans: dict[type[Model], _InstancePlan] = {}
+
+
+def _instance_plan(model: type[Model]) -> _InstancePlan:
+    fields = _writable(model)
+    if any(f.has_db_default() for f in fields):  # the database's value would be read back
+        raise TypeError(f"insert() cannot write {model.__name__}: use insert_rows()")
+    plan = _instance_plans[model] = _InstancePlan(fields, [_stamped_on_save(f) for f in fields])
+    return plan
 
 
 def insert(objs: Sequence[Model]) -> None:
@@ -178,10 +193,7 @@ def insert(objs: Sequence[Model]) -> None:
         return
     db = connections[DEFAULT_DB_ALIAS]
     model = type(objs[0])
-    fields = _insert_fields(model)
-    if model in _db_defaulted:  # the database's value would have to be read back
-        raise TypeError(f"insert() cannot write {model.__name__}: use insert_rows()")
-    stamped = _stamped[model]
+    fields, stamped = _instance_plans.get(model) or _instance_plan(model)
     values = []
     for obj in objs:
         if type(obj) is not model or not obj._state.adding:
@@ -278,32 +290,25 @@ def _unnestable(db: Any, fields: list[Field]) -> bool:
     )
 
 
-def _insert_fields(model: type[Model]) -> list[Field]:
-    fields = _fields.get(model)
-    if fields is None:
-        meta = model._meta
-        fields = _fields[model] = [f for f in meta.concrete_fields if f is not meta.auto_field]
-        _names[model] = frozenset(f.attname for f in fields)
-        # Only auto_now(_add) fields change on save (pre_save); the others are read as is.
-        _stamped[model] = [
-            getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) for f in fields
-        ]
-        if any(f.has_db_default() for f in fields):
-            _db_defaulted.add(model)
-    return fields
+def _writable(model: type[Model]) -> list[Field]:
+    """Every column of `model` but its auto-incremented id."""
+    meta = model._meta
+    return [f for f in meta.concrete_fields if f is not meta.auto_field]
+
+
+def _stamped_on_save(field: Field) -> bool:
+    return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
 
 
 def _default(field: Field) -> Any:
-    if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
-        return timezone.now()
-    return field.get_default()
+    return timezone.now() if _stamped_on_save(field) else field.get_default()
 
 
 def _db_value(field: Field, value: Any, db: Any) -> Any:
     kind = type(value)
     if (
         value is None  # SQL NULL for every field (JSONField included: Value(None) is JSON null)
-        or (kind is str and isinstance(field, _TEXT_COLUMNS))
+        or (isinstance(value, str) and isinstance(field, _TEXT_COLUMNS))  # enums too
         or (kind is int and isinstance(field, _INTEGER_COLUMNS))
     ):
         return value

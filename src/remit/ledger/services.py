@@ -28,7 +28,7 @@ def journal_post(
         [
             {
                 "entry_id": entry_id,
-                "account": str(p.account),
+                "account": p.account,
                 "currency": p.amount.currency,
                 "amount_minor": p.amount.minor,
             }

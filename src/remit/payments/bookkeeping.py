@@ -80,7 +80,7 @@ def record_payment(
     """Write a payment with its allocations, credit, journal entry, first status event
     and audit event. Offline money is RECORDed (settled at once); card and bank payments
     are SUBMITted (pending) before the gateway is asked."""
-    status = str(next_status(State.NEW, action, outcome))
+    status = next_status(State.NEW, action, outcome)
     payment = Payment(
         number=next_number("payment", prefix="PMT-"),
         customer=customer,
@@ -140,9 +140,9 @@ def record_payment(
         [
             {
                 "payment_id": payment.pk,
-                "from_status": State.NEW.value,
-                "action": action.value,
-                "outcome": outcome.value,
+                "from_status": State.NEW,
+                "action": action,
+                "outcome": outcome,
                 "to_status": status,
                 "actor": actor.label,
             }
@@ -306,7 +306,7 @@ def add_credit(customer: Customer, amount: Money, kind: str, payment: Payment, n
                 "customer_id": customer.pk,
                 "currency": amount.currency,
                 "amount_minor": amount.minor,
-                "kind": str(kind),
+                "kind": kind,
                 "payment_id": payment.pk,
                 "note": note[:300],
             }
@@ -365,10 +365,10 @@ def transition(
         [
             {
                 "payment_id": payment.pk,
-                "from_status": str(payment.status),
-                "action": str(action),
-                "outcome": str(outcome),
-                "to_status": str(to),
+                "from_status": payment.status,
+                "action": action,
+                "outcome": outcome,
+                "to_status": to,
                 "actor": actor.label,
                 "detail": detail[:300],
             }

@@ -40,12 +40,12 @@ def invoice_events_record(kind: str, invoice_ids: list[int], *, customer_id: int
 
 def payment_events_record(kinds: Iterable[str], payment: Payment, **data: object) -> None:
     """One event per kind about `payment` (posted, settled...), in one statement."""
-    data = {"status": str(payment.status), "amount": str(payment.amount), **data}
+    data = {"status": payment.status, "amount": str(payment.amount), **data}
     insert_rows(
         Event,
         [
             {
-                "kind": str(kind),
+                "kind": kind,
                 "customer_id": payment.customer_id,
                 "object_number": payment.number,
                 "data": data,
