@@ -206,7 +206,10 @@ def test_errors_come_back_next_to_their_fields_in_sentences(client, three):
         reverse("backoffice:payment_batch_save", args=[customer.number]),
         batch_form(customer, invoices, amount="-5", reference=""),
     ).content.decode()
-    assert 'id="id_amount_error">Enter an amount more than zero.' in page
+    assert (
+        'id="id_amount_error">&#x27;-5&#x27; is not an amount: write it without a sign; '
+        "an amount is more than zero." in page
+    )
     assert 'id="id_reference_error">Enter the check number.' in page
     assert Payment.objects.count() == 0
 

@@ -19,6 +19,7 @@ from remit.core.inputs.fields import AmountField, DayField, NumberField
 from remit.core.inputs.identifiers import NumberKind
 from remit.core.inputs.invoice_list import InvoiceRequest, invoice_request_parse, invoices_once
 from remit.core.money import Money
+from remit.invoices.rules import invoice_dates_check
 from remit.payments.models import PaymentMethod, PaymentType
 
 PAYMENT_TYPES = [
@@ -182,8 +183,9 @@ class CustomerForm(forms.Form):
 
 
 class InvoiceForm(forms.Form):
-    """A new invoice. The dates' bounds and the description's length are the service's
-    to check (`invoices.csv_import.row_refusal`, as for a CSV line)."""
+    """A new invoice. The service checks it all again as it checks a CSV line
+    (`invoices.csv_import.row_refusal`); the dates are checked here too, so that every
+    mistake is shown at once."""
 
     customer = NumberField(label="Customer number", kind=NumberKind.CUSTOMER)
     number = NumberField(label="Invoice number", kind=NumberKind.INVOICE)
@@ -210,6 +212,12 @@ class InvoiceForm(forms.Form):
                 data["total"] = amount_parse(data["total"], customer.currency)
             except RemitError as error:
                 self.add_error("total", error.message)
+        starts, due = data.get("invoice_date"), data.get("due_date")
+        if starts and due:
+            try:
+                invoice_dates_check(starts, due)  # the domain's rule, said next to its field
+            except RemitError as error:
+                self.add_error(next(iter(error.fields)), error.message)
         return data
 
 
