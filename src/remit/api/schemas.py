@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
+from django.utils import timezone
 from ninja import Path, Query, Schema
 from pydantic import (
     AfterValidator,
@@ -23,7 +24,9 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -35,6 +38,8 @@ from remit.core.inputs.identifiers import MAX_LENGTH, NumberKind, number_parse
 from remit.core.inputs.invoice_list import InvoiceRequest, invoice_requests_parse, invoices_once
 from remit.core.money import Money, currency_mismatch, minor_digits
 from remit.customers.models import Customer
+from remit.invoices.rules import invoice_day_check
+from remit.payments.post_date import post_date_check
 
 
 def _shared(parse):
@@ -194,6 +199,11 @@ class InvoiceIn(Input):
     currency: Currency | None = Field(None, description="Defaults to the customer's.")
     description: str = Field("", max_length=500)
 
+    @field_validator("invoice_date", "due_date")
+    @classmethod
+    def _in_range(cls, day: date, info: ValidationInfo) -> date:
+        return _shared(lambda d: invoice_day_check(d, field=info.field_name))(day)
+
     @model_validator(mode="after")
     def _due_after_issue(self):
         if self.due_date < self.invoice_date:
@@ -249,6 +259,13 @@ class PaymentIn(Input):
         max_length=1000,
         description="The invoices to pay; none: oldest first over every open invoice.",
     )
+
+    @field_validator("post_date")
+    @classmethod
+    def _near_today(cls, day: date | None) -> date | None:
+        if day is None:
+            return None
+        return _shared(lambda d: post_date_check(d, today=timezone.localdate()))(day)
 
     @model_validator(mode="after")
     def _invoices_once(self):

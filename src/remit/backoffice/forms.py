@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 
 from django import forms
 from django.http import QueryDict
@@ -21,6 +22,7 @@ from remit.core.inputs.invoice_list import InvoiceRequest, invoice_request_parse
 from remit.core.money import Money
 from remit.invoices.rules import invoice_dates_check
 from remit.payments.models import PaymentMethod, PaymentType
+from remit.payments.post_date import post_date_check
 
 PAYMENT_TYPES = [
     (PaymentType.CHECK.value, "Check"),
@@ -103,6 +105,12 @@ class PaymentForm(forms.Form):
             currency=currency,
             cards=cards,
         )
+
+    def clean_post_date(self) -> date:
+        try:  # the domain's rule, said next to the field
+            return post_date_check(self.cleaned_data["post_date"], today=timezone.localdate())
+        except RemitError as error:
+            raise forms.ValidationError(error.message) from None
 
     def clean(self) -> dict:
         data = super().clean()

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from django.core.management import call_command
+from django.utils import timezone
 
 from remit.books.audit import books_audit
 from remit.cli import render
@@ -39,6 +40,7 @@ from remit.payments.gateway_services import (
 )
 from remit.payments.method_services import payment_method_add
 from remit.payments.models import PaymentType, Source
+from remit.payments.post_date import post_date_check
 from remit.payments.selectors import (
     credit_balances,
     credit_entries,
@@ -164,7 +166,7 @@ def cmd_post(args: argparse.Namespace) -> int:
             method=method,
             amount=amount,
             invoices=requests,
-            post_date=_date(args.post_date, "--post-date"),
+            post_date=_post_date(args.post_date),
             notes=args.note,
             idempotency_key=key,
             actor=Actor.command_line(),
@@ -178,7 +180,7 @@ def cmd_post(args: argparse.Namespace) -> int:
         payment_type=args.type,
         reference=args.reference,
         invoices=requests,
-        post_date=_date(args.post_date, "--post-date"),
+        post_date=_post_date(args.post_date),
         notes=args.note,
         idempotency_key=key,
         actor=Actor.command_line(),
@@ -396,5 +398,9 @@ def _invoice_requests(values: list[str], currency: str) -> list[InvoiceRequest]:
     return invoice_requests_parse((invoice_item_split(value) for value in values), currency)
 
 
-def _date(value: str | None, option: str) -> date | None:
-    return None if value is None else date_parse(value, field=option)
+def _post_date(value: str | None) -> date | None:
+    """`--post-date`: YYYY-MM-DD, inside the window every face allows (today if none)."""
+    if value is None:
+        return None
+    day = date_parse(value, field="--post-date")
+    return post_date_check(day, today=timezone.localdate())

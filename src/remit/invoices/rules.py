@@ -39,13 +39,16 @@ def is_payable(status: str) -> bool:
     return status == OPEN
 
 
+def invoice_day_check(day: date, *, field: str) -> date:
+    """`day` if it may be an invoice's `field` (invoice_date or due_date), or InvalidDate."""
+    what = field.replace("_", " ")
+    return date_bounded(day, earliest=FIRST_DAY, latest=LAST_DAY, what=what, field=field)
+
+
 def invoice_dates_check(invoice_date: date, due_date: date) -> None:
     """InvalidDate (naming the field) unless both dates are in range and the invoice is
     due on or after its date; the same sentences in every face."""
-    for day, what, field in (
-        (invoice_date, "invoice date", "invoice_date"),
-        (due_date, "due date", "due_date"),
-    ):
-        date_bounded(day, earliest=FIRST_DAY, latest=LAST_DAY, what=what, field=field)
+    invoice_day_check(invoice_date, field="invoice_date")
+    invoice_day_check(due_date, field="due_date")
     if due_date < invoice_date:
         raise InvalidDate("The due date is before the invoice date.", fields={"due_date": "early"})

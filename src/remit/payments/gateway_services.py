@@ -60,7 +60,6 @@ from remit.payments.models import (
     PaymentMethod,
     PaymentStatus,
 )
-from remit.payments.post_date import post_date_check
 from remit.payments.states import Action, Outcome, next_status
 
 log = logging.getLogger("remit.payments")
@@ -93,7 +92,7 @@ def card_payment_submit(
             "That payment method is not on file for this customer.", fields={"method": "unknown"}
         )
     check_money(customer, amount)
-    post_date = post_date_check(post_date, today=timezone.localdate())
+    post_date = post_date or timezone.localdate()
     fingerprint = request_fingerprint(
         "card_payment_submit",
         customer.number,

@@ -3,8 +3,12 @@
 A clerk posts a check some days after it arrived, and now and then back-dates one to the
 day it was received, within the year; a post-dated check is recorded at most a month
 ahead. A post date of 9999-12-31 or 0001-01-01 is a typing slip, and it would sit in the
-journal and the receipts for ever, so it is refused. Every face reaches this through the
-services (`payment_post`, and the card and bank payments).
+journal and the receipts for ever, so it is refused.
+
+Every face applies the rule to the post date a person or an ERP gives (the back office's
+form, the API, `remit post --post-date`), before any service runs. The services take the
+date they are given: code that records history on purpose (the demo data, a migration
+from another system) may date a payment as it was.
 """
 
 from __future__ import annotations

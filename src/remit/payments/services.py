@@ -35,7 +35,6 @@ from remit.payments.bookkeeping import (
 )
 from remit.payments.candidates import InvoiceRequest, load_candidates
 from remit.payments.models import OFFLINE_TYPES, Payment, PaymentType
-from remit.payments.post_date import post_date_check
 from remit.payments.selectors import credit_balance
 from remit.payments.states import Action, Outcome, next_status
 
@@ -64,7 +63,7 @@ def payment_post(
     if payment_type not in OFFLINE_TYPES:
         raise RemitError(type_refusal(payment_type), fields={"type": "unsupported"})
     check_money(customer, amount)
-    post_date = post_date_check(post_date, today=timezone.localdate())
+    post_date = post_date or timezone.localdate()
     fingerprint = request_fingerprint(
         "payment_post",
         customer.number,
