@@ -75,7 +75,8 @@ def parse_invoice_csv(text: str) -> tuple[list[InvoiceRow], list[tuple[int, str]
         except StopIteration:
             break
         except csv.Error as error:  # a field over the csv module's limit, say
-            problems.append((reader.line_num, f"the line cannot be read: {error}"))
+            # DictReader counts only the rows it returned; its reader counts the lines.
+            problems.append((reader.reader.line_num, f"the line cannot be read: {error}"))
             break
         # The line where the row starts, as a spreadsheet shows it: the reader skips blank
         # lines silently, and a quoted field may span lines, so count back from its end.

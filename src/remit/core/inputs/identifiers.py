@@ -55,13 +55,14 @@ def number_parse(text: str, kind: NumberKind, *, field: str | None = None) -> st
 
 def number_problem(text: str, kind: NumberKind) -> str | None:
     """The sentence saying what is wrong with `text` as a `kind` number, or None."""
+    a_kind = f"an {kind}" if kind == NumberKind.INVOICE else f"a {kind}"
     if not isinstance(text, str):
-        return f"A {kind} number is text, such as {EXAMPLES[kind]}."
+        return f"{a_kind.capitalize()} number is text, such as {EXAMPLES[kind]}."
     if len(text) <= MAX_LENGTH[kind] and _GOOD.fullmatch(text):
         return None
     if not text:
-        return f"Enter a {kind} number."
-    start = f"'{echo(text)}' is not a {kind} number: "
+        return f"Enter {a_kind} number."
+    start = f"'{echo(text)}' is not {a_kind} number: "
     longest = MAX_LENGTH[kind]
     if len(text) > longest:
         return start + f"it has {len(text)} characters; at most {longest}."
