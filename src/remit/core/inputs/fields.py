@@ -55,11 +55,20 @@ class NumberField(forms.CharField):
         return _or_error(lambda: number_parse(text, self.kind))
 
 
+class DateInput(forms.DateInput):
+    """The browser's date field: typed, or picked from its calendar; it posts YYYY-MM-DD."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class DayField(forms.CharField):
-    """A date as YYYY-MM-DD (the browser's date input sends exactly that)."""
+    """A date as YYYY-MM-DD, by the parser every face uses."""
 
     def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        kwargs.setdefault("widget", DateInput())
         super().__init__(**kwargs)
 
     def clean(self, value: str) -> date | None:  # type: ignore[override]
