@@ -38,6 +38,7 @@ COLUMNS = (
     "total",
     "description",
 )
+REQUIRED = tuple(c for c in COLUMNS if c not in ("customer_name", "description"))
 NAME_MAX = 200
 """The longest customer name, the width of its column."""
 
@@ -107,7 +108,7 @@ def _parse_row(line: int, record: dict[str, str]) -> InvoiceRow:
     for column in COLUMNS:
         if "\x00" in record.get(column, ""):
             raise _refusal(column, "The NUL character cannot be stored.")
-    for column in (*COLUMNS[:2], *COLUMNS[3:7]):
+    for column in REQUIRED:
         if not record.get(column):
             raise RemitError(f"{column} is empty.")
     for column, kind in NUMBERS:

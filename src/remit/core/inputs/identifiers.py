@@ -41,6 +41,11 @@ class NumberKind(StrEnum):
 
 MAX_LENGTH = {NumberKind.CUSTOMER: 32, NumberKind.INVOICE: 64, NumberKind.PAYMENT: 32}
 """The longest number of each kind: the width of its column."""
+EXAMPLES = {
+    NumberKind.CUSTOMER: "C-0001",
+    NumberKind.INVOICE: "INV-10045",
+    NumberKind.PAYMENT: "PMT-000123",
+}
 
 
 def number_parse(text: str, kind: NumberKind, *, field: str | None = None) -> str:
@@ -58,12 +63,12 @@ def number_problem(text: str, kind: NumberKind) -> str | None:
     a_kind = f"an {kind}" if kind == NumberKind.INVOICE else f"a {kind}"
     if not isinstance(text, str):
         return f"{a_kind.capitalize()} number is text, such as {EXAMPLES[kind]}."
-    if len(text) <= MAX_LENGTH[kind] and _GOOD.fullmatch(text):
+    longest = MAX_LENGTH[kind]
+    if len(text) <= longest and _GOOD.fullmatch(text):
         return None
     if not text:
         return f"Enter {a_kind} number."
     start = f"'{echo(text)}' is not {a_kind} number: "
-    longest = MAX_LENGTH[kind]
     if len(text) > longest:
         return start + f"it has {len(text)} characters; at most {longest}."
     bad = next((char for char in text if char not in CHARS), None)
@@ -75,13 +80,6 @@ def number_problem(text: str, kind: NumberKind) -> str | None:
     if text[0] not in FIRST:
         return start + "it must start with a letter or a digit."
     return None
-
-
-EXAMPLES = {
-    NumberKind.CUSTOMER: "C-0001",
-    NumberKind.INVOICE: "INV-10045",
-    NumberKind.PAYMENT: "PMT-000123",
-}
 
 
 def _name(char: str) -> str:
