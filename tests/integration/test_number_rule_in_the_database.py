@@ -4,10 +4,12 @@ PostgreSQL alike (the CHECK uses only trim, substr and length, which both have).
 
 from __future__ import annotations
 
+import importlib
 from datetime import date
 
 import pytest
-from django.db import DataError, IntegrityError, transaction
+from django.apps import apps as django_apps
+from django.db import DataError, IntegrityError, connection, transaction
 
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
@@ -68,3 +70,17 @@ def test_a_payment_number_that_breaks_the_rule_cannot_be_stored():
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.create(number="PMT/1", **fields)
     assert Payment.objects.create(number="PMT-000001", **fields).pk
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="only SQLite can be told to skip its CHECKs"
+)
+def test_the_migration_names_the_rows_that_break_the_rule_before_adding_it():
+    migration = importlib.import_module("remit.invoices.migrations.0003_number_rule")
+    invoice = make_invoice(make_customer(), "10.00", number="INV-OLD-1")
+    with connection.cursor() as cursor:  # a row written before the rule existed
+        cursor.execute("PRAGMA ignore_check_constraints = ON")
+        Invoice.objects.filter(pk=invoice.pk).update(number="INV OLD/1")
+        cursor.execute("PRAGMA ignore_check_constraints = OFF")
+    with pytest.raises(RuntimeError, match=r"break the number rule .*: 'INV OLD/1'\. Rename"):
+        migration.name_the_rows_that_break_it(django_apps, None)

@@ -1,6 +1,6 @@
-"""Payment and scheduled payment numbers follow the number rule (remit.core.inputs.identifiers) in the database
-too: the CHECK of remit.core.constraints.number_rule, written out here as it was when this
-migration was made. Rows that break it are named first, so the migration stops with a
+"""Payment and scheduled payment numbers follow the number rule
+(remit.core.inputs.identifiers) in the database too: the CHECK of
+remit.core.constraints.number_rule, written out here as it was when this migration was made. Rows that break it are named first, so the migration stops with a
 sentence rather than the database's bare "CHECK constraint failed"."""
 
 from django.db import migrations, models
