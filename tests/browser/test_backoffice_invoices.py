@@ -84,7 +84,7 @@ def test_invoices_are_searched_created_by_hand_imported_and_voided(
     report = page.locator("#import-report")
     expect(report).to_contain_text("Nothing was imported: 3 lines to fix")
     for line, words in (
-        (3, "due_date is before invoice_date"),
+        (3, "due_date: The due date is before the invoice date"),
         (4, "customer C-0009 does not exist and customer_name is empty"),
         (5, "USD amounts have 2 decimal places"),
     ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -145,8 +146,9 @@ def test_accounts_payable_pays_with_a_saved_card_but_posts_no_checks(acme):
     card = save_card(acme)
     clerk = Api(portal_user("ada", C_ACME=Role.ACCOUNTS_PAYABLE))
     body = {"customer": "C-ACME", "amount": "100.00", "type": "card", "method": card.pk}
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
     refused = assert_error(
-        clerk.post("/payments", body | {"notes": "hi", "post_date": "2020-01-01"}), 403
+        clerk.post("/payments", body | {"notes": "hi", "post_date": yesterday}), 403
     )
     assert set(refused["fields"]) == {"notes", "post_date"}
     paid = clerk.post("/payments", body)

@@ -38,7 +38,7 @@ AMOUNTS = [
     " 150.00",
     "150.00\n",
     "\t150",
-    "1,000.00",
+    "1,00.00",  # commas only every three digits ("1,000.00" is an amount)
     "1.000,00",
     "1 000",
     "1_000",
@@ -97,7 +97,7 @@ PLACES = {
         },
     ),
 }
-SOME = ["150.0050", 1.5, "abc", "0.00", "-1", "1.005", "1e2", 100, "", "1,000"]
+SOME = ["150.0050", 1.5, "abc", "0.00", "-1", "1.005", "1e2", 100, "", "1,0000"]
 MORE_PLACES = {
     "preview amount": ("/payments/preview", lambda a: {"customer": "C-ACME", "amount": a}),
     "amount for one invoice": (

@@ -118,7 +118,7 @@ def test_an_import_reports_every_bad_line_and_writes_nothing(client):
     assert "Nothing was imported: 3 lines to fix" in page
     for line in ('<td class="num">3</td>', '<td class="num">4</td>', '<td class="num">5</td>'):
         assert line in page
-    assert "due_date is before invoice_date." in page
+    assert "due_date: The due date is before the invoice date." in page
     assert not Invoice.objects.exists()
 
 

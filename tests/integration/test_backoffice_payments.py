@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
@@ -22,6 +24,7 @@ from tests.conftest import usd
 from tests.factories import ACTOR, make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db
+POST_DATE = (date.today() - timedelta(days=9)).isoformat()
 
 
 @pytest.fixture
@@ -46,7 +49,7 @@ def three():
 
 def batch_form(customer, invoices, **fields) -> dict:
     data = {
-        "post_date": "2026-06-01",
+        "post_date": POST_DATE,
         "payment_type": "check",
         "reference": "4411",
         "amount": "1000.00",
@@ -154,7 +157,7 @@ def test_save_posts_one_check_spread_oldest_first_with_the_rest_as_credit(client
     assert response["Location"] == reverse("backoffice:customer", args=[customer.number])
     payment = Payment.objects.get()
     assert (payment.type, payment.reference, payment.status) == ("check", "4411", "settled")
-    assert str(payment.post_date) == "2026-06-01"
+    assert str(payment.post_date) == POST_DATE
     assert balances(invoices) == ["0.00", "0.00", "0.00"]
     assert credit_balance(customer=customer, currency="USD") == usd("400.00")
     record = client.get(response["Location"]).content.decode()
@@ -206,7 +209,10 @@ def test_errors_come_back_next_to_their_fields_in_sentences(client, three):
         reverse("backoffice:payment_batch_save", args=[customer.number]),
         batch_form(customer, invoices, amount="-5", reference=""),
     ).content.decode()
-    assert 'id="id_amount_error">Enter an amount more than zero.' in page
+    assert (
+        'id="id_amount_error">&#x27;-5&#x27; is not an amount: write it without a sign; '
+        "an amount is more than zero." in page
+    )
     assert 'id="id_reference_error">Enter the check number.' in page
     assert Payment.objects.count() == 0
 

@@ -832,7 +832,7 @@ def test_an_import_with_bad_lines_is_refused_whole_with_every_bad_line_reported(
     problems = dict(refusal.value.problems)
     assert sorted(problems) == [3, 4, 5, 6, 7, 8, 9, 10]
     assert "invoice_date" in problems[3]
-    assert "not positive" in problems[4]
+    assert "without a sign" in problems[4]
     assert "C-NOBODY" in problems[5]
     assert "line 2" in problems[6]
     assert "INV-TAKEN already exists" in problems[7]

@@ -158,9 +158,9 @@ def test_a_due_date_before_the_invoice_date_is_reported():
         ("1.005", "USD", "decimal places"),
         ("150.5", "JPY", "decimal places"),
         ("1.0005", "BHD", "decimal places"),
-        ("-5.00", "USD", "not positive"),
-        ("0", "USD", "not positive"),
-        ("0.00", "USD", "not positive"),
+        ("-5.00", "USD", "without a sign"),
+        ("0", "USD", "more than zero"),
+        ("0.00", "USD", "more than zero"),
         ("NaN", "USD", "not an amount"),
         ("Infinity", "USD", "not an amount"),
     ],
@@ -227,3 +227,77 @@ def test_a_bad_row_spanning_two_lines_is_reported_on_the_line_it_starts():
     text = csv_of('INV-1,C-1,A,2024-03-01,2024-03-31,USD,abc,"first\nsecond"')
     _, problems = parse_invoice_csv(text)
     assert [line for line, _ in problems] == [2]
+
+
+# --- what once ended in a 500 or a traceback: now a line error --------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        (
+            good("I" * 65),
+            "invoice_number: '" + "I" * 39,  # echoed, cut short
+        ),
+        (
+            "INV-1," + "C" * 33 + ",A,2024-03-01,2024-03-31,USD,1.00,x",
+            "customer_number: ",
+        ),
+        (
+            "INV-1,C-1,A,2024-03-01,2024-03-31,USD,1.00," + "d" * 501,
+            "description: It has 501 characters; at most 500",
+        ),
+        (
+            "INV-1,C-1," + "N" * 201 + ",2024-03-01,2024-03-31,USD,1.00,x",
+            "customer_name: It has 201 characters; at most 200",
+        ),
+        ("INV-1,C-1,A,2024-03-01,2024-03-31,USD,1.00,a\x00b", "description: The NUL character"),
+        ("INV\x00-1,C-1,A,2024-03-01,2024-03-31,USD,1.00,x", "invoice_number: The NUL character"),
+        ("a b796,C-1,A,2024-03-01,2024-03-31,USD,1.00,x", "a space is not allowed"),
+        ("INV-1,a/b,A,2024-03-01,2024-03-31,USD,1.00,x", "'/' is not allowed"),
+    ],
+)
+def test_a_field_the_database_cannot_take_is_a_line_error(line, words):
+    number, reason = only_problem(csv_of(line))
+    assert number == 2
+    assert words in reason
+
+
+def test_a_field_over_the_csv_modules_limit_is_a_line_error_not_a_crash():
+    rows, problems = parse_invoice_csv(csv_of(good("INV-1"), good("INV-2") + "x" * 200_000))
+    assert [r.number for r in rows] == ["INV-1"]
+    assert problems[0][0] == 3 and "cannot be read" in problems[0][1]
+
+
+@pytest.mark.parametrize(
+    ("total", "words"),
+    [
+        ("1e10", "total: '1e10' is not an amount: write the digits out, without an exponent"),
+        ("1_000.00", "without underscores"),
+        ("\uff11\uff10.00", "with the digits 0 to 9"),
+        ("\u0663.\u0665\u0660", "with the digits 0 to 9"),
+        ('"$1,000.00"', "without a currency symbol"),
+        ('"1,25"', "a comma may only separate thousands"),
+    ],
+)
+def test_a_total_is_read_as_the_api_reads_an_amount(total, words):
+    _, reason = only_problem(csv_of(f"INV-1,C-1,A,2024-03-01,2024-03-31,USD,{total},x"))
+    assert words in reason
+
+
+def test_a_total_with_thousands_separators_in_quotes_is_read():
+    rows, problems = parse_invoice_csv(csv_of('INV-1,C-1,A,2024-03-01,2024-03-31,USD,"1,250.00",x'))
+    assert problems == [] and rows[0].total == Money.of("1250", "USD")
+
+
+@pytest.mark.parametrize(
+    ("dates", "words"),
+    [
+        ("0001-01-01,2024-03-31", "invoice_date: The invoice date 0001-01-01 is out of range"),
+        ("2024-03-01,9999-12-31", "due_date: The due date 9999-12-31 is out of range"),
+        ("20240301,2024-03-31", "invoice_date: '20240301' is not a date: write it as YYYY-MM-DD"),
+    ],
+)
+def test_dates_are_read_as_every_face_reads_them_and_bounded(dates, words):
+    _, reason = only_problem(csv_of(f"INV-1,C-1,A,{dates},USD,1.00,x"))
+    assert words in reason

@@ -21,7 +21,7 @@ from remit.api.keys import api_key_check
 from remit.api.models import Scope
 from remit.core.audit import Actor
 from remit.core.errors import RemitError
-from remit.customers.models import Membership, Role
+from remit.customers.models import Membership, role_can_pay
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -59,7 +59,7 @@ class Principal:
     def may_pay(self, customer_id: int) -> bool:
         if self.integration:
             return self.can_write and self.may_see(customer_id)
-        return self.roles.get(customer_id) == Role.ACCOUNTS_PAYABLE
+        return role_can_pay(self.roles.get(customer_id))
 
 
 def _request_id(request: HttpRequest) -> str:

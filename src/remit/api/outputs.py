@@ -9,7 +9,6 @@ from ninja import Schema
 from pydantic import WithJsonSchema
 
 from remit.api.auth import Principal
-from remit.api.schemas import AMOUNT_PATTERN
 from remit.api.selectors import PaymentParts, payment_parts
 from remit.core.money import Money
 from remit.customers.models import Customer
@@ -24,6 +23,8 @@ from remit.payments.models import (
 )
 from remit.receipts.selectors import Receipt
 
+AMOUNT_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+"""An amount as remit writes it: plain digits, the currency's places, a minus for a debit."""
 AmountOut = Annotated[
     str,
     WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["150.00"]}),

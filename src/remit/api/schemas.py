@@ -1,18 +1,21 @@
 """What the API accepts. Every input refuses unknown fields (no `status`, `customer` or
 `balance_due` slipped in), and every amount is a JSON string.
 
-Amounts: `"150.00"`, never `150.0` (a float cannot hold money exactly). The text is
-checked here (digits, an optional decimal point, more than zero); the places are checked
-against the currency by `Money.of` when the handler knows the currency ("150.001" is
-refused for USD, "150.5" for JPY).
+Amounts, numbers, dates and invoice lists are read by the parsers every face uses
+(`remit.core.inputs`), so the API accepts exactly what the back office, the CSV import and
+the command line accept, and refuses the rest with the same sentence. Amounts are
+`"150.00"` (or `"1,250.00"`), never `150.0` (a float cannot hold money exactly). The text
+is checked here (the syntax, more than zero); the places are checked against the
+currency by `money` when the handler knows the currency ("150.001" is refused for USD,
+"150.5" for JPY).
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated, Literal
 
+from django.utils import timezone
 from ninja import Path, Query, Schema
 from pydantic import (
     AfterValidator,
@@ -21,21 +24,34 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
-from remit.core.errors import InvalidAmount
-from remit.core.money import Money, minor_digits
+from remit.core.errors import RemitError
+from remit.core.inputs import amount_text, identifiers
+from remit.core.inputs.amounts import amount_parse, amount_positive
+from remit.core.inputs.dates import date_parse
+from remit.core.inputs.identifiers import MAX_LENGTH, NumberKind, number_parse
+from remit.core.inputs.invoice_list import InvoiceRequest, invoice_requests_parse, invoices_once
+from remit.core.money import Money, currency_mismatch, minor_digits
 from remit.customers.models import Customer
-from remit.payments.candidates import InvoiceRequest
+from remit.invoices.rules import invoice_day_check
+from remit.payments.post_date import post_date_check
 
-AMOUNT_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
-POSITIVE_PATTERN = r"^([0-9]*[1-9][0-9]*(\.[0-9]+)?|[0-9]+\.[0-9]*[1-9][0-9]*)$"
-MAX_AMOUNT_TEXT = 20
-_AMOUNT = re.compile(AMOUNT_PATTERN.strip("^$"))
-_POSITIVE = re.compile(POSITIVE_PATTERN.strip("^$"))
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+def _shared(parse):
+    """A pydantic validator over a shared parser: its refusal's sentence as the error."""
+
+    def validate(value: object) -> object:
+        try:
+            return parse(value)
+        except RemitError as error:
+            raise ValueError(error.message) from None
+
+    return validate
 
 
 def _amount_text(value: object) -> str:
@@ -46,22 +62,14 @@ def _amount_text(value: object) -> str:
                 "hold money exactly."
             )
         raise ValueError('Amounts are strings such as "150.00".')
-    if len(value) > MAX_AMOUNT_TEXT:
-        raise ValueError(f"An amount has at most {MAX_AMOUNT_TEXT} characters.")
-    if not _AMOUNT.fullmatch(value):
-        raise ValueError(
-            f'"{value}" is not an amount: write digits with an optional decimal point, '
-            'such as "150.00".'
-        )
-    if not _POSITIVE.fullmatch(value):
-        raise ValueError(f'An amount must be more than zero; "{value}" is not.')
+    _shared(amount_positive)(value)
     return value
 
 
-def _date_text(value: object) -> object:
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
+def _date_text(value: object) -> date:
+    if not isinstance(value, str):
         raise ValueError("Dates are strings written YYYY-MM-DD.")
-    return value
+    return _shared(date_parse)(value)
 
 
 Amount = Annotated[
@@ -70,9 +78,9 @@ Amount = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": POSITIVE_PATTERN,
-            "maxLength": MAX_AMOUNT_TEXT,
-            "description": 'A positive amount as a string, such as "150.00".',
+            "pattern": amount_text.PATTERN,
+            "maxLength": amount_text.MAX_TEXT,
+            "description": 'A positive amount as a string, such as "150.00" or "1,250.00".',
             "examples": ["150.00"],
         }
     ),
@@ -87,7 +95,7 @@ Day = Annotated[
 def _iso_currency(value: str) -> str:
     try:
         minor_digits(value)
-    except InvalidAmount as error:
+    except RemitError as error:
         raise ValueError(error.message) from None
     return value
 
@@ -97,27 +105,39 @@ Currency = Annotated[
     Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, such as USD."),
     AfterValidator(_iso_currency),
 ]
-CustomerNumber = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
-InvoiceNumber = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+
+
+def _number(kind: NumberKind) -> object:
+    """A number of `kind`, by the number rule, with the rule in the schema."""
+    return Annotated[
+        str,
+        BeforeValidator(_shared(lambda value: number_parse(value, kind))),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": identifiers.PATTERN,
+                "minLength": 1,
+                "maxLength": MAX_LENGTH[kind],
+                "examples": [identifiers.EXAMPLES[kind]],
+            }
+        ),
+    ]
+
+
+CustomerNumber = _number(NumberKind.CUSTOMER)
+InvoiceNumber = _number(NumberKind.INVOICE)
 Id = Annotated[StrictInt, Field(ge=1, le=2**62)]
 
 
 def money(value: str, currency: str, *, field: str = "amount") -> Money:
-    """`Money.of`, naming the field in the refusal ("150.001" in USD: three places)."""
-    try:
-        return Money.of(value, currency)
-    except InvalidAmount as error:
-        raise InvalidAmount(error.message, fields={field: error.message}) from None
+    """The amount in `currency`, naming the field in the refusal ("150.001" in USD)."""
+    return amount_parse(value, currency, field=field)
 
 
 def currency_of(customer: Customer, given: str | None) -> str:
     """The customer's currency; another one named is refused (amounts never mix)."""
     if given and given != customer.currency:
-        raise InvalidAmount(
-            f"{customer.number} is billed in {customer.currency}; "
-            f"an amount in {given} cannot be applied.",
-            fields={"currency": "mismatch"},
-        )
+        raise currency_mismatch(customer.number, billed=customer.currency, given=given)
     return customer.currency
 
 
@@ -126,13 +146,7 @@ def invoice_requests(
 ) -> list[InvoiceRequest] | None:
     if shares is None:
         return None
-    return [
-        InvoiceRequest(
-            share.number,
-            money(share.amount, currency, field=f"invoices[{i}].amount") if share.amount else None,
-        )
-        for i, share in enumerate(shares)
-    ]
+    return invoice_requests_parse(((share.number, share.amount) for share in shares), currency)
 
 
 class Input(Schema):
@@ -185,6 +199,11 @@ class InvoiceIn(Input):
     currency: Currency | None = Field(None, description="Defaults to the customer's.")
     description: str = Field("", max_length=500)
 
+    @field_validator("invoice_date", "due_date")
+    @classmethod
+    def _in_range(cls, day: date, info: ValidationInfo) -> date:
+        return _shared(lambda d: invoice_day_check(d, field=info.field_name))(day)
+
     @model_validator(mode="after")
     def _due_after_issue(self):
         if self.due_date < self.invoice_date:
@@ -202,9 +221,7 @@ class InvoicesIn(Input):
 
 
 def _once(numbers: list[str]) -> None:
-    twice = sorted({n for n in numbers if numbers.count(n) > 1})
-    if twice:
-        raise ValueError(f"An invoice is named more than once: {', '.join(twice)}.")
+    _shared(invoices_once)(numbers)
 
 
 class InvoiceVoidIn(Input):
@@ -242,6 +259,13 @@ class PaymentIn(Input):
         max_length=1000,
         description="The invoices to pay; none: oldest first over every open invoice.",
     )
+
+    @field_validator("post_date")
+    @classmethod
+    def _near_today(cls, day: date | None) -> date | None:
+        if day is None:
+            return None
+        return _shared(lambda d: post_date_check(d, today=timezone.localdate()))(day)
 
     @model_validator(mode="after")
     def _invoices_once(self):

@@ -1,20 +1,28 @@
 """The back office's forms: they parse what the clerk typed into typed values for the
-services, and say what is wrong next to the field, in a sentence. No business rule here:
-the services decide what may be posted."""
+services, and say what is wrong next to the field, in a sentence. Amounts, numbers, dates
+and invoice rows are read by the parsers every face uses (`remit.core.inputs`), so a clerk
+is told what the API and the command line say about the same input. No business rule
+here: the services decide what may be posted."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 
 from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
 from remit.core.errors import RemitError
+from remit.core.inputs.amounts import amount_parse
+from remit.core.inputs.fields import AmountField, DayField, NumberField
+from remit.core.inputs.identifiers import NumberKind
+from remit.core.inputs.invoice_list import InvoiceRequest, invoice_request_parse, invoices_once
 from remit.core.money import Money
-from remit.payments.candidates import InvoiceRequest
+from remit.invoices.rules import invoice_dates_check
 from remit.payments.models import PaymentMethod, PaymentType
+from remit.payments.post_date import post_date_check
 
 PAYMENT_TYPES = [
     (PaymentType.CHECK.value, "Check"),
@@ -36,35 +44,10 @@ def new_key() -> str:
     return f"backoffice-{uuid.uuid4()}"
 
 
-def parse_amount(text: str, currency: str) -> Money:
-    """A positive amount in `currency`, or ValidationError with the reason as a sentence."""
-    text = (text or "").strip().replace("$", "").replace(" ", "")
-    if not text:
-        raise forms.ValidationError("Enter an amount.")
-    try:
-        amount = Money.of(text, currency)
-    except RemitError as error:
-        raise forms.ValidationError(error.message) from None
-    if not amount.is_positive():
-        raise forms.ValidationError("Enter an amount more than zero.")
-    return amount
-
-
-class DateInput(forms.DateInput):
-    """The browser's date field: typed, or picked from its calendar."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
 class PaymentForm(forms.Form):
     """The fields of the seed's payment window, shared by the Customer Payment window."""
 
-    post_date = forms.DateField(
-        label="Post Date", widget=DateInput(), error_messages={"invalid": "Enter a date."}
-    )
+    post_date = DayField(label="Post Date", error_messages={"required": "Enter the Post Date."})
     payment_type = forms.ChoiceField(
         label="Payment Type", choices=PAYMENT_TYPES, widget=forms.Select(attrs={"data-type": ""})
     )
@@ -79,9 +62,8 @@ class PaymentForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Choose one of the customer's cards."},
     )
-    amount = forms.CharField(
+    amount = AmountField(
         label="Total Payment Amount",
-        max_length=32,
         widget=forms.TextInput(
             attrs={
                 "inputmode": "decimal",
@@ -106,6 +88,7 @@ class PaymentForm(forms.Form):
         self.currency = currency
         self.cards = {str(card.pk): card for card in cards}
         self.fields["method"].choices = [(pk, card.display) for pk, card in self.cards.items()]
+        self.fields["amount"].currency = currency
         self.fields["amount"].error_messages["required"] = "Enter the Total Payment Amount."
 
     @classmethod
@@ -123,8 +106,11 @@ class PaymentForm(forms.Form):
             cards=cards,
         )
 
-    def clean_amount(self) -> Money:
-        return parse_amount(self.cleaned_data["amount"], self.currency)
+    def clean_post_date(self) -> date:
+        try:  # the domain's rule, said next to the field
+            return post_date_check(self.cleaned_data["post_date"], today=timezone.localdate())
+        except RemitError as error:
+            raise forms.ValidationError(error.message) from None
 
     def clean(self) -> dict:
         data = super().clean()
@@ -161,7 +147,8 @@ class Rows:
 
 
 def parse_rows(data: QueryDict, currency: str, *, chosen: set[str] | None = None) -> Rows:
-    """Rows posted as parallel lists `invoice` and `fixed` (empty: spread the rest).
+    """Rows posted as parallel lists `invoice` and `fixed` (empty: spread the rest), read
+    by the invoice-list parser every face uses; a bad row's sentence is kept by its index.
 
     With `chosen`, only the rows whose numbers are in it are requested (apply credit).
     """
@@ -172,14 +159,17 @@ def parse_rows(data: QueryDict, currency: str, *, chosen: set[str] | None = None
     for index, (number, text) in enumerate(zip(numbers, rows.fixed, strict=True)):
         if chosen is not None and number not in chosen:
             continue
-        amount = None
-        if text.strip():
-            try:
-                amount = parse_amount(text, currency)
-            except forms.ValidationError as error:
-                rows.errors[index] = f"{number}: {error.messages[0]}"
-                continue
-        rows.requests.append(InvoiceRequest(number, amount))
+        try:
+            rows.requests.append(
+                invoice_request_parse(number.strip(), text.strip(), currency, index=index)
+            )
+        except RemitError as error:
+            rows.errors[index] = error.message
+    if not rows.errors:
+        try:
+            invoices_once([request.number for request in rows.requests])
+        except RemitError as error:
+            rows.errors[len(numbers)] = error.message
     return rows
 
 
@@ -194,19 +184,25 @@ class VoidForm(forms.Form):
 
 
 class CustomerForm(forms.Form):
-    number = forms.CharField(label="Customer number", max_length=32)
+    number = NumberField(label="Customer number", kind=NumberKind.CUSTOMER)
     name = forms.CharField(label="Name", max_length=200)
     email = forms.EmailField(label="Email", required=False)
     currency = forms.CharField(label="Currency", max_length=3, initial="USD")
 
 
 class InvoiceForm(forms.Form):
-    customer = forms.CharField(label="Customer number", max_length=32)
-    number = forms.CharField(label="Invoice number", max_length=64)
-    invoice_date = forms.DateField(label="Invoice date", widget=DateInput())
-    due_date = forms.DateField(label="Due date", widget=DateInput())
-    total = forms.CharField(label="Total", max_length=32)
-    description = forms.CharField(label="Description", required=False, max_length=500)
+    """A new invoice. The service checks it all again as it checks a CSV line
+    (`invoices.csv_import.row_refusal`); the dates are checked here too, so that every
+    mistake is shown at once."""
+
+    customer = NumberField(label="Customer number", kind=NumberKind.CUSTOMER)
+    number = NumberField(label="Invoice number", kind=NumberKind.INVOICE)
+    invoice_date = DayField(label="Invoice date")
+    due_date = DayField(label="Due date")
+    total = forms.CharField(label="Total", widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.TextInput(attrs={"maxlength": "500"})
+    )
 
     def __init__(self, *args, customer_of, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -221,12 +217,15 @@ class InvoiceForm(forms.Form):
         data["customer"] = customer
         if customer and data.get("total"):
             try:
-                data["total"] = parse_amount(data["total"], customer.currency)
-            except forms.ValidationError as error:
-                self.add_error("total", error)
+                data["total"] = amount_parse(data["total"], customer.currency)
+            except RemitError as error:
+                self.add_error("total", error.message)
         starts, due = data.get("invoice_date"), data.get("due_date")
-        if starts and due and due < starts:
-            self.add_error("due_date", "The due date is before the invoice date.")
+        if starts and due:
+            try:
+                invoice_dates_check(starts, due)  # the domain's rule, said next to its field
+            except RemitError as error:
+                self.add_error(next(iter(error.fields)), error.message)
         return data
 
 

@@ -80,7 +80,7 @@ class CustomerRecord:
 
     @property
     def payable(self) -> list[Invoice]:
-        return [i for i in self.open_invoices if i.status == InvoiceStatus.OPEN]
+        return [i for i in self.open_invoices if i.is_payable]
 
 
 def customer_record(*, customer: Customer, payments_shown: int = 50) -> CustomerRecord:
@@ -170,7 +170,7 @@ def invoice_detail(*, invoice: Invoice) -> InvoiceDetail:
         voidable=untouched
         and invoice.status in (InvoiceStatus.OPEN, InvoiceStatus.SCHEDULED)
         and invoice.balance_due_minor == invoice.total_minor,
-        payable=invoice.status == InvoiceStatus.OPEN,
+        payable=invoice.is_payable,
     )
 
 

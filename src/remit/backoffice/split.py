@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django import forms
-
-from remit.backoffice.forms import Rows, parse_amount
+from remit.backoffice.forms import Rows
 from remit.core.errors import RemitError
+from remit.core.inputs.amounts import amount_parse
+from remit.core.inputs.invoice_list import InvoiceRequest
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
-from remit.payments.candidates import InvoiceRequest
 from remit.payments.selectors import payment_preview
 
 
@@ -48,9 +47,9 @@ def preview_split(
     if not amount_text.strip():
         return preview
     try:
-        preview.amount = parse_amount(amount_text, customer.currency)
-    except forms.ValidationError as error:
-        preview.amount_error = error.messages[0]
+        preview.amount = amount_parse(amount_text.strip(), customer.currency)
+    except RemitError as error:
+        preview.amount_error = error.message
         return preview
     if preview.error:
         return preview

@@ -1,4 +1,8 @@
-"""One function per `remit` subcommand: parse the arguments, call one service, render."""
+"""One function per `remit` subcommand: parse the arguments, call one service, render.
+
+Amounts, invoice lists and dates are read by the parsers every face uses
+(`remit.core.inputs`): the command line accepts exactly what the API accepts.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,26 @@ from datetime import date
 from pathlib import Path
 
 from django.core.management import call_command
+from django.utils import timezone
 
 from remit.books.audit import books_audit
 from remit.cli import render
 from remit.core.audit import Actor
-from remit.core.errors import InvalidAmount, NotFound, RemitError
-from remit.core.money import Money
+from remit.core.errors import RemitError
+from remit.core.inputs.amounts import amount_parse
+from remit.core.inputs.dates import date_parse
+from remit.core.inputs.invoice_list import (
+    InvoiceRequest,
+    invoice_item_split,
+    invoice_requests_parse,
+)
+from remit.core.money import Money, currency_mismatch
 from remit.customers.models import Customer
 from remit.customers.selectors import customer_get, customer_list
 from remit.gateways.protocol import CardDetails
 from remit.gateways.registry import get_gateway
 from remit.invoices.selectors import invoice_list
 from remit.invoices.services import invoices_import
-from remit.payments.candidates import InvoiceRequest
 from remit.payments.gateway_services import (
     card_payment_submit,
     payment_refund,
@@ -29,6 +40,7 @@ from remit.payments.gateway_services import (
 )
 from remit.payments.method_services import payment_method_add
 from remit.payments.models import PaymentType, Source
+from remit.payments.post_date import post_date_check
 from remit.payments.selectors import (
     credit_balances,
     credit_entries,
@@ -130,7 +142,7 @@ def cmd_invoices(args: argparse.Namespace) -> int:
 def cmd_post(args: argparse.Namespace) -> int:
     customer = customer_get(number=args.customer)
     currency = _currency(customer, args.currency)
-    amount = Money.of(args.amount, currency)
+    amount = amount_parse(args.amount, currency)
     requests = _invoice_requests(args.invoice, currency) or None
     if args.preview:
         split = payment_preview(customer=customer, amount=amount, invoices=requests)
@@ -154,7 +166,7 @@ def cmd_post(args: argparse.Namespace) -> int:
             method=method,
             amount=amount,
             invoices=requests,
-            post_date=_date(args.post_date, "--post-date"),
+            post_date=_post_date(args.post_date),
             notes=args.note,
             idempotency_key=key,
             actor=Actor.command_line(),
@@ -168,7 +180,7 @@ def cmd_post(args: argparse.Namespace) -> int:
         payment_type=args.type,
         reference=args.reference,
         invoices=requests,
-        post_date=_date(args.post_date, "--post-date"),
+        post_date=_post_date(args.post_date),
         notes=args.note,
         idempotency_key=key,
         actor=Actor.command_line(),
@@ -377,29 +389,18 @@ def _show_payment(payment, as_json: bool, title: str) -> None:
 
 def _currency(customer: Customer, given: str | None) -> str:
     if given and given.upper() != customer.currency:
-        raise InvalidAmount(
-            f"{customer.number} is billed in {customer.currency}; "
-            f"a payment in {given.upper()} cannot be applied."
-        )
+        raise currency_mismatch(customer.number, billed=customer.currency, given=given.upper())
     return customer.currency
 
 
 def _invoice_requests(values: list[str], currency: str) -> list[InvoiceRequest]:
-    requests = []
-    for value in values:
-        number, _, amount = value.partition("=")
-        if not number.strip():
-            raise NotFound(f"'{value}' does not name an invoice.")
-        requests.append(
-            InvoiceRequest(number.strip(), Money.of(amount, currency) if amount else None)
-        )
-    return requests
+    """`--invoice N[=AMOUNT] ...`, by the invoice-list parser every face uses."""
+    return invoice_requests_parse((invoice_item_split(value) for value in values), currency)
 
 
-def _date(value: str | None, option: str) -> date | None:
+def _post_date(value: str | None) -> date | None:
+    """`--post-date`: YYYY-MM-DD, inside the window every face allows (today if none)."""
     if value is None:
         return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise RemitError(f"{option} '{value}' is not a date; use YYYY-MM-DD.") from None
+    day = date_parse(value, field="--post-date")
+    return post_date_check(day, today=timezone.localdate())

@@ -23,6 +23,18 @@ class InvalidAmount(RemitError):
     code = "invalid_amount"
 
 
+class InvalidNumber(RemitError):
+    """A customer, invoice or payment number that breaks the number rule."""
+
+    code = "invalid_number"
+
+
+class InvalidDate(RemitError):
+    """A date that is not YYYY-MM-DD, or outside the bounds its field allows."""
+
+    code = "invalid_date"
+
+
 class NotFound(RemitError):
     code = "not_found"
 

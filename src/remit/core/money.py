@@ -9,18 +9,17 @@ stores integer minor units, so sums in SQL are exact on every backend.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 
 from babel import Locale
-from babel.numbers import NumberFormatError, NumberPattern, parse_pattern
-from babel.numbers import parse_decimal as parse_localized
+from babel.numbers import NumberPattern, parse_pattern
 from iso4217 import Currency as Iso4217
 
 from remit.core.errors import InvalidAmount
+from remit.core.inputs.amount_text import MAX_AMOUNT, decimal_from_text
 
-# Amounts are stored as 64-bit integer minor units; this keeps every sum far inside that.
-MAX_AMOUNT = Decimal(10) ** 12
+__all__ = ["MAX_AMOUNT", "Money", "currency_mismatch", "minor_digits", "parse_decimal", "total"]
 
 
 @cache
@@ -47,7 +46,12 @@ def _currency_pattern(locale: str, digits: int) -> NumberPattern:
 
 
 def parse_decimal(value: object) -> Decimal:
-    """An exact Decimal from a str, int or Decimal; floats and non-numbers refused."""
+    """An exact Decimal from a str, int or Decimal; floats and non-numbers refused.
+
+    Text is read with the one amount syntax (`core.inputs.amount_text`), a leading minus
+    allowed: this is for amounts remit writes itself. What a user gives goes through
+    `core.inputs.amounts.amount_parse`, which also refuses a sign and extra places.
+    """
     if isinstance(value, bool | float):
         raise InvalidAmount("Amounts must be given exactly, as text or whole numbers, not floats.")
     if isinstance(value, Decimal):
@@ -55,15 +59,7 @@ def parse_decimal(value: object) -> Decimal:
     elif isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip()
-        try:
-            # Commas only as thousands separators in their right places ("1,250.00"):
-            # Babel's strict parser refuses "1,25", which a European clerk means as 1.25.
-            number = (
-                parse_localized(text, locale="en_US", strict=True) if "," in text else Decimal(text)
-            )
-        except (InvalidOperation, NumberFormatError):
-            raise InvalidAmount(f"'{value}' is not an amount.") from None
+        number = decimal_from_text(value, signed=True)
     else:
         raise InvalidAmount(f"{value!r} is not an amount.")
     if not number.is_finite():
@@ -99,7 +95,8 @@ class Money:
     # --- construction -------------------------------------------------------------
     @classmethod
     def of(cls, value: object, currency: str) -> Money:
-        """Parse user input: exact, finite, no more places than the currency has."""
+        """From a literal or text remit wrote: exact, finite, no more places than the
+        currency has (trailing zeros aside). User input: `amount_parse`."""
         return cls(parse_decimal(value), currency.upper())
 
     @classmethod
@@ -169,6 +166,15 @@ class Money:
 
     def min(self, other: Money) -> Money:
         return self if self <= other else other
+
+
+def currency_mismatch(name: str, *, billed: str, given: str) -> InvalidAmount:
+    """The one refusal of an amount in another currency than the one `name` (a customer,
+    or an invoice) is billed in: for a payment, a preview, credit, an invoice.
+    `raise currency_mismatch("C-0001", billed="USD", given="EUR")`."""
+    return InvalidAmount(
+        f"{name} is billed in {billed}, not {given}.", fields={"currency": "mismatch"}
+    )
 
 
 def total(amounts: list[Money] | tuple[Money, ...], currency: str) -> Money:

@@ -5,9 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from remit.core.constraints import number_rule
+from remit.core.inputs.identifiers import MAX_LENGTH, NumberKind
+
 
 class Customer(models.Model):
-    number = models.CharField(max_length=32, unique=True, help_text="Such as C-0001.")
+    number = models.CharField(
+        max_length=MAX_LENGTH[NumberKind.CUSTOMER], unique=True, help_text="Such as C-0001."
+    )
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code.")
@@ -16,6 +21,11 @@ class Customer(models.Model):
     class Meta:
         ordering = ["number"]
         permissions = [("manage_customers", "Can create and edit customers")]
+        constraints = [
+            number_rule(
+                "number", max_length=MAX_LENGTH[NumberKind.CUSTOMER], name="customer_number_rule"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
@@ -26,6 +36,12 @@ class Role(models.TextChoices):
     """Sees invoices, payments and receipts; is never offered a pay action."""
     ACCOUNTS_PAYABLE = "accounts_payable", "Accounts Payable"
     """Also pays, schedules, applies credit and manages payment methods."""
+
+
+def role_can_pay(role: str | None) -> bool:
+    """Whether a portal user with `role` at a customer may pay, schedule, apply credit
+    and manage payment methods there: the one check the portal and the API make."""
+    return role == Role.ACCOUNTS_PAYABLE
 
 
 class Membership(models.Model):
@@ -44,3 +60,7 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.customer.number} ({self.get_role_display()})"
+
+    @property
+    def can_pay(self) -> bool:
+        return role_can_pay(self.role)

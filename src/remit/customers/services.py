@@ -6,17 +6,20 @@ from django.db import transaction
 
 from remit.core.audit import Actor, audit_record
 from remit.core.errors import RemitError
+from remit.core.inputs.identifiers import NumberKind, number_parse
 from remit.core.money import minor_digits
 from remit.customers.models import Customer
+
+NAME_MAX = Customer._meta.get_field("name").max_length
 
 
 @transaction.atomic
 def customer_create(
     *, number: str, name: str, email: str = "", currency: str = "USD", actor: Actor
 ) -> Customer:
-    number, name, currency = number.strip(), name.strip(), currency.strip().upper()
-    if not number or not name:
-        raise RemitError("A customer needs a number and a name.")
+    """A new customer; its number follows the number rule (`core.inputs.identifiers`)."""
+    number_parse(number, NumberKind.CUSTOMER)
+    name, currency = _name(name), currency.strip().upper()
     minor_digits(currency)  # refuses an unknown currency with a sentence
     if Customer.objects.filter(number=number).exists():
         raise RemitError(f"Customer {number} already exists.", fields={"number": "taken"})
@@ -39,10 +42,7 @@ def customer_update(
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     before = {"name": customer.name, "email": customer.email}
     if name is not None:
-        name = name.strip()
-        if not name:
-            raise RemitError("A customer needs a name.", fields={"name": "empty"})
-        customer.name = name[:200]
+        customer.name = _name(name)
     if email is not None:
         customer.email = email.strip()[:254]
     customer.save(update_fields=["name", "email"])
@@ -54,3 +54,15 @@ def customer_update(
         after={"name": customer.name, "email": customer.email},
     )
     return customer
+
+
+def _name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise RemitError("A customer needs a name.", fields={"name": "empty"})
+    if len(name) > NAME_MAX:
+        raise RemitError(
+            f"A customer name has at most {NAME_MAX} characters; this one has {len(name)}.",
+            fields={"name": "too long"},
+        )
+    return name

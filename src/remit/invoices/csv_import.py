@@ -1,18 +1,32 @@
 """Parsing an invoice CSV into rows or line-numbered problems. Pure: no database.
 
 Columns: invoice_number, customer_number, customer_name, invoice_date, due_date, currency,
-total, description.
+total, description. Each cell is trimmed, then read with the parsers every face uses
+(`core.inputs`): a total as the API reads an amount, numbers by the number rule, dates as
+YYYY-MM-DD within the invoice's bounds. Anything wrong with a line, however odd (a NUL
+byte, a number longer than its column, a field the csv module itself cannot read), is a
+problem of that line, worded "column: sentence"; nothing reaches the database until the
+whole file is good.
+
+`row_refusal` is the same check for a row built by hand (the API, the back office's
+invoice form): `invoices_create` runs it on every row it writes.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from remit.core.errors import RemitError
+from remit.core.inputs.amounts import amount_parse
+from remit.core.inputs.dates import date_parse
+from remit.core.inputs.identifiers import NumberKind, number_problem
 from remit.core.money import Money
+from remit.invoices import rules
 
 COLUMNS = (
     "invoice_number",
@@ -24,6 +38,11 @@ COLUMNS = (
     "total",
     "description",
 )
+REQUIRED = tuple(c for c in COLUMNS if c not in ("customer_name", "description"))
+NAME_MAX = 200
+"""The longest customer name, the width of its column."""
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,25 +60,36 @@ class InvoiceRow:
 def parse_invoice_csv(text: str) -> tuple[list[InvoiceRow], list[tuple[int, str]]]:
     """Every good row, and every bad line with its number (the header is line 1)."""
     reader = csv.DictReader(io.StringIO(text))
-    header = tuple(name.strip() for name in (reader.fieldnames or ()))
+    try:
+        header = tuple(name.strip() for name in (reader.fieldnames or ()))
+    except csv.Error as error:
+        return [], [(1, f"the header cannot be read: {error}")]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         return [], [(1, f"the header lacks {', '.join(missing)}")]
     rows: list[InvoiceRow] = []
     problems: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
-    for raw in reader:
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # a field over the csv module's limit, say
+            # DictReader counts only the rows it returned; its reader counts the lines.
+            problems.append((reader.reader.line_num, f"the line cannot be read: {error}"))
+            break
         # The line where the row starts, as a spreadsheet shows it: the reader skips blank
         # lines silently, and a quoted field may span lines, so count back from its end.
         inside = sum(str(v).count("\n") for v in raw.values() if v)
         index = reader.line_num - inside
-        record = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        record = {k.strip(): _cell(v) for k, v in raw.items() if k}
         if not any(record.values()):
             continue  # a blank line is not an invoice
         try:
             row = _parse_row(index, record)
-        except (RemitError, ValueError) as error:
-            problems.append((index, _sentence(error)))
+        except RemitError as error:
+            problems.append((index, error.message.rstrip(".")))
             continue
         if row.number in seen:
             problems.append((index, f"invoice {row.number} is also on line {seen[row.number]}"))
@@ -69,38 +99,78 @@ def parse_invoice_csv(text: str) -> tuple[list[InvoiceRow], list[tuple[int, str]
     return rows, problems
 
 
+def _cell(value: object) -> str:
+    # A short line leaves None; a long one puts its extra cells in a list under None.
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _parse_row(line: int, record: dict[str, str]) -> InvoiceRow:
-    for column in ("invoice_number", "customer_number", "invoice_date", "due_date", "currency"):
+    for column in COLUMNS:
+        if "\x00" in record.get(column, ""):
+            raise _refusal(column, "The NUL character cannot be stored.")
+    for column in REQUIRED:
         if not record.get(column):
-            raise ValueError(f"{column} is empty")
-    if not record.get("total"):
-        raise ValueError("total is empty")
-    invoice_date = _date(record["invoice_date"], "invoice_date")
-    due_date = _date(record["due_date"], "due_date")
-    if due_date < invoice_date:
-        raise ValueError("due_date is before invoice_date")
-    total = Money.of(record["total"], record["currency"])
-    if not total.is_positive():
-        raise ValueError(f"total {record['total']} is not positive")
-    return InvoiceRow(
+            raise RemitError(f"{column} is empty.")
+    for column, kind in NUMBERS:
+        problem = number_problem(record[column], kind)
+        if problem:
+            raise _refusal(column, problem)
+    row = InvoiceRow(
         line=line,
         number=record["invoice_number"],
         customer_number=record["customer_number"],
         customer_name=record.get("customer_name", ""),
-        invoice_date=invoice_date,
-        due_date=due_date,
-        total=total,
+        invoice_date=_column("invoice_date", lambda: date_parse(record["invoice_date"])),
+        due_date=_column("due_date", lambda: date_parse(record["due_date"])),
+        total=_column("total", lambda: amount_parse(record["total"], record["currency"].upper())),
         description=record.get("description", ""),
     )
+    refusal = row_refusal(row)
+    if refusal:
+        raise refusal
+    return row
 
 
-def _date(text: str, column: str) -> date:
+NUMBERS = (("invoice_number", NumberKind.INVOICE), ("customer_number", NumberKind.CUSTOMER))
+
+
+def _column(column: str, parse: Callable[[], T]) -> T:
+    """What `parse` returns, or its refusal as a refusal of `column`."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{column} '{text}' is not a date (YYYY-MM-DD)") from None
+        return parse()
+    except RemitError as error:
+        raise _refusal(column, error.message) from None
 
 
-def _sentence(error: Exception) -> str:
-    message = error.message if isinstance(error, RemitError) else str(error)
-    return message.rstrip(".")
+def _refusal(column: str, sentence: str) -> RemitError:
+    """A refusal of one column: "column: sentence", the sentence kept in `fields`."""
+    return RemitError(f"{column}: {sentence}", fields={column: sentence})
+
+
+def row_refusal(row: InvoiceRow) -> RemitError | None:
+    """What is wrong with a row, or None: the number rule for the invoice and the
+    customer, the dates' bounds, the lengths of the texts, a total more than zero. The
+    refusal's message is "column: sentence" and its `fields` hold {column: sentence}.
+    The same check for a CSV line, an API invoice and the back office's invoice form."""
+    for column, kind in NUMBERS:
+        problem = number_problem(getattr(row, _ATTRIBUTES[column]), kind)
+        if problem:
+            return _refusal(column, problem)
+    try:
+        rules.invoice_dates_check(row.invoice_date, row.due_date)
+    except RemitError as error:
+        return _refusal(next(iter(error.fields)), error.message)
+    for column, text, longest in (
+        ("customer_name", row.customer_name, NAME_MAX),
+        ("description", row.description, rules.DESCRIPTION_MAX),
+    ):
+        if len(text) > longest:
+            return _refusal(column, f"It has {len(text)} characters; at most {longest}.")
+        if "\x00" in text:
+            return _refusal(column, "The NUL character cannot be stored.")
+    if not row.total.is_positive():
+        return _refusal("total", f"An invoice total must be more than zero; {row.total} is not.")
+    return None
+
+
+_ATTRIBUTES = {"invoice_number": "number", "customer_number": "customer_number"}

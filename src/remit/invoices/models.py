@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django.db import models
 
+from remit.core.constraints import number_rule
+from remit.core.inputs.identifiers import MAX_LENGTH, NumberKind
 from remit.core.money import Money
 from remit.customers.models import Customer
+from remit.invoices import rules
 
 
 class InvoiceStatus(models.TextChoices):
@@ -22,7 +25,7 @@ class InvoiceStatus(models.TextChoices):
 
 
 class Invoice(models.Model):
-    number = models.CharField(max_length=64, unique=True)
+    number = models.CharField(max_length=MAX_LENGTH[NumberKind.INVOICE], unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
     invoice_date = models.DateField()
     due_date = models.DateField()
@@ -30,7 +33,7 @@ class Invoice(models.Model):
     total_minor = models.BigIntegerField()
     balance_due_minor = models.BigIntegerField()
     status = models.CharField(max_length=16, choices=InvoiceStatus.choices, default="open")
-    description = models.CharField(max_length=500, blank=True)
+    description = models.CharField(max_length=rules.DESCRIPTION_MAX, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -44,6 +47,9 @@ class Invoice(models.Model):
                 condition=models.Q(balance_due_minor__gte=0)
                 & models.Q(balance_due_minor__lte=models.F("total_minor")),
                 name="invoice_balance_within_total",
+            ),
+            number_rule(
+                "number", max_length=MAX_LENGTH[NumberKind.INVOICE], name="invoice_number_rule"
             ),
         ]
         indexes = [
@@ -64,6 +70,11 @@ class Invoice(models.Model):
     @property
     def balance_due(self) -> Money:
         return Money.from_minor(self.balance_due_minor, self.currency)
+
+    @property
+    def is_payable(self) -> bool:
+        """A payment may be applied to it now (it is open)."""
+        return rules.is_payable(self.status)
 
     @property
     def is_partly_paid(self) -> bool:

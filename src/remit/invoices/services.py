@@ -10,10 +10,10 @@ from django.db import transaction
 
 from remit.core.audit import Actor, audit_record
 from remit.core.errors import ImportRejected, RemitError, VoidRefused
-from remit.core.money import Money
+from remit.core.money import Money, currency_mismatch
 from remit.customers.models import Customer
 from remit.customers.services import customer_create
-from remit.invoices.csv_import import InvoiceRow, parse_invoice_csv
+from remit.invoices.csv_import import InvoiceRow, parse_invoice_csv, row_refusal
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.ledger.models import Account
 from remit.ledger.rules import Posting
@@ -30,10 +30,11 @@ def invoice_create(
     description: str = "",
     actor: Actor,
 ) -> Invoice:
-    """One invoice by hand; the same checks as a CSV line."""
+    """One invoice by hand; the same checks as a CSV line, each refusal naming its field
+    (number, invoice_date, due_date, total, description)."""
     row = InvoiceRow(
         line=1,
-        number=number.strip(),
+        number=number,
         customer_number=customer.number,
         customer_name=customer.name,
         invoice_date=invoice_date,
@@ -41,16 +42,20 @@ def invoice_create(
         total=total,
         description=description,
     )
-    if due_date < invoice_date:
-        raise RemitError("The due date is before the invoice date.", fields={"due_date": "early"})
-    if not total.is_positive():
-        raise RemitError("An invoice total must be positive.", fields={"total": "not positive"})
-    problems = _problems_against_database([row], {customer.number: customer})
-    if problems:
-        reason = problems[0][1]
-        field = "number" if "already exists" in reason else "total"
-        raise RemitError(f"{reason[0].upper()}{reason[1:]}.", fields={field: "invalid"})
+    refusal = row_refusal(row)
+    if refusal:
+        column, sentence = next(iter(refusal.fields.items()))
+        field = FORM_FIELDS.get(column, column)
+        raise type(refusal)(sentence, fields={field: sentence})
+    if total.currency != customer.currency:
+        raise currency_mismatch(customer.number, billed=customer.currency, given=total.currency)
+    if Invoice.objects.filter(number=number).exists():
+        raise RemitError(f"Invoice {number} already exists.", fields={"number": "taken"})
     return invoices_create(rows=[row], actor=actor, reference=number)[0]
+
+
+FORM_FIELDS = {"invoice_number": "number", "customer_number": "customer"}
+"""A CSV column -> the field of a form or API request that names the same thing."""
 
 
 def invoices_import(*, csv_text: str, actor: Actor) -> list[Invoice]:
@@ -83,23 +88,21 @@ def _problems_against_database(
     first_currency: dict[str, str] = {}
     seen: dict[str, int] = {}
     for row in rows:
+        refusal = row_refusal(row)
+        if refusal:
+            problems.append((row.line, refusal.message.rstrip(".")))
         if row.number in seen:
             problems.append((row.line, f"invoice {row.number} is also on line {seen[row.number]}"))
         seen.setdefault(row.number, row.line)
-        if row.due_date < row.invoice_date:
-            problems.append((row.line, "due_date is before invoice_date"))
         if row.number in taken:
             problems.append((row.line, f"invoice {row.number} already exists"))
         customer = customers.get(row.customer_number)
         expected = customer.currency if customer else first_currency.get(row.customer_number)
         if expected and row.total.currency != expected:
-            problems.append(
-                (
-                    row.line,
-                    f"customer {row.customer_number} is billed in {expected}, "
-                    f"not {row.total.currency}",
-                )
+            mismatch = currency_mismatch(
+                row.customer_number, billed=expected, given=row.total.currency
             )
+            problems.append((row.line, f"currency: {mismatch.message.rstrip('.')}"))
         first_currency.setdefault(row.customer_number, row.total.currency)
     return problems
 

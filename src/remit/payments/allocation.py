@@ -16,7 +16,7 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from remit.core.errors import AllocationRefused, InvalidAmount
-from remit.core.money import Money
+from remit.core.money import Money, currency_mismatch
 
 OLDEST_FIRST = "oldest_first"
 EXPLICIT = "explicit"
@@ -84,9 +84,7 @@ def split_payment(
     for number, wanted in fixed.items():
         invoice = by_number[number]
         if wanted.currency != amount.currency:
-            raise InvalidAmount(
-                f"{number} is billed in {invoice.balance.currency}, not {wanted.currency}."
-            )
+            raise currency_mismatch(number, billed=invoice.balance.currency, given=wanted.currency)
         if not wanted.is_positive():
             raise InvalidAmount(f"The amount for {number} must be more than zero.")
         if wanted > invoice.balance:
@@ -110,10 +108,7 @@ def split_payment(
             break
         balance = invoice.balance
         if balance.currency != amount.currency:
-            raise InvalidAmount(
-                f"{invoice.number} is billed in {balance.currency}; "
-                f"the payment is in {amount.currency}."
-            )
+            raise currency_mismatch(invoice.number, billed=balance.currency, given=amount.currency)
         if balance.amount <= 0:
             continue
         if balance.amount <= left:

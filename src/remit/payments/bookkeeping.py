@@ -17,7 +17,7 @@ from django.utils import timezone
 from remit.core import rows
 from remit.core.audit import Actor, audit_record
 from remit.core.errors import IdempotencyConflict, InvalidAmount, RemitError
-from remit.core.money import Money
+from remit.core.money import Money, currency_mismatch
 from remit.core.numbering import next_number
 from remit.core.rows import insert, insert_rows, update_where_id_in
 from remit.customers.models import Customer
@@ -393,11 +393,7 @@ def lock_customer(customer: Customer) -> Customer:
 
 def check_money(customer: Customer, amount: Money) -> None:
     if amount.currency != customer.currency:
-        raise InvalidAmount(
-            f"{customer.number} is billed in {customer.currency}; "
-            f"a payment in {amount.currency} cannot be applied.",
-            fields={"currency": "mismatch"},
-        )
+        raise currency_mismatch(customer.number, billed=customer.currency, given=amount.currency)
     if not amount.is_positive():
         raise InvalidAmount("A payment must be more than zero.", fields={"amount": "not positive"})
 

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django.db import connection
 
 from remit.core import rows
-from remit.core.errors import InvalidAmount, InvoiceNotPayable, NotFound, RemitError
-from remit.core.money import Money
+from remit.core.errors import InvoiceNotPayable, NotFound
+from remit.core.inputs.invoice_list import InvoiceRequest, invoices_once
+from remit.core.money import Money, currency_mismatch
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
+from remit.invoices.rules import is_payable
 from remit.payments.allocation import OpenInvoice
 
-
-@dataclass(frozen=True)
-class InvoiceRequest:
-    """An invoice named by the user, with the amount to apply or None to spread."""
-
-    number: str
-    amount: Money | None = None
+__all__ = ["InvoiceRequest", "load_candidates"]
 
 
 def load_candidates(
@@ -38,8 +33,7 @@ def load_candidates(
     lock_clause = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
     if requests:
         numbers = [r.number for r in requests]
-        if len(set(numbers)) != len(numbers):
-            raise RemitError("An invoice is named more than once.")
+        invoices_once(numbers)
         rows = _select(
             "number IN (" + ", ".join(["%s"] * len(numbers)) + ")",
             [customer.pk, *numbers],
@@ -52,10 +46,10 @@ def load_candidates(
                     f"{customer.number} has no invoice {number}.", fields={"invoices": number}
                 )
         for _, number, _, _, _, status, invoice_currency, _ in rows:
-            if status != InvoiceStatus.OPEN:
+            if not is_payable(status):
                 raise InvoiceNotPayable(_not_payable(number, status))
             if invoice_currency != currency:
-                raise InvalidAmount(f"{number} is billed in {invoice_currency}, not {currency}.")
+                raise currency_mismatch(number, billed=invoice_currency, given=currency)
     else:
         rows = _select(
             "status = %s AND currency = %s",

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 
+from remit.core.constraints import number_rule
+from remit.core.inputs.identifiers import MAX_LENGTH, NumberKind
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
@@ -102,7 +104,7 @@ class PaymentMethod(models.Model):
 
 
 class Payment(models.Model):
-    number = models.CharField(max_length=32, unique=True)
+    number = models.CharField(max_length=MAX_LENGTH[NumberKind.PAYMENT], unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="payments")
     type = models.CharField(max_length=16, choices=PaymentType.choices)
     reference = models.CharField(
@@ -143,6 +145,9 @@ class Payment(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["customer", "idempotency_key"], name="payment_idempotency_key_per_customer"
+            ),
+            number_rule(
+                "number", max_length=MAX_LENGTH[NumberKind.PAYMENT], name="payment_number_rule"
             ),
         ]
 
@@ -319,7 +324,7 @@ class ScheduledPayment(models.Model):
     out, with the reason kept on its row.
     """
 
-    number = models.CharField(max_length=32, unique=True)
+    number = models.CharField(max_length=MAX_LENGTH[NumberKind.PAYMENT], unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="schedules")
     method = models.ForeignKey(PaymentMethod, on_delete=models.PROTECT, related_name="+")
     run_on = models.DateField()
@@ -339,7 +344,10 @@ class ScheduledPayment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "idempotency_key"], name="schedule_idempotency_key_per_customer"
-            )
+            ),
+            number_rule(
+                "number", max_length=MAX_LENGTH[NumberKind.PAYMENT], name="schedule_number_rule"
+            ),
         ]
         indexes = [models.Index(fields=["status", "run_on"])]
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from django.db.models import Sum
 
-from remit.core.errors import InvalidAmount, NotFound
-from remit.core.money import Money
+from remit.core.errors import NotFound
+from remit.core.money import Money, currency_mismatch
 from remit.customers.models import Customer
 from remit.payments.allocation import Split, split_payment
 from remit.payments.candidates import InvoiceRequest, load_candidates
@@ -51,10 +51,7 @@ def payment_preview(
 ) -> Split:
     """The split a payment would make, writing nothing (shown before Save)."""
     if amount.currency != customer.currency:
-        raise InvalidAmount(
-            f"{customer.number} is billed in {customer.currency}; "
-            f"a payment in {amount.currency} cannot be applied."
-        )
+        raise currency_mismatch(customer.number, billed=customer.currency, given=amount.currency)
     candidates = load_candidates(customer, amount.currency, invoices, lock=False)
     fixed = {r.number: r.amount for r in invoices or () if r.amount is not None}
     return split_payment(amount, candidates, fixed)

@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from remit.core.audit import Actor
-from remit.customers.models import Customer, Membership, Role
+from remit.customers.models import Customer, Membership
 
 security_log = logging.getLogger("remit.security")
 
@@ -46,7 +46,7 @@ class Portal:
 
     @property
     def can_pay(self) -> bool:
-        return self.membership.role == Role.ACCOUNTS_PAYABLE
+        return self.membership.can_pay
 
 
 class NotYours(Http404):

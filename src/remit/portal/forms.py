@@ -11,6 +11,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from remit.core.inputs.fields import DayField
 from remit.payments.models import MethodKind
 from remit.payments.schedule_services import MAX_DAYS_AHEAD
 
@@ -33,10 +34,7 @@ class ScheduleForm(forms.Form):
     key = forms.UUIDField(error_messages={"required": "The form has expired; open it again."})
     invoice = forms.CharField(required=False)
     method = forms.CharField(max_length=20, error_messages={"required": "Choose a payment method."})
-    run_on = forms.DateField(
-        label="Payment date",
-        error_messages={"required": "Choose a date.", "invalid": "Enter a date as YYYY-MM-DD."},
-    )
+    run_on = DayField(label="Payment date", error_messages={"required": "Choose a date."})
 
     def clean_method(self) -> str:
         method = self.cleaned_data["method"].strip()

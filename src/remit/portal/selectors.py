@@ -24,6 +24,7 @@ from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, Tuple
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
+from remit.invoices.rules import is_payable
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -86,7 +87,7 @@ class InvoiceLine:
 
     @property
     def selectable(self) -> bool:
-        return self.status == InvoiceStatus.OPEN
+        return is_payable(self.status)
 
     @property
     def status_label(self) -> str:

@@ -27,7 +27,6 @@ from remit.backoffice.split import Preview, preview_split, rows_of
 from remit.backoffice.web import go, hosted_card_form_url, window
 from remit.core.errors import RemitError
 from remit.customers.models import Customer
-from remit.invoices.models import InvoiceStatus
 from remit.payments.gateway_services import card_payment_submit
 from remit.payments.models import Payment, PaymentStatus, PaymentType, Source
 from remit.payments.services import payment_post
@@ -88,7 +87,7 @@ def batch_save(request: HttpRequest, number: str) -> HttpResponse:
 def single(request: HttpRequest, number: str, invoice: str) -> HttpResponse:
     customer = customer_by_number(number)
     invoice = invoice_of(customer, invoice)
-    payable = invoice.status == InvoiceStatus.OPEN
+    payable = invoice.is_payable
     form = PaymentForm.blank(
         currency=customer.currency,
         cards=card_methods(customer=customer),

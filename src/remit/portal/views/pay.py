@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from remit.core.errors import InvalidNumber
+from remit.core.inputs.identifiers import NumberKind, number_parse
 from remit.core.money import Money
 from remit.invoices.models import Invoice
 from remit.payments.checkout_services import Checkout, checkout_submit
@@ -23,7 +25,10 @@ from remit.portal.web import error_sentence, go, render_dialog
 @portal_view(pay=True)
 def pay(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
-    invoices = selected(request, data.getlist("invoice"))
+    try:
+        invoices = selected(request, data.getlist("invoice"))
+    except InvalidNumber as error:
+        return _dialog(request, [], key=uuid.uuid4(), error=error.message)
     if request.method == "GET":
         return _dialog(request, invoices, key=uuid.uuid4())
     form = PayForm(request.POST)
@@ -57,7 +62,11 @@ def pay(request: HttpRequest) -> HttpResponse:
 
 
 def selected(request: HttpRequest, numbers: list[str]) -> list[Invoice]:
-    """The invoices the clerk ticked, all of them this customer's (else 404, logged)."""
+    """The invoices the clerk ticked, all of them this customer's (else 404, logged). A
+    number that breaks the number rule cannot be anyone's: InvalidNumber, its sentence
+    shown in the dialog as every face shows it."""
+    for number in numbers:
+        number_parse(number, NumberKind.INVOICE, field="invoice")
     invoices = selected_invoices(customer=request.portal.customer, numbers=numbers)
     if invoices is None:
         raise not_found(request, "invoice", ", ".join(numbers))
@@ -75,7 +84,7 @@ def _dialog(
     customer = request.portal.customer
     methods = payment_methods(customer=customer)
     chosen = form.cleaned_data.get("method") if form is not None and form.is_valid() else ""
-    payable = [invoice for invoice in invoices if invoice.status == "open"]
+    payable = [invoice for invoice in invoices if invoice.is_payable]
     total = sum((i.balance_due for i in payable), Money.zero(customer.currency))
     credit = credit_balance(customer=customer, currency=customer.currency)
     credit_used = credit.min(total) if credit.is_positive() else Money.zero(customer.currency)
@@ -84,7 +93,7 @@ def _dialog(
         "portal/pay_dialog.html",
         {
             "invoices": invoices,
-            "not_payable": [i for i in invoices if i.status != "open"],
+            "not_payable": [i for i in invoices if not i.is_payable],
             "total": total,
             "methods": methods,
             "chosen": chosen or next((str(m.pk) for m in methods if m.is_default), ""),

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from remit.core.errors import InvalidNumber
 from remit.core.money import Money
 from remit.invoices.models import Invoice
 from remit.payments.models import ScheduledPayment
@@ -27,7 +28,10 @@ from remit.portal.web import error_sentence, go, is_htmx, render_dialog
 @portal_view(pay=True)
 def schedule(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
-    invoices = selected(request, data.getlist("invoice"))
+    try:
+        invoices = selected(request, data.getlist("invoice"))
+    except InvalidNumber as error:
+        return _dialog(request, [], key=uuid.uuid4(), error=error.message)
     if request.method == "GET":
         return _dialog(request, invoices, key=uuid.uuid4())
     form = ScheduleForm(request.POST)
@@ -100,13 +104,13 @@ def _dialog(
     methods = payment_methods(customer=customer)
     earliest, latest = ScheduleForm.date_range()
     given = form.data if form is not None else {}
-    payable = [invoice for invoice in invoices if invoice.status == "open"]
+    payable = [invoice for invoice in invoices if invoice.is_payable]
     return render_dialog(
         request,
         "portal/schedule_dialog.html",
         {
             "invoices": invoices,
-            "not_payable": [i for i in invoices if i.status != "open"],
+            "not_payable": [i for i in invoices if not i.is_payable],
             "total": sum((i.balance_due for i in payable), Money.zero(customer.currency)),
             "methods": methods,
             "chosen": given.get("method") or next((str(m.pk) for m in methods if m.is_default), ""),
