@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from remit.core.money import Money
 from remit.invoices.models import Invoice
 from remit.payments.checkout_services import Checkout, checkout_submit
-from remit.payments.selectors import credit_balance, payment_methods
+from remit.payments.selectors import credit_balance, method_chosen, payment_methods
 from remit.portal.access import not_found, portal_view
 from remit.portal.forms import PayForm
 from remit.portal.selectors import selected_invoices
@@ -73,8 +73,9 @@ def _dialog(
     form: PayForm | None = None,
 ) -> HttpResponse:
     customer = request.portal.customer
-    methods = payment_methods(customer=customer)
-    chosen = form.cleaned_data.get("method") if form is not None and form.is_valid() else ""
+    wanted = form.cleaned_data.get("method") if form is not None and form.is_valid() else ""
+    # A method added for this payment only is listed while unspent; once tried, it is gone.
+    methods = payment_methods(customer=customer, also=wanted)
     payable = [invoice for invoice in invoices if invoice.status == "open"]
     total = sum((i.balance_due for i in payable), Money.zero(customer.currency))
     credit = credit_balance(customer=customer, currency=customer.currency)
@@ -87,7 +88,8 @@ def _dialog(
             "not_payable": [i for i in invoices if i.status != "open"],
             "total": total,
             "methods": methods,
-            "chosen": chosen or next((str(m.pk) for m in methods if m.is_default), ""),
+            "chosen": method_chosen(methods, wanted),  # never one declined last time
+            "offer_save": True,
             "credit": credit,
             "credit_used": credit_used,
             "rest": total - credit_used,
