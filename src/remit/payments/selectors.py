@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery, Sum
+from django.db.models import BooleanField, Case, OuterRef, Q, Subquery, Sum, Value, When
 
 from remit.core.errors import InvalidAmount, NotFound
 from remit.core.money import Money
@@ -72,8 +72,10 @@ def payment_methods(*, customer: Customer, also: int | str | None = None) -> lis
         PaymentMethod.objects.filter(shown, customer=customer, removed=False)
         .annotate(last_status=Subquery(last))
         .annotate(
-            declined_last=ExpressionWrapper(
-                Q(last_status=PaymentStatus.FAILED), output_field=BooleanField()
+            declined_last=Case(
+                When(last_status=PaymentStatus.FAILED, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
             )
         )
     )
