@@ -108,7 +108,8 @@ def test_only_the_pay_dialog_and_the_back_office_offer_not_to_save_the_card():
     assert offered == {"pay dialog", "payment window", "payment page"}
     checkbox = re.search(r"<input[^>]*data-save-choice[^>]*>", pages["pay dialog"])[0]
     assert "checked" not in checkbox  # kept only if the customer chooses to
-    assert 'Save this <span data-kind="card">card</span>' in pages["pay dialog"]
+    assert "Save this card for later payments" in pages["pay dialog"]
+    assert "Save this bank account for later payments" in pages["pay dialog"]
 
 
 def test_bank_accounts_are_offered_in_the_portal_but_not_in_the_back_office_card_entry():

@@ -126,8 +126,8 @@ def test_a_card_not_saved_is_chosen_for_this_payment_and_is_gone_after_its_decli
     assert "this payment only, not saved" in page
 
     declined = pay_with(client, world.invoices[:1], once.pk).content.decode()
-    assert "Your card was declined." in declined
-    assert "Visa •••• 0002" not in declined  # not kept, so neither listed nor chosen
+    assert "Your card was declined." in declined and "Visa •••• 0002 was not saved." in declined
+    assert f'value="{once.pk}"' not in declined  # not kept: neither listed nor chosen
     assert checked(declined) == [str(world.card.pk)]  # the default is chosen again
     once.refresh_from_db()
     assert once.removed

@@ -104,4 +104,6 @@ def _dialog(
 def _decline_sentence(checkout: Checkout) -> str:
     reason = checkout.payment.failure_reason or "The payment was declined."
     credit = " and your credit was not used" if checkout.credit_application else ""
-    return f"{reason} Nothing was charged{credit}; the invoices are still open."
+    method = checkout.payment.method
+    dropped = f" {method.display} was not saved." if method and not method.saved else ""
+    return f"{reason} Nothing was charged{credit}; the invoices are still open.{dropped}"

@@ -103,19 +103,24 @@
     dialog.querySelectorAll("[data-close]").forEach((button) => { button.disabled = busy; });
   }
 
-  const savesPayment = (event) =>
-    event.detail.elt && event.detail.elt.matches && event.detail.elt.matches("form[data-payment-form]");
+  let saving = null; // the request saving the window's payment, while it runs
 
   document.addEventListener("htmx:beforeRequest", (event) => {
     const dialog = document.getElementById("window");
-    if (savesPayment(event) && dialog && dialog.open) setBusy(dialog, true);
+    const elt = event.detail.elt;
+    if (!dialog || !dialog.open || !elt.matches || !elt.matches("form[data-payment-form]")) return;
+    saving = event.detail.xhr;
+    setBusy(dialog, true);
   });
-  ["htmx:afterRequest", "htmx:sendError", "htmx:timeout"].forEach((name) => {
+  // The answer is in: shown in the window (a refusal, a decline), or the request failed.
+  // A saved payment answers HX-Redirect: the page leaves, and the window stays shut.
+  ["htmx:beforeSwap", "htmx:afterRequest", "htmx:sendError", "htmx:timeout"].forEach((name) => {
     document.addEventListener(name, (event) => {
       const dialog = document.getElementById("window");
-      if (!savesPayment(event) || !dialog || !dialog.dataset.busy) return;
       const xhr = event.detail.xhr;
-      if (name === "htmx:afterRequest" && xhr && xhr.getResponseHeader("HX-Redirect")) return; // leaving
+      if (!saving || xhr !== saving || !dialog) return;
+      if (name === "htmx:afterRequest" && event.detail.successful && xhr.getResponseHeader("HX-Redirect")) return;
+      saving = null;
       setBusy(dialog, false);
     });
   });

@@ -103,11 +103,12 @@
     const status = $("[data-entry-status]", entry);
     if (button.disabled) return;
     const kind = kindOf(entry);
+    const part = $(`[data-kind="${kind}"]`, entry);
     const details = { kind };
-    $$("[data-field]", $(`[data-kind="${kind}"]`, entry)).forEach((input) => {
+    $$("[data-field]", part).forEach((input) => {
       details[input.dataset.field] = input.value.trim();
     });
-    const choice = $("[data-save-choice]", entry);
+    const choice = $("[data-save-choice]", part); // none: the form always saves
     clearErrors(entry);
     button.disabled = true;
     status.textContent = "Sending to the payment gateway…";
