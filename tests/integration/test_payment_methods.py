@@ -311,3 +311,13 @@ def test_a_card_approved_after_a_decline_is_preselected_again():
     assert method_preselected(payment_methods(customer=customer)) is None
     assert pay(customer, card, key="b").status == PaymentStatus.PENDING
     assert method_preselected(payment_methods(customer=customer)) == card
+
+
+def test_the_same_card_added_again_as_the_default_becomes_the_default():
+    customer = make_customer()
+    first = add(customer).method
+    second = add(customer, MASTERCARD).method
+    again = add(customer, MASTERCARD, make_default=True)
+    assert again.already_saved and again.method.pk == second.pk
+    assert [m.pk for m in payment_methods(customer=customer) if m.is_default] == [second.pk]
+    assert not PaymentMethod.objects.get(pk=first.pk).is_default

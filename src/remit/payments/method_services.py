@@ -18,7 +18,7 @@ Two rules of the customer's list live here:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import transaction
@@ -102,7 +102,7 @@ def payment_method_add(
     the demo data); the customer's first saved method is the default. The same card
     again is the method already on file."""
     if kind is not None and kind != tokenized.kind:
-        tokenized = Tokenized(**{**_fields(tokenized), "kind": kind})
+        tokenized = replace(tokenized, kind=kind)
     return _add(
         customer=customer,
         tokenized=tokenized,
@@ -134,7 +134,14 @@ def _add(
     live = PaymentMethod.objects.filter(customer=customer, removed=False)
     same = _same_card(live, tokenized)
     if same is not None:
-        return _again(same, tokenized, actor=actor, save=save, holder_name=holder_name)
+        return _again(
+            same,
+            tokenized,
+            actor=actor,
+            save=save,
+            holder_name=holder_name,
+            make_default=make_default,
+        )
     first = not live.filter(saved=True).exists()
     default = save and (first or make_default)
     if default and not first:
@@ -173,10 +180,17 @@ def _same_card(live, tokenized: Tokenized) -> PaymentMethod | None:
 
 
 def _again(
-    method: PaymentMethod, tokenized: Tokenized, *, actor: Actor, save: bool, holder_name: str
+    method: PaymentMethod,
+    tokenized: Tokenized,
+    *,
+    actor: Actor,
+    save: bool,
+    holder_name: str,
+    make_default: bool,
 ) -> MethodAdded:
     """The card is on file: return its method. A later expiry is a renewed card, whose new
-    token replaces the old; saving a card added earlier for one payment keeps it."""
+    token replaces the old; saving a card added earlier for one payment keeps it; asked to
+    be the default, it becomes the default."""
     method = PaymentMethod.objects.select_for_update().get(pk=method.pk)
     already_saved = method.saved
     changed: dict[str, object] = {}
@@ -195,6 +209,12 @@ def _again(
             customer_id=method.customer_id, removed=False, saved=True
         )
         changed["is_default"] = not others.exists()
+    if make_default and (save or method.saved) and not method.is_default:
+        changed["is_default"] = True
+    if changed.get("is_default"):
+        PaymentMethod.objects.filter(customer_id=method.customer_id, is_default=True).update(
+            is_default=False
+        )
     if holder_name.strip() and not method.holder_name:
         changed["holder_name"] = holder_name.strip()[:200]
     if changed:
@@ -210,10 +230,6 @@ def _again(
             after={name: value for name, value in changed.items() if name != "token"},
         )
     return MethodAdded(method=method, already_saved=already_saved)
-
-
-def _fields(tokenized: Tokenized) -> dict[str, object]:
-    return {name: getattr(tokenized, name) for name in Tokenized.__dataclass_fields__}
 
 
 @transaction.atomic
