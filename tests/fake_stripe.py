@@ -4,6 +4,7 @@
 few endpoints the adapter uses, in Stripe's shapes, closely enough for the official SDK:
 
     POST /v1/payment_methods                  a card PaymentMethod (test mode)
+    GET  /v1/payment_methods/{id}             as Stripe.js would have made it
     POST /v1/payment_intents                  create and confirm (confirm=true)
     GET  /v1/payment_intents/search           only `metadata['remit_key']:'…'` queries
     GET  /v1/payment_intents/{id}             with expand[]=latest_charge
@@ -14,6 +15,10 @@ few endpoints the adapter uses, in Stripe's shapes, closely enough for the offic
 Like Stripe, every POST honours its `Idempotency-Key`: the same key with the same request
 replays the first response (`Idempotent-Replayed: true`); with a different request it is
 refused with an `idempotency_error`.
+
+A card's `fingerprint` is the same for every PaymentMethod of one number, as Stripe's is.
+`add_browser_card(number)` makes a PaymentMethod as Stripe.js would, with no request to
+remit's adapter, so a test can hand remit only its id.
 
 Card numbers decide what a confirmation does, as Stripe's test cards do (`CARD_DECLINES`).
 Tests can also script the next request to an endpoint (`script`):
@@ -111,6 +116,7 @@ class FakeStripe:
         self._idempotent: dict[str, tuple[tuple[str, str, str], int, bytes]] = {}
         self._scripts: dict[tuple[str, str], deque[str]] = defaultdict(deque)
         self._numbers: dict[str, str] = {}  # payment method id -> card number (the fake's own)
+        self._fingerprints: dict[str, str] = {}  # card number -> its fingerprint
         self._lock = threading.RLock()
         self._released = threading.Event()
         self._clock = itertools.count(int(time.time()))
@@ -161,6 +167,12 @@ class FakeStripe:
             assert intent["status"] == "processing"
             self._capture(intent)
 
+    def add_browser_card(self, number: str, exp_month: int = 12, exp_year: int = 2040) -> str:
+        """A PaymentMethod made the way Stripe.js makes one in the browser: its id."""
+        with self._lock:
+            card = {"number": number, "exp_month": exp_month, "exp_year": exp_year, "cvc": "123"}
+            return self._create_payment_method({"type": "card", "card": card})["id"]
+
     def count(self, method: str, path: str) -> int:
         """Requests that arrived for `method path` (exact path), repeats included."""
         return sum(1 for r in self.requests if (r.method, r.path) == (method.upper(), path))
@@ -173,6 +185,17 @@ class FakeStripe:
         behaviour = self._next_behaviour(method, path)
         if method == "POST" and path == "/v1/payment_methods":
             return 200, self._create_payment_method(params), behaviour
+        found = re.fullmatch(r"/v1/payment_methods/([^/]+)", path)
+        if method == "GET" and found:
+            if found[1] not in self.payment_methods:
+                raise _Answer(
+                    404,
+                    {
+                        **_invalid(f"No such PaymentMethod: '{found[1]}'", "payment_method"),
+                        "code": "resource_missing",
+                    },
+                )
+            return 200, dict(self.payment_methods[found[1]]), behaviour
         if method == "POST" and path == "/v1/payment_intents":
             return 200, self._create_intent(params, processing=behaviour == "processing"), behaviour
         if method == "GET" and path == "/v1/payment_intents/search":
@@ -222,6 +245,7 @@ class FakeStripe:
                 "last4": number[-4:],
                 "exp_month": int(card.get("exp_month", 0)),
                 "exp_year": int(card.get("exp_year", 0)),
+                "fingerprint": self._fingerprints.setdefault(number, secrets.token_hex(8)),
                 "funding": "credit",
             },
         }

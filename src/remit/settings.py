@@ -50,6 +50,8 @@ REMIT_STRIPE_API_KEY = os.environ.get("REMIT_STRIPE_API_KEY", "")
 # The Stripe webhook endpoint's signing secret (whsec_...); /webhooks/stripe/ refuses
 # every event while it is empty.
 REMIT_STRIPE_WEBHOOK_SECRET = os.environ.get("REMIT_STRIPE_WEBHOOK_SECRET", "")
+# The publishable key (pk_...) the card entry gives Stripe.js in the browser.
+REMIT_STRIPE_PUBLISHABLE_KEY = os.environ.get("REMIT_STRIPE_PUBLISHABLE_KEY", "")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

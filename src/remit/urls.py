@@ -4,6 +4,7 @@ from django.http import HttpResponseRedirect
 from django.urls import include, path
 
 from remit.gateways import sandbox_views
+from remit.gateways.card_entry import SANDBOX_TOKENIZE_URL
 
 
 def home(request):
@@ -25,4 +26,4 @@ urlpatterns = [
 
 if settings.REMIT_GATEWAY == "sandbox":
     # The sandbox gateway's own hosted tokenising endpoint (a real gateway hosts its own).
-    urlpatterns.append(path("sandbox-gateway/v1/tokens", sandbox_views.tokenize))
+    urlpatterns.append(path(SANDBOX_TOKENIZE_URL.lstrip("/"), sandbox_views.tokenize))

@@ -229,6 +229,7 @@ def test_a_card_through_the_gateways_form_with_the_progress_indicator_while_it_w
     window.get_by_label("Expiry (MM/YY)").fill("12/34")
     window.get_by_label("CVC").fill("123")
     window.get_by_label("Name on card").fill("Pat Lopez")
+    window.get_by_label("Save this card for later payments").check()
     shot(page, "01-hosted-card-form")
     window.get_by_role("button", name="Add card").click()
     expect(window.locator("#saved-cards")).to_contain_text("Visa •••• 4242 added and selected.")

@@ -71,7 +71,7 @@ def test_a_gateway_form_error_is_shown_next_to_the_card_then_a_bank_account_is_a
     dialog.get_by_label("Card number").fill("4242424242424241")
     dialog.get_by_label("Expiry (MM/YY)").fill("12/32")
     dialog.get_by_role("button", name="Add", exact=True).click()
-    expect(dialog.locator("[data-add-error]")).to_contain_text("not valid")
+    expect(dialog.locator("[data-field-error=number]")).to_contain_text("not valid")
     shot(page, "01-card-refused-by-the-gateway")
     assert world.ours.methods.count() == 1
     dialog.get_by_label("Bank account", exact=True).check()

@@ -192,6 +192,7 @@ def test_seed_steps_13_to_21_pay_with_a_new_payment_method(page: Page, shot):
     dialog.get_by_label("Card number").fill(NEW_CARD)
     dialog.get_by_label("Expiry (MM/YY)").fill("09/31")
     dialog.get_by_label("Security code (CVC)").fill("123")
+    dialog.get_by_label("Save this card for later payments").check()  # "to save" it
     shot(page, "step-17-choose-payment-method")
 
     # 18. Click "Add" to save the card details.
@@ -220,7 +221,8 @@ def test_seed_steps_13_to_21_pay_with_a_new_payment_method(page: Page, shot):
     shot(page, "step-21-payment-confirmation")
 
     payment = Payment.objects.get(customer=world.ours)
-    assert payment.method == PaymentMethod.objects.get(customer=world.ours, last4="4444")
+    kept = PaymentMethod.objects.get(customer=world.ours, last4="4444")
+    assert payment.method == kept and kept.saved and not kept.removed  # saved, as asked
     # The card number went to the gateway only: never to remit, never into a table.
     assert sent_to_remit and not [r for r in sent_to_remit if NEW_CARD in r[0] + r[1]]
     with connection.cursor() as cursor:

@@ -19,6 +19,7 @@ from tests.integration.test_api_support import (
     save_card,
 )
 
+MASTERCARD = "5555555555554444"
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.integration.test_api_support"]
 
@@ -333,11 +334,33 @@ def test_a_method_is_added_from_a_gateway_token_with_what_the_gateway_holds(erp,
     assert (method["brand"], method["last4"], method["exp_year"]) == ("Mastercard", "4444", 2035)
     assert method["default"] is True
     assert erp.get("/payment-methods", customer="C-ACME").json()["items"] == [method]
-    assert_error(erp.post("/payment-methods", {"customer": "C-ACME", "token": token}), 422)
+    again = erp.post("/payment-methods", {"customer": "C-ACME", "token": token})
+    assert (again.status_code, again.json()) == (200, method)  # the method on file
     removed = erp.delete(f"/payment-methods/{method['id']}")
     assert removed.status_code == 204
     assert erp.get("/payment-methods", customer="C-ACME").json()["items"] == []
     assert_error(erp.delete(f"/payment-methods/{method['id']}"), 404, "not_found")
+
+
+def test_the_same_card_under_a_new_token_answers_200_with_the_method_on_file(erp, acme):
+    first = erp.post("/payment-methods", {"customer": "C-ACME", "token": sandbox_token()})
+    again = erp.post("/payment-methods", {"customer": "C-ACME", "token": sandbox_token()})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    other = erp.post("/payment-methods", {"customer": "C-ACME", "token": sandbox_token(MASTERCARD)})
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    assert [
+        m["display"] for m in erp.get("/payment-methods", customer="C-ACME").json()["items"]
+    ] == [
+        "Visa •••• 4242",
+        "Mastercard •••• 4444",
+    ]
+
+
+def test_a_card_number_sent_as_the_token_is_refused_and_nothing_is_kept(erp, acme):
+    refused = erp.post("/payment-methods", {"customer": "C-ACME", "token": "4242424242424242"})
+    assert "did not return a token" in assert_error(refused, 422)["message"]
+    assert PaymentMethod.objects.count() == 0
 
 
 def test_an_unknown_token_or_another_customers_token_is_refused_alike(erp, acme, globex):

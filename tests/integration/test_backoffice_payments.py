@@ -314,9 +314,9 @@ def test_the_card_form_has_no_field_that_would_post_the_card_number_to_remit(cli
     page = client.get(reverse("backoffice:payment_batch", args=[customer.number])).content
     html = page.decode()
     assert 'data-tokenize-url="/sandbox-gateway/v1/tokens"' in html
-    assert 'id="hosted-number" data-card="number"' in html
-    hosted = html[html.index("data-hosted-card") : html.index("data-tokenize>")]
-    assert "name=" not in hosted
+    assert 'id="hosted-number" data-field="number"' in html
+    entry = html[html.index("data-card-entry") : html.index("data-entry-submit>")]
+    assert "name=" not in entry
 
 
 def test_a_card_token_from_the_gateway_becomes_a_saved_card_selected_in_the_window(client):
@@ -325,10 +325,12 @@ def test_a_card_token_from_the_gateway_becomes_a_saved_card_selected_in_the_wind
         "/sandbox-gateway/v1/tokens", {"number": "4242424242424242", "exp": "12/39", "cvc": "123"}
     ).json()
     html = client.post(
-        reverse("backoffice:card_add", args=[customer.number]), {**token, "name": "Ann Lee"}
+        reverse("backoffice:card_add", args=[customer.number]),
+        {"token": token["token"], "holder_name": "Ann Lee", "save": "1"},
     ).content.decode()
     method = PaymentMethod.objects.get(customer=customer)
     assert method.display == "Visa •••• 4242" and method.holder_name == "Ann Lee"
+    assert method.saved and method.fingerprint
     assert f'<option value="{method.pk}" selected>Visa •••• 4242' in html
     assert "added and selected" in html
 
@@ -339,8 +341,66 @@ def test_a_card_number_posted_to_remit_as_a_token_is_refused(client):
         reverse("backoffice:card_add", args=[customer.number]),
         {"token": "4242424242424242", "brand": "Visa", "last4": "4242"},
     ).content.decode()
-    assert "did not return a card token" in html
+    assert "The gateway did not return a token; nothing was saved." in html
     assert not PaymentMethod.objects.exists()
+
+
+def sandbox_token(client, number="4242424242424242") -> str:
+    answer = client.post(
+        "/sandbox-gateway/v1/tokens", {"number": number, "exp": "12/39", "cvc": "123"}
+    )
+    return answer.json()["token"]
+
+
+def add_card(client, customer, number="4242424242424242", **extra) -> str:
+    url = reverse("backoffice:card_add", args=[customer.number])
+    return client.post(url, {"token": sandbox_token(client, number), **extra}).content.decode()
+
+
+def test_the_same_card_added_twice_in_the_window_selects_the_card_on_file(client):
+    customer = make_customer()
+    add_card(client, customer, save="1")
+    html = add_card(client, customer, save="1")
+    method = PaymentMethod.objects.get(customer=customer)
+    assert "That card is already saved; it is selected." in html
+    assert f'<option value="{method.pk}" selected>Visa •••• 4242' in html
+    assert html.count("Visa •••• 4242") == 1
+
+
+def test_a_card_not_saved_is_selected_for_this_payment_and_gone_after_its_decline(client, three):
+    customer, invoices = three
+    kept = card_for(customer)
+    html = add_card(client, customer, "4000000000000002")  # "Save this card" not ticked
+    once = PaymentMethod.objects.get(customer=customer, last4="0002")
+    assert not once.saved
+    assert f'<option value="{once.pk}" selected>Visa •••• 0002' in html
+    assert "will pay this payment only; it is not saved." in html
+
+    page = client.post(
+        reverse("backoffice:payment_single_save", args=[customer.number, invoices[0].number]),
+        batch_form(customer, [], payment_type="card", method=str(once.pk), amount="100.00"),
+    ).content.decode()
+    assert "The gateway declined the card (Visa •••• 0002): Your card was declined." in page
+    assert "Visa •••• 0002 ·" not in page  # not an option any more
+    assert f'<option value="{kept.pk}" selected>Visa •••• 4242' in page
+    once.refresh_from_db()
+    assert once.removed and Payment.objects.get().method_id == once.pk
+
+
+def test_the_window_does_not_preselect_a_card_declined_last_time(client, three):
+    customer, invoices = three
+    declining = card_for(customer, "4000000000000002")  # the default
+    other = card_for(customer, "5555555555554444")
+    window = reverse("backoffice:payment_single", args=[customer.number, invoices[0].number])
+    assert f'<option value="{declining.pk}" selected>' in client.get(window).content.decode()
+    page = client.post(
+        reverse("backoffice:payment_single_save", args=[customer.number, invoices[0].number]),
+        batch_form(customer, [], payment_type="card", method=str(declining.pk), amount="100.00"),
+    ).content.decode()
+    assert f'<option value="{other.pk}" selected>' in page
+    html = client.get(window).content.decode()
+    assert f'<option value="{other.pk}" selected>' in html
+    assert "Visa •••• 0002 · exp 12/39 · declined last time" in html
 
 
 def test_a_card_payment_charges_the_saved_card_and_holds_the_invoice_pending(client, three):

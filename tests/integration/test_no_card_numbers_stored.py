@@ -318,3 +318,70 @@ def test_no_card_number_or_cvc_is_stored_or_logged_after_every_card_scenario(
         assert [where for where, text in stored if text == cvc] == []
     for account in BANK_ACCOUNTS:
         assert [where for where, text in stored + logged if account in text] == []
+
+
+# --- through the faces' card entry ---------------------------------------------------------------
+
+
+def test_no_card_number_is_stored_or_logged_after_cards_are_added_through_the_faces(
+    everything_logged,
+):
+    """The browser's two steps, for each face: the card to the gateway's tokeniser, then
+    the token alone to remit's view (saved, not saved, the same card twice), then a
+    payment with each. The fingerprints remit keeps are scanned with everything else."""
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+    from django.urls import reverse
+
+    from remit.backoffice.groups import MANAGER
+    from tests.integration.test_portal_support import make_world
+
+    world = make_world()
+    portal = Client()
+    portal.force_login(world.clerk)
+    staff_user = User.objects.create_user("staff-scan", password="a-long-password", is_staff=True)
+    staff_user.groups.set(Group.objects.filter(name=MANAGER))
+    staff = Client()
+    staff.force_login(staff_user)
+    gateway = Client()  # the gateway's endpoint: no session, no cookies
+    year = str(date.today().year + 3)[2:]
+
+    def tokenize(number: str, cvc: str) -> str:
+        answer = gateway.post(
+            "/sandbox-gateway/v1/tokens", {"number": number, "exp": f"11/{year}", "cvc": cvc}
+        )
+        assert answer.status_code == 201
+        return answer.json()["token"]
+
+    sent_to_remit = []
+    for number, (_brand, cvc) in list(CARDS.items())[:4]:
+        for save in ("1", ""):
+            data = {"token": tokenize(number, cvc), "form_id": "pay-form", "save": save}
+            sent_to_remit.append(data)
+            portal.post(reverse("portal:method_add"), data, headers={"HX-Request": "true"})
+        data = {"token": tokenize(number, cvc), "holder_name": "Ann Payer", "save": save}
+        sent_to_remit.append(data)
+        staff.post(reverse("backoffice:card_add", args=[world.ours.number]), data)
+    for i, method in enumerate(PaymentMethod.objects.filter(customer=world.ours, removed=False)):
+        invoice = world.invoices[i % len(world.invoices)]
+        data = {
+            "invoice": invoice.number,
+            "method": method.pk,
+            "key": f"{i:08d}-0000-4000-8000-000000000000",
+        }
+        portal.post(reverse("portal:pay"), data, headers={"HX-Request": "true"})
+
+    # One method per card: the same card through both faces (and the Visa the customer
+    # already had) is the one method.
+    fingerprints = PaymentMethod.objects.filter(customer=world.ours).values_list(
+        "fingerprint", flat=True
+    )
+    assert len(fingerprints) == len(set(fingerprints)) == 4 and all(fingerprints)
+    assert world.ours.payments.count() >= 3  # the cards were paid with, declines included
+    assert not any(card_numbers_in(repr(data)) for data in sent_to_remit)
+    stored = list(database_texts())
+    logged = list(log_texts(everything_logged))
+    found = {(where, n) for where, text in stored + logged for n in card_numbers_in(text)}
+    assert found == set()
+    for brand, cvc in list(CARDS.values())[:4]:
+        assert [w for w, text in stored + logged if cvc_next_to_brand(text, brand, cvc)] == []

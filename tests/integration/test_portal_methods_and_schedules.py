@@ -63,14 +63,132 @@ def test_the_add_view_refuses_a_card_number_and_never_stores_it():
     assert PaymentMethod.objects.filter(customer=world.ours).count() == 1
 
 
-def test_an_incomplete_gateway_answer_is_refused_with_a_sentence():
+def test_an_answer_without_a_token_is_refused_with_a_sentence():
     world = make_world()
     client = signed_in(world.clerk)
-    response = client.post(
-        reverse("portal:method_add"), {"kind": "card", "token": "tok"}, headers=HTMX
-    )
+    response = client.post(reverse("portal:method_add"), {"holder_name": "Pat"}, headers=HTMX)
     assert "was not saved" in response.content.decode()
     assert PaymentMethod.objects.filter(customer=world.ours).count() == 1
+
+
+def test_a_token_the_gateway_does_not_know_is_refused_with_a_sentence():
+    world = make_world()
+    client = signed_in(world.clerk)
+    response = client.post(reverse("portal:method_add"), {"token": "tok_made_up"}, headers=HTMX)
+    assert "does not know that token" in response.content.decode()
+    assert PaymentMethod.objects.filter(customer=world.ours).count() == 1
+
+
+def add_method(client, token: dict, form_id: str = "pay-form", **extra) -> str:
+    """What the card entry does second: only the token goes to remit."""
+    data = {"token": token["token"], "form_id": form_id, **extra}
+    return client.post(reverse("portal:method_add"), data, headers=HTMX).content.decode()
+
+
+def pay_with(client, invoices, method_id, key=None):
+    data = {"invoice": [i.number for i in invoices], "method": method_id}
+    data["key"] = key or str(uuid.uuid4())
+    return client.post(reverse("portal:pay"), data, headers=HTMX)
+
+
+def checked(page: str) -> list[str]:
+    return re.findall(r'name="method" value="(\w+)" form="pay-form"[^>]* checked', page)
+
+
+def test_adding_the_same_card_twice_in_the_pay_dialog_selects_the_first_and_says_so():
+    world = make_world()
+    client = signed_in(world.clerk)
+    add_method(client, tokenize(Client()), save="1")
+    page = add_method(client, tokenize(Client()), save="1")  # the same card, a new token
+    added = PaymentMethod.objects.get(customer=world.ours, last4="4444")
+    assert "That card is already saved; it is selected." in page
+    assert checked(page) == [str(added.pk)]
+    assert page.count("Mastercard •••• 4444") == 1
+    assert PaymentMethod.objects.filter(customer=world.ours).count() == 2  # and the Visa
+
+
+def test_the_card_already_saved_is_said_on_the_payment_methods_page_too():
+    world = make_world()
+    client = signed_in(world.clerk)
+    add_method(client, tokenize(Client(), "4242424242424242"), form_id="page")
+    page = client.get(reverse("portal:methods")).content.decode()
+    assert "Visa •••• 4242 is already saved." in page
+    assert PaymentMethod.objects.filter(customer=world.ours).count() == 1
+
+
+def test_a_card_not_saved_is_chosen_for_this_payment_and_is_gone_after_its_decline():
+    world = make_world()
+    client = signed_in(world.clerk)
+    page = add_method(client, tokenize(Client(), "4000000000000002"), holder_name="Pat")
+    once = PaymentMethod.objects.get(customer=world.ours, last4="0002")
+    assert not once.saved and checked(page) == [str(once.pk)]
+    assert "Visa •••• 0002 will pay this payment only; it is not saved." in page
+    assert "this payment only, not saved" in page
+
+    declined = pay_with(client, world.invoices[:1], once.pk).content.decode()
+    assert "Your card was declined." in declined and "Visa •••• 0002 was not saved." in declined
+    assert f'value="{once.pk}"' not in declined  # not kept: neither listed nor chosen
+    assert checked(declined) == [str(world.card.pk)]  # the default is chosen again
+    once.refresh_from_db()
+    assert once.removed
+    assert "Visa •••• 0002" not in client.get(reverse("portal:methods")).content.decode()
+
+
+def test_a_card_not_saved_pays_once_and_is_not_kept():
+    world = make_world()
+    client = signed_in(world.clerk)
+    add_method(client, tokenize(Client()))
+    once = PaymentMethod.objects.get(customer=world.ours, last4="4444")
+    assert pay_with(client, world.invoices[:1], once.pk).status_code == 204
+    payment = Payment.objects.get(customer=world.ours)
+    once.refresh_from_db()
+    assert payment.method_id == once.pk and once.removed
+    assert "Mastercard •••• 4444" not in client.get(reverse("portal:methods")).content.decode()
+    second = pay_with(client, world.invoices[1:2], once.pk)
+    assert second.status_code == 404  # not on file any more
+    assert Payment.objects.filter(customer=world.ours).count() == 1
+
+
+def test_the_pay_dialog_does_not_preselect_a_card_declined_last_time_but_lists_it():
+    world = make_world()
+    client = signed_in(world.clerk)
+    add_method(client, tokenize(Client(), "4000000000000002"), save="1")
+    declining = PaymentMethod.objects.get(customer=world.ours, last4="0002")
+    client.post(reverse("portal:method_default", args=[declining.pk]))
+    dialog = client.get(
+        reverse("portal:pay"), {"invoice": world.invoices[0].number}, headers=HTMX
+    ).content.decode()
+    assert checked(dialog) == [str(declining.pk)]  # the default, never declined yet
+
+    declined = pay_with(client, world.invoices[:1], declining.pk).content.decode()
+    assert checked(declined) == [str(world.card.pk)]
+    dialog = client.get(
+        reverse("portal:pay"), {"invoice": world.invoices[0].number}, headers=HTMX
+    ).content.decode()
+    assert checked(dialog) == [str(world.card.pk)]
+    assert "Visa •••• 0002" in dialog and "declined last time" in dialog
+
+
+def test_when_every_saved_method_was_declined_last_time_the_dialog_opens_on_add():
+    world = make_world()
+    client = signed_in(world.clerk)
+    client.post(reverse("portal:method_remove", args=[world.card.pk]))
+    add_method(client, tokenize(Client(), "4000000000000002"), save="1")
+    declining = PaymentMethod.objects.get(customer=world.ours, last4="0002")
+    pay_with(client, world.invoices[:1], declining.pk)
+    dialog = client.get(
+        reverse("portal:pay"), {"invoice": world.invoices[0].number}, headers=HTMX
+    ).content.decode()
+    assert checked(dialog) == ["new"]  # "Add a payment method", its card entry open
+    assert "Visa •••• 0002" in dialog
+
+
+def test_a_card_added_in_the_schedule_dialog_is_always_saved():
+    world = make_world()
+    client = signed_in(world.clerk)
+    page = add_method(client, tokenize(Client()), form_id="schedule-form")  # no "save"
+    added = PaymentMethod.objects.get(customer=world.ours, last4="4444")
+    assert added.saved and "data-save-choice" not in page
 
 
 def test_set_default_and_remove_with_a_confirmation():

@@ -4,6 +4,7 @@ settlement, voids and refunds, the lookup the reconciler relies on, and no card 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -95,6 +96,41 @@ def test_a_bank_token_is_branded_with_the_bank_name_and_has_no_expiry(gateway):
         "6789",
         None,
     )
+
+
+def test_one_card_has_one_fingerprint_whatever_its_token_or_expiry(gateway):
+    first = gateway.tokenize_card(CardDetails(APPROVES, 12, 30, "123"))
+    renewed = gateway.tokenize_card(CardDetails("4242 4242 4242 4242", 3, 33, "999"))
+    other = gateway.tokenize_card(CardDetails("5555555555554444", 12, 30, "123"))
+    assert first.token != renewed.token
+    assert first.fingerprint == renewed.fingerprint != other.fingerprint
+    assert len(first.fingerprint) == 32 and first.kind == "card"
+
+
+def test_a_fingerprint_is_keyed_so_the_number_cannot_be_found_from_it(gateway, settings):
+    plain = hashlib.sha256(APPROVES.encode()).hexdigest()
+    keyed = gateway.tokenize_card(CardDetails(APPROVES, 12, 30, "123")).fingerprint
+    assert keyed not in plain and APPROVES not in keyed
+    settings.SECRET_KEY = "another-installation-" + "x" * 40
+    assert gateway.tokenize_card(CardDetails(APPROVES, 12, 30, "123")).fingerprint != keyed
+
+
+def test_a_bank_account_has_its_own_fingerprint_by_routing_and_account(gateway):
+    one = gateway.tokenize_bank(BankDetails("110000000", "000123456789"))
+    again = gateway.tokenize_bank(BankDetails("110000000", "000123456789", "Acme"))
+    other = gateway.tokenize_bank(BankDetails("110000000", "000111111113"))
+    assert one.fingerprint == again.fingerprint != other.fingerprint
+    assert one.kind == "bank"
+
+
+def test_describe_token_answers_what_the_store_holds_and_refuses_an_unknown_token(gateway):
+    made = gateway.tokenize_card(CardDetails(APPROVES, 12, 30, "123", "Ann Payer"))
+    assert gateway.describe_token(made.token) == made
+    bank = gateway.tokenize_bank(BankDetails("110000000", "000123456789"))
+    assert gateway.describe_token(bank.token) == bank
+    with pytest.raises(PaymentDetailsInvalid, match="does not know that token") as refused:
+        gateway.describe_token("tok_sandbox_made_up")
+    assert refused.value.fields == {"token": "unknown"}
 
 
 def test_bad_details_are_refused_and_nothing_is_stored_but_the_call(gateway):

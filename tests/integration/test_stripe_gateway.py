@@ -102,6 +102,46 @@ def test_a_card_becomes_a_payment_method_and_remit_keeps_no_number(gateway, fake
     assert fake.count("POST", "/v1/payment_methods") == 1
 
 
+def test_a_payment_method_made_in_the_browser_is_described_by_stripe(gateway, fake):
+    made_by_stripe_js = fake.add_browser_card("5555555555554444", 7, 2031)
+    described = gateway.describe_token(made_by_stripe_js)
+    assert (described.token, described.kind, described.brand, described.last4) == (
+        made_by_stripe_js,
+        "card",
+        "Mastercard",
+        "4444",
+    )
+    assert (described.exp_month, described.exp_year) == (7, 2031)
+    assert described.fingerprint == fake.payment_methods[made_by_stripe_js]["card"]["fingerprint"]
+    assert fake.count("GET", f"/v1/payment_methods/{made_by_stripe_js}") == 1
+
+
+def test_two_payment_methods_of_one_card_have_one_fingerprint(gateway, fake):
+    first = gateway.describe_token(fake.add_browser_card(APPROVE))
+    second = gateway.describe_token(fake.add_browser_card(APPROVE, 1, 2042))
+    other = gateway.describe_token(fake.add_browser_card("5555555555554444"))
+    assert first.token != second.token
+    assert first.fingerprint == second.fingerprint != other.fingerprint
+    assert gateway.tokenize_card(CardDetails(APPROVE, 12, 2040, "123")).fingerprint == (
+        first.fingerprint
+    )
+
+
+def test_an_unknown_payment_method_is_refused_with_a_sentence(gateway):
+    with pytest.raises(PaymentDetailsInvalid, match="does not know that token") as refused:
+        gateway.describe_token("pm_made_up")
+    assert refused.value.fields == {"token": "unknown"}
+
+
+def test_describing_a_token_when_stripe_does_not_answer_says_try_again(fake):
+    gateway = make_gateway(fake, timeout=0.3)
+    made = fake.add_browser_card(APPROVE)
+    fake.script("GET", f"/v1/payment_methods/{made}", "timeout")
+    with pytest.raises(RemitError, match="did not answer; nothing was saved") as refused:
+        gateway.describe_token(made)
+    assert refused.value.code == "gateway_unavailable"
+
+
 def test_bad_card_details_are_refused_before_anything_is_sent(gateway, fake):
     with pytest.raises(PaymentDetailsInvalid, match="not valid") as refused:
         gateway.tokenize_card(CardDetails("4242424242424241", 12, 2040, "123"))

@@ -23,6 +23,7 @@ from remit.core.money import Money
 from remit.invoices.rules import invoice_dates_check
 from remit.payments.models import PaymentMethod, PaymentType
 from remit.payments.post_date import post_date_check
+from remit.payments.selectors import method_chosen
 
 PAYMENT_TYPES = [
     (PaymentType.CHECK.value, "Check"),
@@ -93,12 +94,11 @@ class PaymentForm(forms.Form):
 
     @classmethod
     def blank(cls, *, currency: str, cards: list[PaymentMethod], amount: Money | None = None):
-        default = next((c for c in cards if c.is_default), cards[0] if cards else None)
         return cls(
             initial={
                 "post_date": timezone.localdate(),
                 "payment_type": PaymentType.CHECK.value,
-                "method": str(default.pk) if default else "",
+                "method": method_chosen(cards),  # never a card declined last time
                 "amount": str(amount) if amount else "",
                 "idempotency_key": new_key(),
             },
@@ -127,12 +127,16 @@ class PaymentForm(forms.Form):
             data["card"] = card
         return data
 
-    def with_new_key(self, data: QueryDict) -> PaymentForm:
-        """The same form with a fresh key: the old one is spent on a declined payment."""
+    def with_new_key(self, data: QueryDict, *, cards: list[PaymentMethod]) -> PaymentForm:
+        """The same form with a fresh key (the old one is spent on a declined payment), the
+        customer's cards as they are now, and the card chosen again without the one that
+        was just declined (a card not saved is gone once tried)."""
         fresh = data.copy()
         fresh["idempotency_key"] = new_key()
-        form = PaymentForm(fresh, currency=self.currency, cards=list(self.cards.values()))
+        fresh["method"] = method_chosen(cards, data.get("method", ""))
+        form = PaymentForm(fresh, currency=self.currency, cards=cards)
         form.is_valid()
+        form.errors.pop("method", None)  # the decline is what the clerk needs to read there
         return form
 
 

@@ -121,8 +121,9 @@ def payable_invoices(*, customer: Customer) -> list[Invoice]:
     )
 
 
-def card_methods(*, customer: Customer) -> list[PaymentMethod]:
-    return [m for m in payment_methods(customer=customer) if m.kind == "card"]
+def card_methods(*, customer: Customer, also: int | str | None = None) -> list[PaymentMethod]:
+    """The customer's saved cards; `also` a card added for this payment only (unspent)."""
+    return [m for m in payment_methods(customer=customer, also=also) if m.kind == "card"]
 
 
 # --- invoices -------------------------------------------------------------------------

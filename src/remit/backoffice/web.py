@@ -3,7 +3,6 @@ go once something is saved."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 
@@ -29,9 +28,3 @@ def go(request: HttpRequest, url: str) -> HttpResponse:
         response["HX-Redirect"] = url
         return response
     return HttpResponseRedirect(url, status=303)
-
-
-def hosted_card_form_url() -> str:
-    """Where the card form posts the card: the gateway's tokenising endpoint. Only the
-    sandbox hosts one inside remit; with another gateway, cards are added on its side."""
-    return "/sandbox-gateway/v1/tokens" if settings.REMIT_GATEWAY == "sandbox" else ""

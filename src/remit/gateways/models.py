@@ -35,6 +35,9 @@ class SandboxToken(models.Model):
     exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
     exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
     behaviour = models.CharField(max_length=32, choices=_choices(Behaviour))
+    fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="A keyed hash of the number: one per card."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -71,15 +71,26 @@ class BankDetails:
         return f"BankDetails(routing={self.routing_number}, account='…{self.account_number[-4:]}')"
 
 
+UNKNOWN_DETAILS = "The payment gateway does not know that token; enter the card or account again."
+
+
 @dataclass(frozen=True, slots=True)
 class Tokenized:
-    """What remit may keep: never the number or the CVC. Banks have no expiry."""
+    """What remit may keep: never the number or the CVC. Banks have no expiry.
+
+    `fingerprint` names the card (or bank account) itself, whatever the token: the same
+    number tokenised twice gets two tokens and one fingerprint, so remit can tell that a
+    card is already saved without ever seeing its number. It is the gateway's keyed hash
+    (Stripe's `card.fingerprint`), empty when the gateway gives none.
+    """
 
     token: str
     brand: str
     last4: str
     exp_month: int | None = None
     exp_year: int | None = None
+    fingerprint: str = ""
+    kind: str = "card"  # "card" or "bank"
 
 
 def _positive(amount: Money) -> None:
@@ -140,6 +151,12 @@ class Gateway(Protocol):
 
     def tokenize_bank(self, bank: BankDetails) -> Tokenized:
         """A token for the bank account (brand is the bank's name), or PaymentDetailsInvalid."""
+        ...
+
+    def describe_token(self, token: str) -> Tokenized:
+        """What the gateway holds of a token made in the browser (kind, brand, last four,
+        expiry, fingerprint), or PaymentDetailsInvalid(UNKNOWN_DETAILS). remit asks this
+        rather than trust what a browser says of the card it tokenised."""
         ...
 
     def charge(self, request: ChargeRequest) -> GatewayResult:

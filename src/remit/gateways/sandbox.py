@@ -16,6 +16,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from remit.core.errors import IdempotencyConflict
 from remit.core.money import Money
@@ -29,6 +30,7 @@ from remit.gateways.behaviours import (
 )
 from remit.gateways.models import Operation, SandboxAction, SandboxCall, SandboxCharge, SandboxToken
 from remit.gateways.protocol import (
+    UNKNOWN_DETAILS,
     ActionRequest,
     BankDetails,
     CardDetails,
@@ -37,6 +39,7 @@ from remit.gateways.protocol import (
     GatewayResult,
     GatewayTimeout,
     Outcome,
+    PaymentDetailsInvalid,
     RefundRequest,
     Settlement,
     Tokenized,
@@ -62,6 +65,7 @@ class SandboxGateway:
             last4=number[-4:],
             exp=(card.exp_month, year),
             behaviour=card_behaviour(number),
+            fingerprint=fingerprint("card", number),
         )
 
     def tokenize_bank(self, bank: BankDetails) -> Tokenized:
@@ -73,7 +77,15 @@ class SandboxGateway:
             last4=account[-4:],
             exp=(None, None),
             behaviour=bank_behaviour(routing, account),
+            fingerprint=fingerprint("bank", f"{routing}:{account}"),
         )
+
+    def describe_token(self, token: str) -> Tokenized:
+        """The store's record of a token; no call is counted (it moves nothing)."""
+        record = SandboxToken.objects.filter(token=token).first()
+        if record is None:
+            raise PaymentDetailsInvalid(UNKNOWN_DETAILS, fields={"token": "unknown"})
+        return _tokenized(record)
 
     # --- money ------------------------------------------------------------------------
     def charge(self, request: ChargeRequest) -> GatewayResult:
@@ -136,9 +148,9 @@ class SandboxGateway:
             exp_month=exp[0],
             exp_year=exp[1],
             created_at=self._clock(),
-            **fields,  # brand, last4, behaviour: never the number or the CVC
+            **fields,  # brand, last4, behaviour, fingerprint: never the number or the CVC
         )
-        return Tokenized(token.token, token.brand, token.last4, token.exp_month, token.exp_year)
+        return _tokenized(token)
 
     def _charge(self, request: ChargeRequest) -> GatewayResult:
         replay = self._charge_replay(request)
@@ -235,6 +247,25 @@ class SandboxGateway:
         if asked != stored:
             raise IdempotencyConflict(KEY_REUSED)
         return rules.action_answer(action)
+
+
+def fingerprint(kind: str, number: str) -> str:
+    """One card (or bank account) is one fingerprint, whatever its token: an HMAC of the
+    number keyed with the sandbox's secret (Django's SECRET_KEY), so the number cannot be
+    found again from it by trying every possible card, as it could from a plain hash."""
+    return salted_hmac("remit.gateways.sandbox.fingerprint", f"{kind}:{number}").hexdigest()[:32]
+
+
+def _tokenized(token: SandboxToken) -> Tokenized:
+    return Tokenized(
+        token=token.token,
+        brand=token.brand,
+        last4=token.last4,
+        exp_month=token.exp_month,
+        exp_year=token.exp_year,
+        fingerprint=token.fingerprint,
+        kind="bank" if token.token.startswith("btok_") else "card",
+    )
 
 
 def _apply(charge: SandboxCharge, operation: Operation, amount: Money | None) -> None:

@@ -9,7 +9,10 @@ How remit's calls become Stripe's (read before changing any of it):
   accounts with raw card data access turned on, in test mode too; otherwise use Stripe's
   test PaymentMethods, such as `pm_card_visa`, as tokens). Bank debits need Stripe's
   mandate and account verification flow, which this adapter does not drive:
-  `tokenize_bank` refuses with a sentence.
+  `tokenize_bank` refuses with a sentence. `describe_token` retrieves the PaymentMethod,
+  so what remit keeps of a card (brand, last four, expiry, and `card.fingerprint`, which
+  is the same for every PaymentMethod of one card number) comes from Stripe, never from
+  the browser.
 - **Charges.** A charge is one PaymentIntent, created and confirmed in one request
   (`confirm=true`, cards only, `error_on_requires_action=true` so a card that asks for
   3-D Secure is declined at once rather than left waiting for a customer who is not
@@ -54,6 +57,7 @@ import stripe
 from remit.core.errors import IdempotencyConflict, InvalidAmount, RemitError
 from remit.core.money import Money
 from remit.gateways.protocol import (
+    UNKNOWN_DETAILS,
     ActionRequest,
     BankDetails,
     CardDetails,
@@ -211,17 +215,24 @@ class StripeGateway:
             raise GatewayUnavailable(
                 "The card processor did not answer; nothing was charged. Try again in a minute."
             ) from None
-        details = method.get("card") or {}
-        return Tokenized(
-            token=method["id"],
-            brand=_BRANDS.get(details.get("brand", ""), "Card"),
-            last4=details.get("last4", number[-4:]),
-            exp_month=details.get("exp_month", card.exp_month),
-            exp_year=details.get("exp_year", year),
-        )
+        return _card_tokenized(method)
 
     def tokenize_bank(self, bank: BankDetails) -> Tokenized:
         raise PaymentDetailsInvalid(BANK_UNSUPPORTED, fields={"account_number": "unsupported"})
+
+    def describe_token(self, token: str) -> Tokenized:
+        """The card of a PaymentMethod made by Stripe.js (`pm_…`), as Stripe holds it."""
+        try:
+            method = _data(self._call(self._client.v1.payment_methods.retrieve, token))
+        except stripe.InvalidRequestError:  # no such PaymentMethod (or not this account's)
+            raise PaymentDetailsInvalid(UNKNOWN_DETAILS, fields={"token": "unknown"}) from None
+        except (GatewayTimeout, stripe.RateLimitError):
+            raise GatewayUnavailable(
+                "The card processor did not answer; nothing was saved. Try again in a minute."
+            ) from None
+        if method.get("type") != "card":
+            raise PaymentDetailsInvalid(BANK_UNSUPPORTED, fields={"token": "unsupported"})
+        return _card_tokenized(method)
 
     # --- money ------------------------------------------------------------------------
     def charge(self, request: ChargeRequest) -> GatewayResult:
@@ -569,6 +580,20 @@ def _request_refusal(refusal: stripe.InvalidRequestError) -> str:
 
 def _declined(reason: str, status: ChargeStatus | None = None) -> GatewayResult:
     return GatewayResult(outcome=Outcome.DECLINED, decline_reason=reason, charge_status=status)
+
+
+def _card_tokenized(method: dict[str, Any]) -> Tokenized:
+    """What remit keeps of a card PaymentMethod: never its number (Stripe never shows it)."""
+    card = method.get("card") or {}
+    return Tokenized(
+        token=method["id"],
+        brand=_BRANDS.get(card.get("brand", ""), "Card"),
+        last4=card.get("last4", ""),
+        exp_month=card.get("exp_month"),
+        exp_year=card.get("exp_year"),
+        fingerprint=card.get("fingerprint") or "",
+        kind="card",
+    )
 
 
 def _data(obj: Any) -> dict[str, Any]:

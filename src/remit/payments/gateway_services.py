@@ -53,6 +53,7 @@ from remit.payments.bookkeeping import (
     transition,
 )
 from remit.payments.candidates import InvoiceRequest, load_candidates
+from remit.payments.method_services import payment_method_spend
 from remit.payments.models import (
     GatewayAttempt,
     GatewayOperation,
@@ -137,6 +138,7 @@ def card_payment_submit(
         payment.gateway_outcome = Outcome.UNKNOWN
         payment.save(update_fields=["gateway_outcome"])
         attempt = _attempt(payment, GatewayOperation.CHARGE)
+        payment_method_spend(method=method, actor=actor)  # a card not saved pays once
 
     gateway = gateway or get_gateway()
     result = _call(

@@ -67,7 +67,13 @@ class MethodKind(models.TextChoices):
 class PaymentMethod(models.Model):
     """A saved card or bank account: the gateway's token and what may be shown of it.
 
-    Never the card number or CVC: those go to the gateway's tokenising form only.
+    Never the card number or CVC: those go to the gateway's tokenising form only. One card
+    is one live method per customer: the gateway's `fingerprint` names the card whatever
+    its token, and adding the same card again returns the method already saved.
+
+    `saved` is the customer's choice when adding it ("Save this card for later payments").
+    A method not saved exists only to pay the payment it was added for: it is never
+    listed or the default, and it is removed once that payment has been tried.
     """
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="methods")
@@ -82,6 +88,14 @@ class PaymentMethod(models.Model):
     label = models.CharField(max_length=100, blank=True)
     is_default = models.BooleanField(default=False)
     removed = models.BooleanField(default=False, help_text="Kept for the payments that used it.")
+    fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The gateway's name for the card itself (the same for every token of it).",
+    )
+    saved = models.BooleanField(
+        default=True, help_text="False: for one payment only, removed once it has been tried."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -91,7 +105,12 @@ class PaymentMethod(models.Model):
                 fields=["customer"],
                 condition=models.Q(is_default=True, removed=False),
                 name="one_default_method_per_customer",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "fingerprint"],
+                condition=models.Q(removed=False) & ~models.Q(fingerprint=""),
+                name="one_live_method_per_card",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db.models import Sum
+from django.db.models import BooleanField, Case, OuterRef, Q, Subquery, Sum, Value, When
 
 from remit.core.errors import NotFound
 from remit.core.money import Money, currency_mismatch
 from remit.customers.models import Customer
 from remit.payments.allocation import Split, split_payment
 from remit.payments.candidates import InvoiceRequest, load_candidates
-from remit.payments.models import CreditEntry, Payment, PaymentMethod
+from remit.payments.models import CreditEntry, Payment, PaymentMethod, PaymentStatus
 
 
 def credit_balance(*, customer: Customer, currency: str) -> Money:
@@ -57,9 +57,44 @@ def payment_preview(
     return split_payment(amount, candidates, fixed)
 
 
-def payment_methods(*, customer: Customer) -> list[PaymentMethod]:
-    """The customer's saved methods, default first."""
-    return list(PaymentMethod.objects.filter(customer=customer, removed=False))
+def payment_methods(*, customer: Customer, also: int | str | None = None) -> list[PaymentMethod]:
+    """The customer's saved methods, default first, each with `declined_last` (its last
+    payment failed). `also` names a method added for one payment only (not saved), listed
+    last while it is unspent: the form it was added in shows it chosen."""
+    shown = Q(saved=True)
+    if also and str(also).isdigit():
+        shown |= Q(pk=int(also))
+    last = Payment.objects.filter(method=OuterRef("pk")).order_by("-id").values("status")[:1]
+    return list(
+        PaymentMethod.objects.filter(shown, customer=customer, removed=False)
+        .annotate(last_status=Subquery(last))
+        .annotate(
+            declined_last=Case(
+                When(last_status=PaymentStatus.FAILED, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+    )
+
+
+def method_preselected(methods: Sequence[PaymentMethod]) -> PaymentMethod | None:
+    """The method a payment form chooses before the customer does: the default, unless
+    its last payment was declined; then the first saved method whose last payment was not
+    declined; else none, and the customer chooses. A method declined last time stays in
+    the list (the customer may try it again); it is only never chosen for them."""
+    usable = [m for m in methods if m.saved and not getattr(m, "declined_last", False)]
+    return next((m for m in usable if m.is_default), usable[0] if usable else None)
+
+
+def method_chosen(methods: Sequence[PaymentMethod], wanted: str = "") -> str:
+    """The id a form shows chosen: `wanted` (what the customer chose, or just added) while
+    it is listed and was not just declined; otherwise the preselected one; "" for none."""
+    for method in methods:
+        if wanted and str(method.pk) == str(wanted) and not getattr(method, "declined_last", False):
+            return str(method.pk)
+    preselected = method_preselected(methods)
+    return str(preselected.pk) if preselected else ""
 
 
 def payment_method_get(*, customer: Customer, method_id: int | str) -> PaymentMethod:

@@ -12,7 +12,6 @@ from django import forms
 from django.utils import timezone
 
 from remit.core.inputs.fields import DayField
-from remit.payments.models import MethodKind
 from remit.payments.schedule_services import MAX_DAYS_AHEAD
 
 NEW_METHOD = "new"
@@ -49,19 +48,20 @@ class ScheduleForm(forms.Form):
 
 
 class MethodAddForm(forms.Form):
-    """What the gateway's tokenising form gave back: a token and what may be shown.
+    """What the gateway's card entry sends: the token, the holder's name, and whether the
+    customer chose to save the method. remit asks the gateway what the token is.
 
     There is no field for a card number, and none is ever read.
     """
 
-    kind = forms.ChoiceField(choices=MethodKind.choices)
     token = forms.CharField(max_length=128)
-    brand = forms.CharField(max_length=64)
-    last4 = forms.RegexField(regex=r"^\d{4}$")
-    exp_month = forms.IntegerField(required=False, min_value=1, max_value=12)
-    exp_year = forms.IntegerField(required=False, min_value=2000, max_value=2200)
     holder_name = forms.CharField(required=False, max_length=200)
+    save = forms.BooleanField(required=False)
     form_id = forms.ChoiceField(
         required=False,
         choices=[("pay-form", "pay"), ("schedule-form", "schedule"), ("page", "page")],
     )
+
+    def clean_save(self) -> bool:
+        """Only the pay dialog offers not to save: a schedule, or the methods page, saves."""
+        return self.cleaned_data["save"] or self.data.get("form_id") != "pay-form"

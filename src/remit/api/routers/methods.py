@@ -1,13 +1,15 @@
 """Saved payment methods: list, add from a gateway token, remove.
 
 The card or bank details go to the gateway's tokenising endpoint (the sandbox's is
-`POST /sandbox-gateway/v1/tokens`); remit gets only the token. The brand, last four
-digits and expiry are read from the gateway's record of the token, never taken from the
-caller, so what a receipt says of a method is what the gateway holds.
+`POST /sandbox-gateway/v1/tokens`; Stripe's is Stripe.js); remit gets only the token. The
+kind, brand, last four digits, expiry and fingerprint are asked of the gateway, never
+taken from the caller, so what a receipt says of a method is what the gateway holds. The
+same card added again answers 200 with the method already on file (one card, one method).
 """
 
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from ninja import Router
+from ninja.responses import NinjaJSONEncoder
 
 from remit.api.access import customer_seen, customer_to_pay, method_seen, require_payer
 from remit.api.auth import EVERYONE
@@ -15,8 +17,7 @@ from remit.api.errors import WRITES, answers
 from remit.api.idempotency import IdempotencyKey, idempotent, once
 from remit.api.outputs import MethodList, MethodOut, method_out
 from remit.api.schemas import IdPath, MethodIn, RequiredCustomerParam
-from remit.api.tokens import tokenized_for
-from remit.payments.method_services import payment_method_add, payment_method_remove
+from remit.payments.method_services import payment_method_add_from_token, payment_method_remove
 from remit.payments.selectors import payment_methods
 
 router = Router(tags=["payment methods"])
@@ -29,23 +30,25 @@ def methods_list(request, customer: RequiredCustomerParam):
     return MethodList(items=[method_out(m) for m in payment_methods(customer=found)])
 
 
-@router.post("", response=answers({201: MethodOut}, *WRITES, 404), auth=EVERYONE)
+@router.post("", response=answers({200: MethodOut, 201: MethodOut}, *WRITES, 404), auth=EVERYONE)
 @idempotent(201)
 def methods_add(request, payload: MethodIn, idempotency_key: IdempotencyKey):
-    """Save a card or bank account from its gateway token; the first one is the default."""
+    """Save a card or bank account from its gateway token; the first one is the default.
+    A card already on file (the gateway's fingerprint) answers 200 with its method."""
     customer = customer_to_pay(request.auth, payload.customer)
-    kind, tokenized = tokenized_for(customer, payload.token)
     once(request)
-    method = payment_method_add(
+    added = payment_method_add_from_token(
         customer=customer,
-        kind=kind,
-        tokenized=tokenized,
+        token=payload.token,
         holder_name=payload.holder_name,
         label=payload.label,
         make_default=payload.make_default,
         actor=request.auth.actor,
     )
-    return method_out(method)
+    if added.already_saved:
+        body = method_out(added.method).model_dump()
+        return JsonResponse(body, status=200, encoder=NinjaJSONEncoder)
+    return method_out(added.method)
 
 
 @router.delete("/{method_id}", response=answers({204: None}, 403, 404), auth=EVERYONE)

@@ -24,7 +24,7 @@ from remit.backoffice.selectors import (
     posted_sentence,
 )
 from remit.backoffice.split import Preview, preview_split, rows_of
-from remit.backoffice.web import go, hosted_card_form_url, window
+from remit.backoffice.web import go, window
 from remit.core.errors import RemitError
 from remit.customers.models import Customer
 from remit.payments.gateway_services import card_payment_submit
@@ -42,7 +42,6 @@ def _context(customer: Customer, form: PaymentForm, preview: Preview, **extra) -
         "form": form,
         "preview": preview,
         "cards": list(form.cards.values()),
-        "tokenize_url": hosted_card_form_url(),
         **extra,
     }
 
@@ -65,9 +64,7 @@ def batch(request: HttpRequest, number: str) -> HttpResponse:
 def batch_save(request: HttpRequest, number: str) -> HttpResponse:
     customer = customer_by_number(number)
     rows = parse_rows(request.POST, customer.currency)
-    form = PaymentForm(
-        request.POST, currency=customer.currency, cards=card_methods(customer=customer)
-    )
+    form = PaymentForm(request.POST, currency=customer.currency, cards=_cards(customer, request))
     if form.is_valid() and not rows.errors:
         # Always the invoices shown: what the clerk saw split is what is posted.
         requests = rows.requests or None
@@ -107,9 +104,7 @@ def single(request: HttpRequest, number: str, invoice: str) -> HttpResponse:
 def single_save(request: HttpRequest, number: str, invoice: str) -> HttpResponse:
     customer = customer_by_number(number)
     invoice = invoice_of(customer, invoice)
-    form = PaymentForm(
-        request.POST, currency=customer.currency, cards=card_methods(customer=customer)
-    )
+    form = PaymentForm(request.POST, currency=customer.currency, cards=_cards(customer, request))
     if form.is_valid():
         saved, form = _save(request, customer, form, rows_of([invoice]).requests)
         if saved:
@@ -173,13 +168,19 @@ def _save(
     return _after(request, customer, form, payment)
 
 
+def _cards(customer: Customer, request: HttpRequest) -> list:
+    """The saved cards, and the card the form names if it was added for this payment only."""
+    return card_methods(customer=customer, also=request.POST.get("method"))
+
+
 def _after(request: HttpRequest, customer: Customer, form: PaymentForm, payment: Payment):
     if payment.status == PaymentStatus.FAILED:
-        form = form.with_new_key(request.POST)
+        form = form.with_new_key(request.POST, cards=_cards(customer, request))
+        card = payment.method.display if payment.method else "the card"
         form.add_error(
             "method",
-            f"The gateway declined the card: {payment.failure_reason} Nothing was charged; "
-            f"{payment.number} is kept as failed.",
+            f"The gateway declined the card ({card}): {payment.failure_reason} Nothing was "
+            f"charged; {payment.number} is kept as failed.",
         )
         return None, form
     detail = reverse("backoffice:payment", args=[customer.number, payment.number])

@@ -8,14 +8,6 @@ from remit.core.money import minor_digits
 
 register = template.Library()
 
-TOKENIZE_URL = "/sandbox-gateway/v1/tokens"
-"""The sandbox gateway's hosted tokenising endpoint (a real gateway hosts its own)."""
-
-
-@register.simple_tag
-def tokenize_url() -> str:
-    return TOKENIZE_URL
-
 
 @register.filter
 def digits(currency: str) -> int:

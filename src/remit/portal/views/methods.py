@@ -1,7 +1,8 @@
 """Payment methods: the page, Add (a token from the gateway), set default, remove.
 
-The card form posts the card number to the gateway's tokenising endpoint from the
-browser; this module receives the token, brand, last four and expiry only.
+The gateway's card entry sends the card from the browser to the gateway; this module
+receives the token only (and the holder's name, and whether to save it), and the service
+asks the gateway what the token is. The same card again selects the method on file.
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from remit.core.errors import NotFound
-from remit.gateways.protocol import Tokenized
 from remit.payments.method_services import (
-    payment_method_add,
+    payment_method_add_from_token,
     payment_method_remove,
     payment_method_set_default,
 )
 from remit.payments.models import PaymentMethod
-from remit.payments.selectors import payment_method_get, payment_methods
+from remit.payments.selectors import method_chosen, payment_method_get, payment_methods
 from remit.portal.access import not_found, portal_view
 from remit.portal.forms import MethodAddForm
 from remit.portal.web import error_sentence, go, render_dialog
@@ -41,7 +41,7 @@ def methods_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @portal_view(pay=True)
 def method_add(request: HttpRequest) -> HttpResponse:
-    """Save what the gateway returned; answer with the method list, the new one chosen."""
+    """Save what the gateway tokenised; answer with the method list, that method chosen."""
     if any(field in request.POST for field in _CARD_FIELDS):
         # Never read, never logged: the browser must send card details to the gateway only.
         return HttpResponseBadRequest("Card details go to the gateway, not here.")
@@ -54,16 +54,10 @@ def method_add(request: HttpRequest) -> HttpResponse:
         )
     data = form.cleaned_data
     try:
-        method = payment_method_add(
+        added = payment_method_add_from_token(
             customer=request.portal.customer,
-            kind=data["kind"],
-            tokenized=Tokenized(
-                token=data["token"],
-                brand=data["brand"],
-                last4=data["last4"],
-                exp_month=data["exp_month"],
-                exp_year=data["exp_year"],
-            ),
+            token=data["token"],
+            save=data["save"],
             holder_name=data["holder_name"],
             actor=request.actor,
         )
@@ -72,10 +66,15 @@ def method_add(request: HttpRequest) -> HttpResponse:
             messages.error(request, error_sentence(error))
             return go(request, reverse("portal:methods"))
         return _choices(request, form_id=data["form_id"], error=error_sentence(error))
+    method = added.method
     if data["form_id"] == "page":  # the payment methods page: show it again, with a note
-        messages.success(request, f"{method.display} was added.")
+        if added.already_saved:
+            messages.info(request, f"{method.display} is already saved.")
+        else:
+            messages.success(request, f"{method.display} was added.")
         return go(request, reverse("portal:methods"))
-    return _choices(request, form_id=data["form_id"], chosen=str(method.pk))
+    note = added.sentence if added.already_saved or not method.saved else ""
+    return _choices(request, form_id=data["form_id"], chosen=str(method.pk), note=note)
 
 
 @require_POST
@@ -120,16 +119,20 @@ def _method(request: HttpRequest, method_id: int | str) -> PaymentMethod:
 
 
 def _choices(
-    request: HttpRequest, *, form_id: str, chosen: str = "", error: str = ""
+    request: HttpRequest, *, form_id: str, chosen: str = "", error: str = "", note: str = ""
 ) -> HttpResponse:
+    form_id = form_id if form_id in ("pay-form", "schedule-form") else "pay-form"
+    methods = payment_methods(customer=request.portal.customer, also=chosen)
     return render(
         request,
         "portal/_method_choices.html",
         {
-            "methods": payment_methods(customer=request.portal.customer),
-            "chosen": chosen,
-            "form_id": form_id if form_id in ("pay-form", "schedule-form") else "pay-form",
+            "methods": methods,
+            "chosen": chosen if chosen else method_chosen(methods),
+            "form_id": form_id,
+            "offer_save": form_id == "pay-form",
             "add_error": error,
+            "add_note": note,
             "open_add": bool(error),
         },
     )

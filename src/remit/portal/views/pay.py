@@ -13,7 +13,7 @@ from remit.core.inputs.identifiers import NumberKind, number_parse
 from remit.core.money import Money
 from remit.invoices.models import Invoice
 from remit.payments.checkout_services import Checkout, checkout_submit
-from remit.payments.selectors import credit_balance, payment_methods
+from remit.payments.selectors import credit_balance, method_chosen, payment_methods
 from remit.portal.access import not_found, portal_view
 from remit.portal.forms import PayForm
 from remit.portal.selectors import selected_invoices
@@ -82,8 +82,9 @@ def _dialog(
     form: PayForm | None = None,
 ) -> HttpResponse:
     customer = request.portal.customer
-    methods = payment_methods(customer=customer)
-    chosen = form.cleaned_data.get("method") if form is not None and form.is_valid() else ""
+    wanted = form.cleaned_data.get("method") if form is not None and form.is_valid() else ""
+    # A method added for this payment only is listed while unspent; once tried, it is gone.
+    methods = payment_methods(customer=customer, also=wanted)
     payable = [invoice for invoice in invoices if invoice.is_payable]
     total = sum((i.balance_due for i in payable), Money.zero(customer.currency))
     credit = credit_balance(customer=customer, currency=customer.currency)
@@ -96,7 +97,8 @@ def _dialog(
             "not_payable": [i for i in invoices if not i.is_payable],
             "total": total,
             "methods": methods,
-            "chosen": chosen or next((str(m.pk) for m in methods if m.is_default), ""),
+            "chosen": method_chosen(methods, wanted),  # never one declined last time
+            "offer_save": True,
             "credit": credit,
             "credit_used": credit_used,
             "rest": total - credit_used,
@@ -111,4 +113,6 @@ def _dialog(
 def _decline_sentence(checkout: Checkout) -> str:
     reason = checkout.payment.failure_reason or "The payment was declined."
     credit = " and your credit was not used" if checkout.credit_application else ""
-    return f"{reason} Nothing was charged{credit}; the invoices are still open."
+    method = checkout.payment.method
+    dropped = f" {method.display} was not saved." if method and not method.saved else ""
+    return f"{reason} Nothing was charged{credit}; the invoices are still open.{dropped}"

@@ -15,7 +15,7 @@ from remit.core.money import Money
 from remit.invoices.models import Invoice
 from remit.payments.models import ScheduledPayment
 from remit.payments.schedule_services import schedule_cancel, schedule_create
-from remit.payments.selectors import payment_methods
+from remit.payments.selectors import method_chosen, payment_methods
 from remit.portal.access import not_found, portal_view
 from remit.portal.forms import ScheduleForm
 from remit.portal.lookups import schedule_of, schedules
@@ -113,7 +113,7 @@ def _dialog(
             "not_payable": [i for i in invoices if not i.is_payable],
             "total": sum((i.balance_due for i in payable), Money.zero(customer.currency)),
             "methods": methods,
-            "chosen": given.get("method") or next((str(m.pk) for m in methods if m.is_default), ""),
+            "chosen": method_chosen(methods, given.get("method", "")),
             "run_on": given.get("run_on", ""),
             "earliest": earliest,
             "latest": latest,

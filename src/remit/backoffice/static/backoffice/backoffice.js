@@ -1,5 +1,6 @@
 /* The back office's keyboard and windows. htmx does the requests; this file only moves
-   focus, opens and closes windows, and sends cards to the gateway's tokenising form.
+   focus, opens and closes windows, and keeps a window open while its payment is saved.
+   Cards go to the gateway through gateways/card_entry.js, never through here.
    No business rule lives here: every amount shown comes from the server. */
 (function () {
   "use strict";
@@ -74,16 +75,64 @@
   document.addEventListener("close", (event) => {
     const dialog = event.target;
     if (!(dialog instanceof HTMLDialogElement)) return;
+    if (dialog.dataset.busy) { // closed anyway (a browser's own way out): open it again
+      dialog.showModal();
+      return;
+    }
     const body = dialog.querySelector("#window-body");
     if (body) body.innerHTML = "";
     if (opener && document.body.contains(opener)) opener.focus();
     opener = null;
   }, true);
 
-  // Esc closes a window, except while the gateway is working on a card payment.
+  // --- a window saving a payment stays open until the answer is in ----------------------
+  // While the payment is saved (for a card: while the gateway works), the window's × and
+  // Cancel are disabled, Esc and a click outside do nothing: closed early, the window would
+  // leave the record showing what is no longer true. The answer (the record, or the window
+  // again with the reason) is what ends it.
+  function setBusy(dialog, busy) {
+    if (busy) {
+      dialog.dataset.busy = "1";
+      dialog.setAttribute("closedby", "none");
+      dialog.setAttribute("aria-busy", "true");
+    } else {
+      delete dialog.dataset.busy;
+      dialog.removeAttribute("closedby");
+      dialog.removeAttribute("aria-busy");
+    }
+    dialog.querySelectorAll("[data-close]").forEach((button) => { button.disabled = busy; });
+  }
+
+  let saving = null; // the request saving the window's payment, while it runs
+
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const dialog = document.getElementById("window");
+    const elt = event.detail.elt;
+    if (!dialog || !dialog.open || !elt.matches || !elt.matches("form[data-payment-form]")) return;
+    saving = event.detail.xhr;
+    setBusy(dialog, true);
+  });
+  // The answer is in: shown in the window (a refusal, a decline), or the request failed.
+  // A saved payment answers HX-Redirect: the page leaves, and the window stays shut.
+  ["htmx:beforeSwap", "htmx:afterRequest", "htmx:sendError", "htmx:timeout"].forEach((name) => {
+    document.addEventListener(name, (event) => {
+      const dialog = document.getElementById("window");
+      const xhr = event.detail.xhr;
+      if (!saving || xhr !== saving || !dialog) return;
+      if (name === "htmx:afterRequest" && event.detail.successful && xhr.getResponseHeader("HX-Redirect")) return;
+      saving = null;
+      setBusy(dialog, false);
+    });
+  });
+
+  // Esc closes a window, except while it is saving a payment.
+  document.addEventListener("keydown", (event) => {
+    const dialog = document.getElementById("window");
+    if (event.key === "Escape" && dialog && dialog.dataset.busy) event.preventDefault();
+  }, true);
   document.addEventListener("cancel", (event) => {
     const dialog = event.target;
-    if (dialog instanceof HTMLDialogElement && dialog.querySelector(".htmx-request")) {
+    if (dialog instanceof HTMLDialogElement && (dialog.dataset.busy || dialog.querySelector(".htmx-request"))) {
       event.preventDefault();
     }
   }, true);
@@ -92,6 +141,7 @@
     const closer = event.target.closest("[data-close]");
     if (closer) {
       const dialog = closer.closest("dialog");
+      if (dialog && dialog.dataset.busy) return;
       if (dialog) dialog.close();
       else window.history.back(); // a window opened as a page of its own
       return;
@@ -122,12 +172,8 @@
       event.target.form.requestSubmit();
       return;
     }
-    // Enter in the gateway's card fields adds the card; it must not save the payment.
-    if (event.key === "Enter" && event.target.closest("[data-hosted-card]")) {
-      event.preventDefault();
-      event.target.closest("[data-hosted-card]").querySelector("[data-tokenize]").click();
-      return;
-    }
+    // Enter in the gateway's card entry adds the card (gateways/card_entry.js), never saves.
+    if (event.key === "Enter" && event.target.closest("[data-card-entry]")) return;
     pickListKeys(event);
   });
 
@@ -225,67 +271,17 @@
     }
   });
 
+  // A card added through the gateway's card entry: the amount is what the clerk types next.
+  document.addEventListener("card-entry:saved", () => {
+    const amount = document.querySelector("#payment-form [name=amount]");
+    if (amount) amount.focus();
+  });
+
   // Apply credit: an amount typed for an invoice chooses it.
   document.addEventListener("input", (event) => {
     if (!event.target.matches("#credit-form [name=fixed]") || !event.target.value.trim()) return;
     const box = event.target.closest("tr").querySelector("[name=chosen]");
     if (box) box.checked = true;
-  });
-
-  // --- the gateway's hosted card form ---------------------------------------------------
-  // The card goes from this page to the gateway; remit's view gets only the token.
-  async function tokenize(button) {
-    const box = button.closest("[data-hosted-card]");
-    const value = (name) => box.querySelector(`[data-card=${name}]`).value.trim();
-    const status = box.querySelector("[data-card-status]");
-    box.querySelectorAll("[data-card-error]").forEach((p) => { p.textContent = ""; });
-    box.querySelectorAll("[data-card]").forEach((i) => i.removeAttribute("aria-invalid"));
-    button.disabled = true;
-    status.textContent = "Sending the card to the gateway…";
-    try {
-      const response = await fetch(box.dataset.tokenizeUrl, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        credentials: "omit",
-        body: JSON.stringify({
-          number: value("number"), exp: value("exp"), cvc: value("cvc"), name: value("name"),
-        }),
-      });
-      const body = await response.json();
-      if (!response.ok) {
-        const field = Object.keys(body.fields || {})[0];
-        const slot = box.querySelector(`[data-card-error=${field}]`) || box.querySelector("[data-card-error=general]");
-        slot.textContent = body.message;
-        const input = box.querySelector(`[data-card=${field}]`);
-        if (input) { input.setAttribute("aria-invalid", "true"); input.focus(); }
-        status.textContent = "";
-        return;
-      }
-      box.querySelectorAll("[data-card]").forEach((i) => { i.value = ""; });
-      status.textContent = "";
-      await htmx.ajax("POST", box.dataset.saveUrl, {
-        source: button,
-        target: "#saved-cards",
-        swap: "outerHTML",
-        values: {
-          token: body.token, brand: body.brand, last4: body.last4,
-          exp_month: body.exp_month || "", exp_year: body.exp_year || "", name: value("name"),
-        },
-      });
-      const amount = document.querySelector("#payment-form [name=amount]");
-      if (amount) amount.focus();
-    } catch (error) {
-      box.querySelector("[data-card-error=general]").textContent =
-        "The gateway could not be reached; nothing was saved. Try again.";
-      status.textContent = "";
-    } finally {
-      button.disabled = false;
-    }
-  }
-
-  document.addEventListener("click", (event) => {
-    const button = event.target.closest("[data-tokenize]");
-    if (button) tokenize(button);
   });
 
   // --- forms that post without htmx: one click only ---------------------------------------

@@ -1,14 +1,12 @@
 /* The customer portal's behaviour: dialogs, the selection total, the Actions menu, the
-   progress of Make Payment, and adding a payment method through the gateway.
+   progress of Make Payment, and the method list once a method is added.
 
-   Card numbers: the add-method form's card inputs have no name, so no form can ever send
-   them to remit. The script posts them to the gateway's tokenising endpoint only (with
-   no cookies), then sends remit the token, brand, last four digits and expiry. */
+   Card numbers never pass through here: the gateway's card entry (gateways/card_entry.js)
+   sends them to the gateway and only the token to remit. */
 (() => {
   "use strict";
   const $ = (selector, root = document) => root.querySelector(selector);
   const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
-  const csrf = () => ($('meta[name="csrf-token"]') || {}).content || "";
 
   // --- dialogs -------------------------------------------------------------------------
   const modal = () => document.getElementById("modal");
@@ -135,7 +133,6 @@
     }
     if (target.matches('table.invoices input[type="checkbox"]')) updateSelection();
     if (target.matches('input[name="method"]') || target.matches("[data-use-credit]")) refreshDialog(target.closest("dialog") || document);
-    if (target.matches('input[name="kind"]')) showKind(target.closest("form"));
   });
 
   // --- the pay and schedule dialogs ----------------------------------------------------
@@ -158,69 +155,21 @@
     }
   }
 
-  function showKind(form) {
-    const kind = ($('input[name="kind"]:checked', form) || {}).value || "card";
-    $$("[data-kind]", form).forEach((part) => { part.hidden = part.dataset.kind !== kind; });
-  }
-
-  // --- adding a payment method through the gateway --------------------------------------
-  document.addEventListener("submit", async (event) => {
-    const form = event.target.closest("form[data-tokenize]");
-    if (!form) return;
-    event.preventDefault();
-    const error = $("[data-add-error]", form);
-    const button = $("[data-add-button]", form);
-    const kind = ($('input[name="kind"]:checked', form) || {}).value || "card";
-    const part = $(`[data-kind="${kind}"]`, form);
-    const details = {kind};
-    $$("input[data-field]", part).forEach((input) => { details[input.dataset.field] = input.value.trim(); });
-    error.hidden = true;
-    button.disabled = true;
-    button.textContent = "Adding…";
-    try {
-      // 1. The card or account goes to the gateway, and only there.
-      const answer = await fetch(form.dataset.tokenize, {
-        method: "POST",
-        credentials: "omit",
-        headers: {"Content-Type": "application/json"},
-        body: JSON.stringify(details),
-      });
-      const token = await answer.json();
-      if (!answer.ok) throw new Error(token.message || "The payment method was not accepted.");
-      $$("input[data-field]", form).forEach((input) => { if (input.dataset.field !== "name") input.value = ""; });
-      // 2. remit gets the token, brand, last four and expiry.
-      const saved = await fetch(form.dataset.addUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: {"X-CSRFToken": csrf(), "HX-Request": "true"},
-        body: new URLSearchParams({
-          kind, token: token.token, brand: token.brand, last4: token.last4,
-          exp_month: token.exp_month ?? "", exp_year: token.exp_year ?? "",
-          holder_name: details.name || "", form_id: form.dataset.formId,
-        }),
-      });
-      if (saved.headers.get("HX-Redirect")) { window.location.href = saved.headers.get("HX-Redirect"); return; }
-      if (!saved.ok) throw new Error("The payment method could not be saved. Try again.");
-      const choices = document.getElementById(`methods-${form.dataset.formId}`);
-      choices.outerHTML = await saved.text();
-      const fresh = document.getElementById(`methods-${form.dataset.formId}`);
-      if (window.htmx) window.htmx.process(fresh);
-      refreshDialog(fresh.closest("dialog") || document);
-      const chosen = $('input[name="method"]:checked', fresh);
-      if (chosen) chosen.focus();
-    } catch (problem) {
-      error.textContent = problem.message;
-      error.hidden = false;
-      button.disabled = false;
-      button.textContent = "Add";
-    }
+  // --- a payment method added through the gateway's card entry -------------------------
+  // (remit/gateways/static/gateways/card_entry.js sends the card to the gateway and the
+  // token to remit; the method list it swapped in has the new method chosen.)
+  document.addEventListener("card-entry:saved", (event) => {
+    const fresh = event.target.closest ? event.target.closest(".method-choices") : null;
+    if (!fresh) return;
+    refreshDialog(fresh.closest("dialog") || document);
+    const chosen = $('input[name="method"]:checked', fresh);
+    if (chosen) chosen.focus();
   });
 
   // --- start -----------------------------------------------------------------------------
   function start() {
     updateSelection();
     showConfirmation();
-    $$("form[data-tokenize]").forEach(showKind);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
