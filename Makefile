@@ -34,9 +34,13 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.portal_open_invoices
 	$(BIN)/python -m bench.api_throughput
 
-# A longer Hypothesis run of the money rules and random histories.
+# A longer Hypothesis run of the money rules and random histories, then the gateway fault
+# simulator over SOAK_HISTORIES seeded histories on SQLite and on PostgreSQL (if reachable).
+SOAK_HISTORIES ?= 10000
 soak: $(VENV)/.installed-test
 	REMIT_HYPOTHESIS_PROFILE=soak $(BIN)/pytest tests/unit tests/integration -k "hypothesis or stateful or property"
+	$(BIN)/pytest tests/simulation --sim-histories $(SOAK_HISTORIES)
+	./scripts/test-postgres --sim-histories $(SOAK_HISTORIES) -k simulation
 
 lint:
 	$(BIN)/ruff check src tests bench

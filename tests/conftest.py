@@ -42,6 +42,18 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if not item.get_closest_marker("postgres")]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashing():
+    """Tests make hundreds of users: hash their passwords cheaply (PBKDF2 at Django's
+    1,000,000 iterations is a third of a second each). Production keeps Django's default."""
+    from django.conf import settings as django_settings
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+    django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+
+
 @pytest.fixture
 def actor() -> Actor:
     return Actor(label="test-clerk")

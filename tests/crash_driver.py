@@ -6,6 +6,8 @@ cannot see), so the test drives every step through it:
     python tests/crash_driver.py migrate   DB
     python tests/crash_driver.py crash     DB PLAN_JSON   # never returns: SIGKILLs itself
     python tests/crash_driver.py reconcile DB [KEY]       # prints a JSON report
+    python tests/crash_driver.py refund-crash DB POINT    # never returns: SIGKILLs itself
+    python tests/crash_driver.py refund-report DB         # prints a JSON report
 
 `crash` sets up one customer, pays each planned payment through `card_payment_submit`,
 and kills itself with SIGKILL during the last one, at `plan["crash"]`:
@@ -15,8 +17,9 @@ and kills itself with SIGKILL during the last one, at `plan["crash"]`:
   the answer;
 - `after_commit`: `card_payment_submit` returned, everything is committed.
 
-`reconcile` reports what both sides hold before `payments_reconcile`, after it, and after
-a settlement run, so the test can check that the gateway and remit agree. Given KEY, it
+`reconcile` reports what both sides hold before `payments_reconcile`, after one run at
+once (the crashed charge still in flight, so not judged), after one a few minutes later,
+and after a settlement run, so the test can check that the gateway and remit agree. Given KEY, it
 first submits the payment made with that idempotency key again, exactly as the user
 would after an error page, before anything is reconciled.
 """
@@ -47,7 +50,7 @@ def _die() -> None:
 
 
 class CrashingGateway:
-    """The sandbox, with a process that dies around its `charge`."""
+    """The sandbox, with a process that dies around its `charge` or its `refund`."""
 
     def __init__(self, real: Any, point: str) -> None:
         self.real = real
@@ -58,6 +61,14 @@ class CrashingGateway:
             _die()
         result = self.real.charge(request)
         if self.point == "after_charge":
+            _die()
+        return result
+
+    def refund(self, request):
+        if self.point == "before_refund":
+            _die()
+        result = self.real.refund(request)
+        if self.point == "after_refund":
             _die()
         return result
 
@@ -130,6 +141,97 @@ def crash(plan: dict) -> None:
         if crashing:
             _die()  # after_commit (the other points died inside the charge)
     raise SystemExit("the plan ended without a crash")
+
+
+def refund_crash(point: str) -> None:
+    """Pay one invoice by card, settle it, then refund it and die at `point`."""
+    from remit.core.audit import Actor
+    from remit.core.money import Money
+    from remit.customers.services import customer_create
+    from remit.gateways.protocol import CardDetails
+    from remit.gateways.sandbox import SandboxGateway
+    from remit.invoices.services import invoice_create
+    from remit.payments.candidates import InvoiceRequest
+    from remit.payments.gateway_services import card_payment_submit, payment_refund
+    from remit.payments.method_services import payment_method_add
+    from remit.payments.reconcile_services import payments_settle
+
+    actor = Actor(label="crash-driver")
+    sandbox = SandboxGateway()
+    customer = customer_create(number="C-REFUND", name="Refund Test Ltd", actor=actor)
+    today = date.today()
+    invoice = invoice_create(
+        customer=customer,
+        number="INV-R-1",
+        invoice_date=today - timedelta(days=30),
+        due_date=today,
+        total=Money.of("430.00", "USD"),
+        actor=actor,
+    )
+    tokenized = sandbox.tokenize_card(CardDetails("4242424242424242", 12, today.year + 3, "123"))
+    card = payment_method_add(customer=customer, kind="card", tokenized=tokenized, actor=actor)
+    payment = card_payment_submit(
+        customer=customer,
+        method=card,
+        amount=invoice.balance_due,
+        idempotency_key="refund-crash",
+        actor=actor,
+        source="backoffice",
+        invoices=[InvoiceRequest(invoice.number)],
+    )
+    payments_settle(actor=actor)
+    payment_refund(payment=payment, actor=actor, gateway=CrashingGateway(sandbox, point))
+    raise SystemExit("the refund returned without a crash")
+
+
+def refund_report() -> None:
+    """After a refund crash: what a second refund says at once, then what the reconciler
+    does at once and minutes later, and what both sides hold at each step."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from remit.books.audit import books_audit
+    from remit.books.gateway_audit import gateway_audit
+    from remit.core.audit import Actor
+    from remit.core.errors import RemitError
+    from remit.gateways.models import SandboxAction, SandboxCall, SandboxCharge
+    from remit.payments.gateway_services import payment_refund
+    from remit.payments.models import GatewayAttempt, Payment
+    from remit.payments.reconcile_services import payments_reconcile
+
+    actor = Actor(label="crash-reconciler")
+
+    def sides() -> dict:
+        payment = Payment.objects.get()
+        attempt = GatewayAttempt.objects.filter(payment=payment, operation="refund").first()
+        return {
+            "remit": payment.status,
+            "attempt": attempt.outcome if attempt else None,
+            "gateway": SandboxCharge.objects.get().status,
+            "gateway_refunds": SandboxAction.objects.filter(operation="refund").count(),
+            "refund_calls": SandboxCall.objects.filter(operation="refund").count(),
+        }
+
+    report: dict[str, Any] = {"crashed": sides()}
+    try:
+        payment_refund(payment=Payment.objects.get(), actor=actor)
+        report["refund_at_once"] = "refunded"
+    except RemitError as refusal:
+        report["refund_at_once"] = refusal.message
+    payments_reconcile(actor=actor)
+    report["reconciled_at_once"] = sides()
+    with time_machine.travel(timezone.now() + timedelta(minutes=3), tick=True):
+        payments_reconcile(actor=actor)
+        report["reconciled_later"] = sides()
+        try:
+            payment_refund(payment=Payment.objects.get(), actor=actor)
+            report["refund_later"] = "refunded"
+        except RemitError as refusal:
+            report["refund_later"] = refusal.message
+        report["audit"] = books_audit().problems + gateway_audit().problems
+    print(json.dumps(report))
 
 
 def snapshot() -> dict:
@@ -207,20 +309,30 @@ def resubmit(key: str) -> dict:
 
 
 def reconcile(retry_key: str | None) -> None:
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
     from remit.core.audit import Actor
-    from remit.payments.gateway_services import payments_reconcile, payments_settle
+    from remit.payments.reconcile_services import payments_reconcile, payments_settle
 
     actor = Actor(label="crash-reconciler")
     report: dict[str, Any] = {"before": snapshot()}
     if retry_key:
         report["retry"] = resubmit(retry_key)
         report["retried"] = snapshot()
-    report["reconcile_counts"] = payments_reconcile(actor=actor)
-    report["reconciled"] = snapshot()
-    report["reconcile_again_counts"] = payments_reconcile(actor=actor)
-    report["reconciled_again"] = snapshot()
-    payments_settle(actor=actor)
-    report["settled"] = snapshot()
+    # At once, the crashed charge is still in flight: the reconciler must not judge it.
+    report["at_once_counts"] = payments_reconcile(actor=actor)
+    report["at_once"] = snapshot()
+    # Minutes later (past its deadline), the worker's reconcile finishes it.
+    with time_machine.travel(timezone.now() + timedelta(minutes=3), tick=True):
+        report["reconcile_counts"] = payments_reconcile(actor=actor)
+        report["reconciled"] = snapshot()
+        report["reconcile_again_counts"] = payments_reconcile(actor=actor)
+        report["reconciled_again"] = snapshot()
+        payments_settle(actor=actor)
+        report["settled"] = snapshot()
     print(json.dumps(report))
 
 
@@ -233,6 +345,10 @@ def main(argv: list[str]) -> None:
         crash(json.loads(argv[3]))
     elif mode == "reconcile":
         reconcile(argv[3] if len(argv) > 3 else None)
+    elif mode == "refund-crash":
+        refund_crash(argv[3])
+    elif mode == "refund-report":
+        refund_report()
     else:
         raise SystemExit(f"unknown mode {mode!r}")
 

@@ -1,10 +1,10 @@
-from django.conf import settings
 from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import include, path
 
 from remit.gateways import sandbox_views
 from remit.gateways.card_entry import SANDBOX_TOKENIZE_URL
+from remit.gateways.registry import gateway_name
 
 
 def home(request):
@@ -24,6 +24,6 @@ urlpatterns = [
     path("webhooks/", include("remit.gateways.webhook_urls")),
 ]
 
-if settings.REMIT_GATEWAY == "sandbox":
+if gateway_name() == "sandbox":
     # The sandbox gateway's own hosted tokenising endpoint (a real gateway hosts its own).
     urlpatterns.append(path(SANDBOX_TOKENIZE_URL.lstrip("/"), sandbox_views.tokenize))

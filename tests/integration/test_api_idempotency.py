@@ -93,10 +93,14 @@ def test_a_post_without_a_key_is_refused(erp, acme):
     assert Payment.objects.count() == 0
 
 
-def test_a_request_while_the_first_is_still_running_gets_409(erp, acme):
-    running(erp, "/api/v1/payments", CHECK, "pay-4", started=timezone.now())
+def test_a_request_while_the_first_is_still_running_gets_409_saying_when_to_retry(erp, acme):
+    running(erp, "/api/v1/payments", CHECK, "pay-4", started=timezone.now() - timedelta(minutes=1))
     before = row_counts()
-    assert_error(erp.post("/payments", CHECK, key="pay-4"), 409, "idempotency_in_progress")
+    response = erp.post("/payments", CHECK, key="pay-4")
+    error = assert_error(response, 409, "idempotency_in_progress")
+    # The first request started a minute ago; its key is taken over after five minutes.
+    assert 239 <= int(response["Retry-After"]) <= 241
+    assert f"in {response['Retry-After']} seconds" in error["message"]
     assert row_counts() == before
 
 

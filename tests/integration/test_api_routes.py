@@ -10,8 +10,8 @@ from django.utils import timezone
 from remit.books.audit import books_audit
 from remit.core.audit import Actor
 from remit.invoices.models import Invoice
-from remit.payments.gateway_services import payments_settle
 from remit.payments.models import Event, Payment, PaymentMethod, ScheduledPayment
+from remit.payments.reconcile_services import payments_settle
 from tests.factories import make_customer, make_invoice
 from tests.integration.test_api_support import (
     assert_error,

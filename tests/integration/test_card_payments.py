@@ -33,19 +33,14 @@ from remit.gateways.sandbox import SandboxGateway
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.ledger.models import JournalLine
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.gateway_services import (
-    card_payment_submit,
-    payment_refund,
-    payment_sync,
-    payments_reconcile,
-    payments_settle,
-)
+from remit.payments.gateway_services import card_payment_submit, payment_refund
 from remit.payments.method_services import (
     payment_method_add,
     payment_method_remove,
     payment_method_set_default,
 )
 from remit.payments.models import CreditEntry, Payment, PaymentMethod, PaymentStatus
+from remit.payments.reconcile_services import payment_sync, payments_reconcile, payments_settle
 from remit.payments.services import payment_post, payment_void
 from tests.factories import make_customer, make_invoice
 

@@ -4,9 +4,10 @@
 Each case runs tests/crash_driver.py in a subprocess against its own SQLite file: it pays
 a few invoices by card or bank, then SIGKILLs itself during the last payment, before the
 gateway is asked, after the gateway charged but before remit recorded the answer, or
-just after the payment committed. A second process runs `payments_reconcile` and
-reports what the sandbox and remit each hold; the test then checks that they agree,
-charge for charge, and that the books still balance.
+just after the payment committed. A second process runs `payments_reconcile` at once
+(which must leave the crashed charge alone: it is still in flight) and again minutes
+later, and reports what the sandbox and remit each hold; the test then checks that they
+agree, charge for charge, and that the books still balance.
 
 The cases are random but reproducible: a seed chooses the crash point, the cards and the
 amounts, and the expected end state of every payment is worked out here from that plan.
@@ -29,7 +30,7 @@ TIMEOUT = 60
 SEEDS = 24
 
 POINTS = ("before_charge", "after_charge", "after_commit")
-NO_CHARGE = "There is no charge with that key; no money was taken."
+NEVER_REACHED = "The payment never reached the payment gateway, and now cannot; no money was taken."
 R01 = "The bank returned the debit (R01 insufficient funds)."
 
 # What each test method does at the gateway: the charge's first outcome, the payment's
@@ -103,8 +104,8 @@ def expected(plan: dict) -> dict[str, dict]:
         if index == last and plan["crash"] == "before_charge":
             out[step["key"]] = {
                 "charged": False,
-                "reconciled": ("failed", NO_CHARGE),
-                "settled": ("failed", NO_CHARGE),
+                "reconciled": ("failed", NEVER_REACHED),
+                "settled": ("failed", NEVER_REACHED),
             }
             continue
         after_settle_reason = R01 if reason == "R01" else reasons[reason]
@@ -192,6 +193,11 @@ def test_a_payment_killed_at_any_point_is_reconciled_with_the_gateway_exactly(
         assert report["retried"]["payments"] == report["before"]["payments"]
         assert report["retried"]["charge_calls"] == report["before"]["charge_calls"]
 
+    # A reconcile at once leaves the crashed charge alone: it is in flight (finding 1).
+    if plan["crash"] != "after_commit":
+        at_once = {p["key"]: p for p in report["at_once"]["payments"]}[crashed_key]
+        assert (at_once["status"], at_once["gateway_outcome"]) == ("pending", "unknown")
+        assert report["at_once_counts"]["in_flight"] == 1
     assert_sides_agree(report["reconciled"], plan, "reconciled")
     assert report["reconcile_again_counts"]["unknown"] == 0
     assert report["reconciled_again"]["payments"] == report["reconciled"]["payments"]
@@ -203,3 +209,44 @@ def test_the_seeds_cover_every_crash_point_and_every_test_method():
     assert {plan["crash"] for plan in plans} == set(POINTS)
     assert {step["name"] for plan in plans for step in plan["payments"]} == set(METHODS)
     assert {plan["retry"] for plan in plans} == {True, False}
+
+
+@pytest.mark.parametrize("point", ["before_refund", "after_refund"])
+def test_a_refund_killed_mid_way_is_finished_never_stuck_and_refunds_once(
+    point, migrated_db, tmp_path
+):
+    """Finding 2 of issue 10: kill -9 during a refund left remit settled, the gateway
+    refunded, and every later refund "already in progress" for ever."""
+    db = tmp_path / "remit.sqlite3"
+    shutil.copyfile(migrated_db, db)
+
+    crashed = run_driver("refund-crash", str(db), point)
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    done = run_driver("refund-report", str(db))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+
+    gateway_refunded = point == "after_refund"
+    assert report["crashed"] == {
+        "remit": "settled",
+        "attempt": "",
+        "gateway": "refunded" if gateway_refunded else "settled",
+        "gateway_refunds": int(gateway_refunded),
+        "refund_calls": int(gateway_refunded),
+    }
+    # At once the refund may still be on its way: a second one is told when to try again,
+    # and the reconciler leaves it alone.
+    assert "already under way" in report["refund_at_once"]
+    assert "try again in" in report["refund_at_once"]
+    assert report["reconciled_at_once"] == report["crashed"]
+    # Minutes later the reconciler finishes it: from the gateway's answer, or by sending it
+    # again with its key. One refund at the gateway, remit refunded, nothing in progress.
+    later = report["reconciled_later"]
+    assert (later["remit"], later["attempt"], later["gateway"]) == (
+        "refunded",
+        "approved",
+        "refunded",
+    )
+    assert later["gateway_refunds"] == 1 and later["refund_calls"] == 1
+    assert report["refund_later"].endswith("is already refunded.")
+    assert report["audit"] == []

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from remit.core.errors import IdempotencyConflict
 from remit.core.money import Money
 from remit.gateways.behaviours import VOID_REFUSED
 from remit.gateways.models import SandboxAction, SandboxCall, SandboxCharge, SandboxToken
@@ -20,6 +19,7 @@ from remit.gateways.protocol import (
     CardDetails,
     ChargeRequest,
     ChargeStatus,
+    GatewayRefused,
     Outcome,
     PaymentDetailsInvalid,
     RefundRequest,
@@ -191,10 +191,25 @@ def test_lookup_tells_the_reconciler_the_truth_after_a_lost_answer(gateway):
     assert gateway.calls("lookup", "lost") == 2
 
 
-def test_lookup_of_a_charge_that_never_arrived_says_no_money_was_taken(gateway):
+def test_lookup_of_a_charge_that_never_arrived_says_not_found_not_declined(gateway):
     found = gateway.lookup("never-sent")
-    assert found.outcome == Outcome.DECLINED and "no money was taken" in found.decline_reason
-    assert found.charge_status is None
+    # Not a decline: whether it is final depends on the request's deadline (the caller's).
+    assert found.outcome == Outcome.UNKNOWN and "no money was taken" in found.decline_reason
+    assert found.charge_status == ChargeStatus.NOT_FOUND
+
+
+def test_a_request_that_arrives_after_its_deadline_is_refused_and_leaves_nothing(gateway, clock):
+    token = card_token(gateway, APPROVES)
+    ten = Money.of("10.00", "USD")
+    late = clock.now - timedelta(seconds=1)
+    with pytest.raises(GatewayRefused, match="after its deadline"):
+        gateway.charge(ChargeRequest("late", token, ten, deadline=late))
+    assert not SandboxCharge.objects.filter(idempotency_key="late").exists()
+    assert gateway.lookup("late").charge_status == ChargeStatus.NOT_FOUND
+    in_time = clock.now + timedelta(seconds=30)
+    assert gateway.charge(ChargeRequest("ok", token, ten, deadline=in_time)).outcome == "approved"
+    # A repeat of a key the gateway acted on replays its answer, deadline or not.
+    assert gateway.charge(ChargeRequest("ok", token, ten, deadline=late)).outcome == "approved"
 
 
 def test_the_void_refusing_card_approves_but_its_void_is_declined(gateway):
@@ -244,9 +259,9 @@ def test_a_declined_charge_repeats_its_decline(gateway):
 def test_the_same_key_with_a_different_request_is_refused(gateway):
     token = card_token(gateway)
     charge(gateway, token)
-    with pytest.raises(IdempotencyConflict):
+    with pytest.raises(GatewayRefused):
         charge(gateway, token, amount="99.00")
-    with pytest.raises(IdempotencyConflict):
+    with pytest.raises(GatewayRefused):
         refund(gateway, "charge-1")  # a charge's key cannot name a refund
     assert SandboxCharge.objects.count() == 1 and not SandboxAction.objects.exists()
 
@@ -400,7 +415,7 @@ def test_stripe_without_a_key_and_an_unknown_name_are_configuration_errors(setti
 def test_every_call_is_counted_even_the_refused_ones(gateway):
     token = card_token(gateway)
     charge(gateway, token)
-    with pytest.raises(IdempotencyConflict):
+    with pytest.raises(GatewayRefused):
         charge(gateway, token, amount="1.00")
     assert gateway.calls("charge") == 2
     assert SandboxCall.objects.filter(operation="tokenize_card", key="").count() == 1

@@ -14,7 +14,7 @@ import pytest
 import stripe
 from django.core.exceptions import ImproperlyConfigured
 
-from remit.core.errors import IdempotencyConflict, InvalidAmount, RemitError
+from remit.core.errors import RemitError
 from remit.core.money import Money
 from remit.gateways.protocol import (
     ActionRequest,
@@ -22,6 +22,7 @@ from remit.gateways.protocol import (
     CardDetails,
     ChargeRequest,
     ChargeStatus,
+    GatewayRefused,
     Outcome,
     PaymentDetailsInvalid,
     RefundRequest,
@@ -236,7 +237,7 @@ def test_retries_with_the_same_key_never_make_a_second_payment_intent(fake):
 def test_the_same_key_with_a_different_request_is_a_conflict(gateway, fake):
     card = token(gateway)
     charge_key, _ = charge(gateway, card, "100.00")
-    with pytest.raises(IdempotencyConflict):
+    with pytest.raises(GatewayRefused):
         charge(gateway, card, "99.00", charge_key=charge_key)
     assert len(fake.intents) == 1
 
@@ -345,7 +346,7 @@ def test_a_refund_happens_once_per_key(gateway, fake):
     assert gateway.lookup(charge_key).charge_status == ChargeStatus.REFUNDED
     again = gateway.refund(RefundRequest(key("refund"), charge_key, usd("1.00")))
     assert (again.outcome, again.decline_reason) == (Outcome.DECLINED, FULLY_REFUNDED)
-    with pytest.raises(IdempotencyConflict):
+    with pytest.raises(GatewayRefused):
         gateway.refund(RefundRequest(refund_key, charge_key, usd("5.00")))
 
 
@@ -392,7 +393,7 @@ def test_amounts_are_sent_in_stripes_minor_units(amount, currency, minor):
 
 
 def test_a_three_decimal_amount_stripe_cannot_take_is_refused_before_sending(gateway, fake):
-    with pytest.raises(InvalidAmount, match=r"steps of 0\.010"):
+    with pytest.raises(GatewayRefused, match=r"steps of 0\.010"):
         gateway.charge(ChargeRequest(key(), "pm_x", Money.of("1.235", "KWD")))
     assert fake.requests == []
 

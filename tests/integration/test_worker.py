@@ -97,6 +97,8 @@ def test_a_pending_card_payment_is_settled_by_the_worker():
         "failed": 0,
         "pending": 1,
         "unknown": 0,
+        "in_flight": 0,
+        "resumed": 0,
     }
     assert settle.return_value["settled"] == 1
     settled = AuditEvent.objects.get(object_id=payment.number, after__status="settled")
@@ -175,11 +177,11 @@ def test_the_loop_reconciles_at_start_and_settles_at_the_cut_off():
 
     old_answer, new_answer = api_answer("yesterday", hours_ago=25), api_answer("today", hours_ago=1)
     schedule.next_settlement = timezone.now() - timedelta(seconds=1)  # the cut-off passes
-    assert tick(schedule, worker) == ("run_scheduled", "settle", "purge")
+    assert tick(schedule, worker) == ("run_scheduled", "settle", "purge", "gateway_audit")
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SETTLED
     assert schedule.next_settlement > timezone.now()
-    assert len(results()) == 5 and all(r.status == TaskResultStatus.SUCCESSFUL for r in results())
+    assert len(results()) == 6 and all(r.status == TaskResultStatus.SUCCESSFUL for r in results())
     # the API's stored answers are kept a day, then purged at the cut-off
     assert list(IdempotencyRecord.objects.all()) == [new_answer]
     assert not IdempotencyRecord.objects.filter(pk=old_answer.pk).exists()

@@ -33,15 +33,10 @@ from remit.gateways.protocol import BankDetails, CardDetails
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.checkout_services import checkout_submit
-from remit.payments.gateway_services import (
-    card_payment_submit,
-    payment_refund,
-    payment_sync,
-    payments_reconcile,
-    payments_settle,
-)
+from remit.payments.gateway_services import card_payment_submit, payment_refund
 from remit.payments.method_services import payment_method_add
 from remit.payments.models import GatewayAttempt, Payment, PaymentMethod, PaymentStatus, Source
+from remit.payments.reconcile_services import payment_sync, payments_reconcile, payments_settle
 from remit.payments.schedule_services import schedule_create, schedules_run_due
 from remit.payments.selectors import credit_balance
 from remit.payments.services import payment_post, payment_void

@@ -23,6 +23,9 @@ EXPECTED = {
     ("pending", "charge", "pending"): "pending",
     ("pending", "charge", "unknown"): "pending",
     ("pending", "charge", "declined"): "failed",
+    # refused before sending (nothing left remit), or never reached the gateway and now
+    # cannot: the payment fails with the refusal's sentence
+    ("pending", "charge", "refused"): "failed",
     # the gateway settles it, or the bank debit comes back
     ("pending", "settle", "approved"): "settled",
     ("pending", "settle", "declined"): "failed",

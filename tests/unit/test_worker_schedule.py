@@ -9,6 +9,7 @@ import pytest
 
 from remit.core.errors import RemitError
 from remit.worker.schedule import (
+    GATEWAY_AUDIT,
     PURGE,
     RECONCILE,
     RUN_SCHEDULED,
@@ -76,7 +77,7 @@ def test_the_first_tick_reconciles_at_once_then_every_interval():
 def test_the_cut_off_settles_instead_of_reconciling_once_a_day():
     schedule = start(at("2026-05-04 22:58"))
     schedule.due(at("2026-05-04 22:58"))
-    assert schedule.due(at("2026-05-04 23:00")) == (RUN_SCHEDULED, SETTLE, PURGE)
+    assert schedule.due(at("2026-05-04 23:00")) == (RUN_SCHEDULED, SETTLE, PURGE, GATEWAY_AUDIT)
     assert schedule.next_settlement == at("2026-05-05 23:00")
     assert schedule.next_reconcile == at("2026-05-04 23:05")  # the settlement reconciled
     assert schedule.due(at("2026-05-04 23:01")) == ()
@@ -90,7 +91,7 @@ def test_a_first_start_waits_for_the_next_cut_off():
 
 def test_a_cut_off_missed_while_stopped_is_caught_up_at_start():
     schedule = start(at("2026-05-04 23:30"), last=at("2026-05-03 23:00:01"))
-    assert schedule.due(at("2026-05-04 23:30")) == (RUN_SCHEDULED, SETTLE, PURGE)
+    assert schedule.due(at("2026-05-04 23:30")) == (RUN_SCHEDULED, SETTLE, PURGE, GATEWAY_AUDIT)
     assert schedule.next_settlement == at("2026-05-05 23:00")
 
 
@@ -103,7 +104,7 @@ def test_a_stall_over_several_cut_offs_settles_once():
     schedule = start(at("2026-05-04 10:00"))
     schedule.due(at("2026-05-04 10:00"))
     woke = at("2026-05-07 09:00")  # asleep over three cut-offs
-    assert schedule.due(woke) == (RUN_SCHEDULED, SETTLE, PURGE)
+    assert schedule.due(woke) == (RUN_SCHEDULED, SETTLE, PURGE, GATEWAY_AUDIT)
     assert schedule.due(woke + timedelta(seconds=1)) == ()
     assert schedule.next_settlement == at("2026-05-07 23:00")
 

@@ -1,8 +1,9 @@
 """One error shape for every refusal: `{"code", "message", "fields"}`.
 
 - `RemitError` and its children: their code, sentence and fields, with the status of
-  `STATUS` (404 not found, 403 forbidden, 409 a state that forbids it now, 503 try
-  again, 422 anything else the caller can fix);
+  `STATUS` (404 not found, 403 forbidden, 409 a state that forbids it now, with
+  `Retry-After` when it is only a matter of time, 503 try again, 422 anything else the
+  caller can fix);
 - validation errors from ninja and pydantic: 422 `invalid`, one entry per field;
 - a body that is not JSON: 400 `invalid_json`; too large: 413;
 - anything else: 500 `internal_error` with a generic sentence, logged in full.
@@ -23,6 +24,7 @@ from remit.core.errors import (
     GatewayUnavailable,
     IdempotencyConflict,
     ImportRejected,
+    InProgress,
     InvoiceNotPayable,
     NotFound,
     RefundRequired,
@@ -40,7 +42,7 @@ class Error(Schema):
     fields: dict[str, str]
 
 
-class IdempotencyInProgress(RemitError):
+class IdempotencyInProgress(InProgress):
     """A request with this key is still running; ask again when it has answered."""
 
     code = "idempotency_in_progress"
@@ -52,7 +54,7 @@ STATUS: dict[type[RemitError], int] = {
     InvoiceNotPayable: 409,
     TransitionRefused: 409,
     VoidRefused: 409,
-    IdempotencyInProgress: 409,
+    InProgress: 409,
     IdempotencyConflict: 422,
     GatewayUnavailable: 503,
 }
@@ -94,7 +96,10 @@ def respond(status: int, code: str, message: str, fields: dict[str, str] | None 
 
 
 def remit_error_response(error: RemitError) -> HttpResponse:
-    return JsonResponse(error_body(error), status=status_of(error))
+    response = JsonResponse(error_body(error), status=status_of(error))
+    if isinstance(error, InProgress):  # when the answer (or the key) should be free
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _field(loc: tuple | list) -> str:

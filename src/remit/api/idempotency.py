@@ -10,7 +10,8 @@
 - Answers that say "try again" (5xx, 503 `gateway_unavailable` included) release the key,
   so the retry runs; the services are idempotent by the same key, so a retry never moves
   money twice. A row left running by a crashed process is taken over after
-  `ABANDONED_AFTER`.
+  `ABANDONED_AFTER`; until then a repeat is answered 409 with `Retry-After`, the seconds
+  left.
 - Rows are kept at least `KEEP` (24 hours); `idempotency_purge` deletes older ones.
 """
 
@@ -164,10 +165,14 @@ def _begin(
             return None, _replay(first)
         if now - first.started_at > ABANDONED_AFTER and _take_over(first, now):
             return first, None
+        wait = max(1, int((first.started_at + ABANDONED_AFTER - now).total_seconds()) + 1)
         break
+    else:
+        wait = 1
     raise IdempotencyInProgress(
-        "A request with this Idempotency-Key is still running; repeat it in a moment "
-        "to get its answer.",
+        "A request with this Idempotency-Key is still running. Repeat it to get its answer; "
+        f"if the first request died, the key is free again in {wait} seconds.",
+        retry_after=wait,
         fields={"Idempotency-Key": "in progress"},
     )
 

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from remit.books.audit import books_audit
+from remit.books.gateway_audit import gateway_audit
 from remit.cli import render
 from remit.core.audit import Actor
 from remit.core.errors import RemitError
@@ -29,18 +30,14 @@ from remit.core.money import Money, currency_mismatch
 from remit.customers.models import Customer
 from remit.customers.selectors import customer_get, customer_list
 from remit.gateways.protocol import CardDetails
-from remit.gateways.registry import get_gateway
+from remit.gateways.registry import gateway_name, get_gateway
 from remit.invoices.selectors import invoice_list
 from remit.invoices.services import invoices_import
-from remit.payments.gateway_services import (
-    card_payment_submit,
-    payment_refund,
-    payments_reconcile,
-    payments_settle,
-)
+from remit.payments.gateway_services import card_payment_submit, payment_refund
 from remit.payments.method_services import payment_method_add
 from remit.payments.models import PaymentType, Source
 from remit.payments.post_date import post_date_check
+from remit.payments.reconcile_services import payments_reconcile, payments_settle
 from remit.payments.selectors import (
     credit_balances,
     credit_entries,
@@ -256,9 +253,8 @@ def cmd_methods(args: argparse.Namespace) -> int:
 
 
 def cmd_add_card(args: argparse.Namespace) -> int:
-    from django.conf import settings
 
-    if getattr(settings, "REMIT_GATEWAY", "sandbox") != "sandbox":
+    if gateway_name() != "sandbox":
         raise RemitError(
             "add-card works with the sandbox gateway only; real cards are "
             "entered in the gateway's own form."
@@ -365,10 +361,13 @@ def cmd_api_key(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     report = books_audit()
+    if args.gateway:
+        report.problems.extend(gateway_audit().problems)
     if args.json:
         render.emit_json(render.audit_json(report))
     elif report.ok:
-        print("The books are right: every check passed.")
+        agree = " remit and the gateway agree." if args.gateway else ""
+        print("The books are right: every check passed." + agree)
     else:
         print(f"{len(report.problems)} difference(s) found:")
         for problem in report.problems:

@@ -151,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     _json(revoke)
 
     audit = sub.add_parser("audit", help="check the whole books; exit 1 on any difference")
+    audit.add_argument(
+        "--gateway",
+        action="store_true",
+        help="also compare card and bank payments, voids and refunds with the gateway's records",
+    )
     _json(audit)
     return parser
 

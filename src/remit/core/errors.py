@@ -95,6 +95,24 @@ class RefundRequired(VoidRefused):
         self.method = method
 
 
+class InProgress(RemitError):
+    """The same operation is already under way; `retry_after` says when to ask again."""
+
+    code = "in_progress"
+
+    def __init__(
+        self, message: str, *, retry_after: int, fields: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message, fields=fields)
+        self.retry_after = retry_after
+
+
+class AttemptInProgress(InProgress):
+    """A void or refund of the payment is already at the gateway, waiting for its answer."""
+
+    code = "attempt_in_progress"
+
+
 class GatewayUnavailable(RemitError):
     """The gateway did not answer; nothing is lost and the same request is safe to repeat."""
 

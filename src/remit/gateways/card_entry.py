@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from remit.gateways.registry import gateway_name
+
 SANDBOX_TOKENIZE_URL = "/sandbox-gateway/v1/tokens"
 """The sandbox gateway's hosted tokenising endpoint (a real gateway hosts its own)."""
 STRIPE_JS_URL = "https://js.stripe.com/v3/"
@@ -40,7 +42,7 @@ class CardEntry:
 
 def card_entry() -> CardEntry:
     """The card entry of the configured gateway (`REMIT_GATEWAY`)."""
-    name = getattr(settings, "REMIT_GATEWAY", "sandbox")
+    name = gateway_name()
     if name == "stripe":
         return CardEntry(
             gateway="stripe",

@@ -4,11 +4,22 @@ Only frozen dataclasses cross the boundary, so a gateway can never change what t
 caller holds. Every money call carries an idempotency key; `charge_key` names a charge
 by the idempotency key of the charge request, because after a lost answer that key is
 all the caller has.
+
+Every money request also carries a deadline: the gateway may not act on it after that
+instant (the sandbox refuses it; a provider's own request timeout serves the same end).
+With it, and `lookup_final_after`, the caller can tell "no such charge yet" from "no
+such charge, ever" (see `remit.payments.attempts`).
+
+A gateway method answers with a `GatewayResult`, or raises `GatewayRefused` when it sent
+nothing and did nothing (an amount the provider cannot express, a key already used for
+another request). Anything else that escapes a method is taken as a lost answer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -22,6 +33,7 @@ class Outcome(StrEnum):
     APPROVED = "approved"  # the gateway did it
     DECLINED = "declined"  # the gateway refused; no money moved
     PENDING = "pending"  # accepted, the answer comes later (a bank debit in flight)
+    REFUSED = "refused"  # refused before sending: nothing left remit, nothing moved
     UNKNOWN = "unknown"  # the answer was lost: look it up, never retry blindly
 
 
@@ -33,12 +45,20 @@ class ChargeStatus(StrEnum):
     VOIDED = "voided"  # cancelled before settlement
     REFUNDED = "refunded"  # settled, then fully refunded
     DECLINED = "declined"  # refused, or a bank debit returned at settlement
+    NOT_FOUND = "not_found"  # no charge with that key, yet (`lookup` only; see the module)
 
 
 class PaymentDetailsInvalid(RemitError):
     """Card or bank details the gateway will not tokenise; the message says what to fix."""
 
     code = "payment_details_invalid"
+
+
+class GatewayRefused(RemitError):
+    """Raised by a gateway method that sent nothing and did nothing: the request can never
+    succeed as it is. The message is a sentence safe to show; the payment fails with it."""
+
+    code = "gateway_refused"
 
 
 class GatewayTimeout(Exception):
@@ -104,6 +124,7 @@ class ChargeRequest:
     token: str
     amount: Money
     description: str = ""
+    deadline: datetime | None = None  # not to be acted on after this (None: no limit)
 
     def __post_init__(self) -> None:
         _positive(self.amount)
@@ -115,6 +136,7 @@ class ActionRequest:
 
     idempotency_key: str
     charge_key: str
+    deadline: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +144,7 @@ class RefundRequest:
     idempotency_key: str
     charge_key: str
     amount: Money
+    deadline: datetime | None = None
 
     def __post_init__(self) -> None:
         _positive(self.amount)
@@ -137,6 +160,23 @@ class GatewayResult:
 
 
 @dataclass(frozen=True, slots=True)
+class RefundRecord:
+    key: str  # the refund request's idempotency key
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeRecord:
+    """One charge as the gateway's own records hold it, for `remit audit --gateway`."""
+
+    key: str  # the charge request's idempotency key
+    reference: str
+    amount: Money
+    status: ChargeStatus
+    refunds: tuple[RefundRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Settlement:
     """One charge moved at a settlement run: settled (approved) or returned (declined)."""
 
@@ -145,6 +185,14 @@ class Settlement:
 
 
 class Gateway(Protocol):
+    call_timeout: timedelta
+    """How long a call may take; each money request's deadline is this far after sending."""
+
+    lookup_final_after: timedelta
+    """How long after a request's deadline a `lookup` that finds nothing is final: none
+    when lookups see every charge at once, longer when they lag or a late request could
+    still be acted on."""
+
     def tokenize_card(self, card: CardDetails) -> Tokenized:
         """A token for the card, or PaymentDetailsInvalid with a sentence to show."""
         ...
@@ -172,5 +220,10 @@ class Gateway(Protocol):
         ...
 
     def lookup(self, charge_key: str) -> GatewayResult:
-        """The true state of the charge made with `charge_key` (for the reconciler)."""
+        """The true state of the charge made with `charge_key` (for the reconciler); when
+        there is none (yet), outcome UNKNOWN with charge_status NOT_FOUND."""
+        ...
+
+    def records(self) -> Iterable[ChargeRecord]:
+        """Every charge the gateway holds for remit, with its refunds (for the audit)."""
         ...

@@ -6,19 +6,23 @@ Every call is counted, repeats included, so tests can prove a charge happened on
 
 The store lives in remit's database, so call the sandbox outside a money transaction,
 as a real provider would be: a rollback in the caller would also undo the provider.
+
+A request that arrives after its deadline is refused before anything is stored, and the
+deadline is checked again inside the transaction that stores the charge, void or refund:
+so once a deadline has passed, a `lookup` that finds nothing is final
+(`lookup_final_after` is zero).
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from remit.core.errors import IdempotencyConflict
 from remit.core.money import Money
 from remit.gateways import rules
 from remit.gateways.behaviours import (
@@ -34,12 +38,15 @@ from remit.gateways.protocol import (
     ActionRequest,
     BankDetails,
     CardDetails,
+    ChargeRecord,
     ChargeRequest,
     ChargeStatus,
+    GatewayRefused,
     GatewayResult,
     GatewayTimeout,
     Outcome,
     PaymentDetailsInvalid,
+    RefundRecord,
     RefundRequest,
     Settlement,
     Tokenized,
@@ -47,10 +54,15 @@ from remit.gateways.protocol import (
 from remit.gateways.validation import card_brand, check_bank, check_card
 
 KEY_REUSED = "This idempotency key was already used for a different request."
+TOO_LATE = "The request reached the gateway after its deadline; nothing was done."
 
 
 class SandboxGateway:
     """Implements `remit.gateways.protocol.Gateway`."""
+
+    name = "sandbox"
+    call_timeout = timedelta(seconds=30)
+    lookup_final_after = timedelta(0)  # it refuses late requests and sees every charge
 
     def __init__(self, *, clock: Callable[[], datetime] = timezone.now) -> None:
         self._clock = clock  # tests pass a fixed clock for expiry and settlement
@@ -97,20 +109,48 @@ class SandboxGateway:
 
     def void(self, request: ActionRequest) -> GatewayResult:
         self._count(Operation.VOID, request.idempotency_key)
-        return self._act(Operation.VOID, request.idempotency_key, request.charge_key, None)
+        return self._act(
+            Operation.VOID, request.idempotency_key, request.charge_key, None, request.deadline
+        )
 
     def refund(self, request: RefundRequest) -> GatewayResult:
         self._count(Operation.REFUND, request.idempotency_key)
         return self._act(
-            Operation.REFUND, request.idempotency_key, request.charge_key, request.amount
+            Operation.REFUND,
+            request.idempotency_key,
+            request.charge_key,
+            request.amount,
+            request.deadline,
         )
 
     def lookup(self, charge_key: str) -> GatewayResult:
         self._count(Operation.LOOKUP, charge_key)
         charge = SandboxCharge.objects.filter(idempotency_key=charge_key).first()
-        if charge is None:  # never reached the gateway: nothing moved
-            return GatewayResult(outcome=Outcome.DECLINED, decline_reason=rules.NO_CHARGE)
+        if charge is None:  # not (yet) made: final once the request's deadline has passed
+            return GatewayResult(
+                outcome=Outcome.UNKNOWN,
+                decline_reason=rules.NO_CHARGE,
+                charge_status=ChargeStatus.NOT_FOUND,
+            )
         return rules.current_state(charge)
+
+    def records(self) -> Iterator[ChargeRecord]:
+        """Every charge in the store, with its approved refunds."""
+        refunds: dict[str, list[RefundRecord]] = {}
+        approved = SandboxAction.objects.filter(operation=Operation.REFUND, outcome="approved")
+        for action in approved.order_by("id"):
+            amount = Money.from_minor(action.amount_minor or 0, action.currency)
+            refunds.setdefault(action.charge_key, []).append(
+                RefundRecord(action.idempotency_key, amount)
+            )
+        for charge in SandboxCharge.objects.order_by("id").iterator(2000):
+            yield ChargeRecord(
+                key=charge.idempotency_key,
+                reference=charge.reference,
+                amount=Money.from_minor(charge.amount_minor, charge.currency),
+                status=ChargeStatus(charge.status),
+                refunds=tuple(refunds.get(charge.idempotency_key, ())),
+            )
 
     # --- the sandbox's own controls ---------------------------------------------------
     def settle_all(self, now: datetime | None = None) -> list[Settlement]:
@@ -157,12 +197,14 @@ class SandboxGateway:
         if replay is not None:
             return replay
         if SandboxAction.objects.filter(idempotency_key=request.idempotency_key).exists():
-            raise IdempotencyConflict(KEY_REUSED)
+            raise GatewayRefused(KEY_REUSED)
+        self._in_time(request.deadline)
         now = self._clock()
         token = SandboxToken.objects.filter(token=request.token).first()
         outcome, reason = rules.charge_decision(token, now=now)
         try:
             with transaction.atomic():
+                self._in_time(request.deadline)  # again, just before it is stored
                 charge = SandboxCharge.objects.create(
                     idempotency_key=request.idempotency_key,
                     reference="ch_sandbox_" + secrets.token_hex(12),
@@ -195,20 +237,27 @@ class SandboxGateway:
             request.amount.currency,
         )
         if not same:
-            raise IdempotencyConflict(KEY_REUSED)
+            raise GatewayRefused(KEY_REUSED)
         return rules.first_answer(charge)
 
     def _act(
-        self, operation: Operation, key: str, charge_key: str, amount: Money | None
+        self,
+        operation: Operation,
+        key: str,
+        charge_key: str,
+        amount: Money | None,
+        deadline: datetime | None,
     ) -> GatewayResult:
         """A void (amount None) or a refund: at most once per key, under a lock on the charge."""
         replay = self._action_replay(operation, key, charge_key, amount)
         if replay is not None:
             return replay
         if SandboxCharge.objects.filter(idempotency_key=key).exists():
-            raise IdempotencyConflict(KEY_REUSED)
+            raise GatewayRefused(KEY_REUSED)
+        self._in_time(deadline)
         try:
             with transaction.atomic():
+                self._in_time(deadline)
                 charges = SandboxCharge.objects.select_for_update()
                 charge = charges.filter(idempotency_key=charge_key).first()
                 if amount is None:
@@ -245,8 +294,13 @@ class SandboxGateway:
         asked = (operation, charge_key, *_amount(amount))
         stored = (action.operation, action.charge_key, action.amount_minor, action.currency)
         if asked != stored:
-            raise IdempotencyConflict(KEY_REUSED)
+            raise GatewayRefused(KEY_REUSED)
         return rules.action_answer(action)
+
+    def _in_time(self, deadline: datetime | None) -> None:
+        """Refuse a request whose deadline has passed: its sender has stopped waiting."""
+        if deadline is not None and self._clock() > deadline:
+            raise GatewayRefused(TOO_LATE)
 
 
 def fingerprint(kind: str, number: str) -> str:

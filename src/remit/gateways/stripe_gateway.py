@@ -35,10 +35,16 @@ How remit's calls become Stripe's (read before changing any of it):
   `lookup` tells what happened. The SDK's own retries are off for the same reason.
 - **Lookup.** By Stripe's search API on `metadata['remit_key']`. Stripe documents search
   as eventually consistent (usually under a minute behind, rarely up to an hour), so
-  "nothing found" is reported as unknown, never as "no charge": marking a payment failed
-  while its money was taken is the worse mistake. A charge that never reached Stripe
-  therefore stays unknown until the caller decides, from the attempt's age, that it
-  never happened (Stripe keeps idempotency keys for 24 hours).
+  "nothing found" is reported as `NOT_FOUND` with an unknown outcome, and
+  `lookup_final_after` is 24 hours: Stripe keeps idempotency keys that long, and no
+  request remit gave up on can still create a charge after it. Only then does remit
+  conclude that a charge never happened (`remit.payments.attempts`). Stripe has no
+  request deadlines; the adapter's timeout (`call_timeout`) is the longest remit waits.
+- **Refusals.** What the adapter refuses before sending (an amount Stripe cannot express),
+  and Stripe's idempotency error (the key was used for another request, so nothing was
+  done), raise `GatewayRefused`: the payment fails with the sentence, nothing is pending.
+- **Records.** `records()` lists the PaymentIntents carrying a `remit_key`, and their
+  refunds, for `remit audit --gateway`.
 - **Amounts.** Stripe's minor units are not always ISO 4217's: zero-decimal currencies
   as listed by Stripe, ISK sent with two decimals, and the three-decimal currencies
   only in steps of 0.010 (refused here otherwise, before anything is sent).
@@ -47,26 +53,29 @@ How remit's calls become Stripe's (read before changing any of it):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
 import stripe
 
-from remit.core.errors import IdempotencyConflict, InvalidAmount, RemitError
+from remit.core.errors import RemitError
 from remit.core.money import Money
 from remit.gateways.protocol import (
     UNKNOWN_DETAILS,
     ActionRequest,
     BankDetails,
     CardDetails,
+    ChargeRecord,
     ChargeRequest,
     ChargeStatus,
+    GatewayRefused,
     GatewayResult,
     GatewayTimeout,
     Outcome,
     PaymentDetailsInvalid,
+    RefundRecord,
     RefundRequest,
     Tokenized,
 )
@@ -162,6 +171,9 @@ class GatewayUnavailable(RemitError):
 class StripeGateway:
     """Implements `remit.gateways.protocol.Gateway` with Stripe PaymentIntents."""
 
+    name = "stripe"
+    lookup_final_after = timedelta(hours=24)  # Stripe's idempotency window; see the notes
+
     def __init__(
         self,
         *,
@@ -182,6 +194,7 @@ class StripeGateway:
         self._webhook_secret = webhook_secret
         self._webhook_tolerance = webhook_tolerance
         self._today = today
+        self.call_timeout = timedelta(seconds=timeout)
         self._client = stripe.StripeClient(
             api_key,
             base_addresses={"api": api_base} if api_base else None,
@@ -237,7 +250,7 @@ class StripeGateway:
     # --- money ------------------------------------------------------------------------
     def charge(self, request: ChargeRequest) -> GatewayResult:
         params: dict[str, Any] = {
-            "amount": to_stripe_amount(request.amount),  # InvalidAmount before anything is sent
+            "amount": to_stripe_amount(request.amount),  # GatewayRefused: nothing is sent
             "currency": request.amount.currency.lower(),
             "payment_method": request.token,
             "payment_method_types": ["card"],
@@ -378,9 +391,40 @@ class StripeGateway:
             intent = self._find(charge_key)
         except GatewayTimeout:
             return GatewayResult(outcome=Outcome.UNKNOWN)
-        if intent is None:  # not yet searchable, or never made: unknown either way
-            return GatewayResult(outcome=Outcome.UNKNOWN)
+        if intent is None:  # not yet searchable, or never made: final only after a day
+            return GatewayResult(outcome=Outcome.UNKNOWN, charge_status=ChargeStatus.NOT_FOUND)
         return intent_result(intent)
+
+    def records(self) -> Iterator[ChargeRecord]:
+        """Every PaymentIntent that carries a remit key, with its refunds."""
+        refunds: dict[str, list[RefundRecord]] = {}
+        listed = self._call(self._client.v1.refunds.list, {"limit": 100})
+        for refund in listed.auto_paging_iter():
+            refund = _data(refund)
+            if refund.get("status") not in ("succeeded", "pending"):
+                continue
+            currency = str(refund.get("currency", "")).upper()
+            refunds.setdefault(str(refund.get("payment_intent")), []).append(
+                RefundRecord(
+                    key=(refund.get("metadata") or {}).get("remit_key", ""),
+                    amount=from_stripe_amount(int(refund.get("amount", 0)), currency),
+                )
+            )
+        params = {"limit": 100, "expand": ["data.latest_charge"]}
+        for intent in self._call(self._client.v1.payment_intents.list, params).auto_paging_iter():
+            intent = _data(intent)
+            key = (intent.get("metadata") or {}).get("remit_key")
+            status = intent_result(intent).charge_status
+            if not key or status is None:
+                continue
+            currency = str(intent.get("currency", "")).upper()
+            yield ChargeRecord(
+                key=key,
+                reference=intent.get("id", ""),
+                amount=from_stripe_amount(int(intent.get("amount", 0)), currency),
+                status=status,
+                refunds=tuple(refunds.get(intent.get("id", ""), ())),
+            )
 
     # --- webhooks ---------------------------------------------------------------------
     def parse_webhook(self, payload: bytes | str, signature_header: str | None) -> stripe.Event:
@@ -401,8 +445,8 @@ class StripeGateway:
         except stripe.APIConnectionError as lost:  # timeout, refused or dropped connection
             log.warning("stripe: no answer: %s", lost.user_message)
             raise GatewayTimeout from None
-        except stripe.IdempotencyError:
-            raise IdempotencyConflict(KEY_REUSED) from None
+        except stripe.IdempotencyError:  # the key was used for another request: nothing done
+            raise GatewayRefused(KEY_REUSED) from None
         except stripe.StripeError as failure:
             status = failure.http_status
             if status is None or status >= 500 or status == 409:
@@ -509,17 +553,17 @@ def stripe_exponent(currency: str) -> int:
 
 
 def to_stripe_amount(amount: Money) -> int:
-    """`amount` in Stripe's minor units, or InvalidAmount when Stripe cannot take it."""
+    """`amount` in Stripe's minor units, or GatewayRefused when Stripe cannot take it."""
     exponent = stripe_exponent(amount.currency)
     value = amount.amount.scaleb(exponent)
     if value != value.to_integral_value():
-        raise InvalidAmount(
+        raise GatewayRefused(
             f"The card processor takes {amount.currency} in whole units; "
             f"{amount.currency} {amount} is not a whole amount."
         )
     minor = int(value)
     if exponent == 3 and minor % 10:
-        raise InvalidAmount(
+        raise GatewayRefused(
             f"The card processor takes {amount.currency} amounts in steps of 0.010; "
             f"{amount.currency} {amount} is not one."
         )

@@ -1,20 +1,26 @@
-"""Card and bank payments through the gateway (DESIGN rules 4, 8, 9).
+"""Card and bank payments through the gateway: charge, void, refund (DESIGN rules 4, 8, 9).
 
-Every gateway call follows one pattern, so a crash at any point loses nothing and
+Every gateway operation follows one pattern, so a crash at any point loses nothing and
 charges nothing twice:
 
-1. in one transaction, under the customer lock: check, write the payment (pending) and a
-   GatewayAttempt row with a key derived from the payment;
-2. outside any transaction: call the gateway with that key;
+1. in one transaction, under the customer lock: check, write the payment (pending) or
+   find it, and start its attempt (`remit.payments.attempts`): the key, the send's time
+   and deadline, committed before anything is sent;
+2. outside any transaction: send the request with that key;
 3. in a second transaction: record the answer and move the payment through the state
-   table. An unknown answer (a timeout, a crash before step 3) leaves the payment
-   pending; `payments_reconcile` asks the gateway by key. Nothing is retried blindly.
+   table. A refusal before sending fails the payment with its sentence. An unknown answer
+   (a timeout, a crash before step 3) leaves the payment pending and the attempt
+   unfinished: `payments_reconcile` finishes it from the gateway's answer once it is no
+   longer in flight. Nothing is retried blindly.
+
+Recording is idempotent: the first process and the reconciler may both record one
+answer, and the second changes nothing.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 
 from django.db import transaction
@@ -26,7 +32,6 @@ from remit.core.errors import (
     GatewayUnavailable,
     RefundRequired,
     RemitError,
-    VoidRefused,
 )
 from remit.core.money import Money
 from remit.customers.models import Customer
@@ -40,6 +45,15 @@ from remit.gateways.protocol import (
 )
 from remit.gateways.registry import get_gateway
 from remit.payments.allocation import split_payment
+from remit.payments.attempts import (
+    NEVER_REACHED,
+    attempt_never_reached,
+    attempt_of,
+    attempt_record,
+    attempt_start,
+    charge_attempt,
+    gateway_send,
+)
 from remit.payments.bookkeeping import (
     check_money,
     fixed_amounts,
@@ -65,6 +79,8 @@ from remit.payments.states import Action, Outcome, next_status
 
 log = logging.getLogger("remit.payments")
 
+FAILED_OUTCOMES = (Outcome.DECLINED, Outcome.REFUSED)
+
 
 # --- charging -------------------------------------------------------------------------
 
@@ -86,7 +102,7 @@ def card_payment_submit(
 
     The invoices are held (Pending) from the moment the payment is recorded, before the
     gateway is asked, so a second payment cannot reach them while the charge is in flight.
-    A decline reopens them in the same transaction that records it.
+    A decline or a refusal reopens them in the same transaction that records it.
     """
     if method.customer_id != customer.pk or method.removed:
         raise RemitError(
@@ -104,6 +120,7 @@ def card_payment_submit(
         source,
         requests_for_fingerprint(invoices),
     )
+    gateway = gateway or get_gateway()
     with transaction.atomic():
         customer = lock_customer(customer)
         first = replay(customer, idempotency_key, fingerprint)
@@ -137,130 +154,84 @@ def card_payment_submit(
         )
         payment.gateway_outcome = Outcome.UNKNOWN
         payment.save(update_fields=["gateway_outcome"])
-        attempt = _attempt(payment, GatewayOperation.CHARGE)
+        attempt = attempt_start(payment, GatewayOperation.CHARGE, gateway=gateway)
         payment_method_spend(method=method, actor=actor)  # a card not saved pays once
 
-    gateway = gateway or get_gateway()
-    result = _call(
+    result = gateway_send(
         lambda: gateway.charge(
             ChargeRequest(
                 idempotency_key=attempt.idempotency_key,
                 token=method.token,
                 amount=amount,
                 description=f"{payment.number} for {customer.number}",
+                deadline=attempt.deadline,
             )
         )
     )
-    return _apply_charge_answer(payment.pk, result, actor, Action.CHARGE)
+    return charge_answer_record(payment.pk, result, actor=actor, gateway=gateway)
 
 
-# --- settlement and reconciliation ----------------------------------------------------------
-
-
-def payments_settle(*, actor: Actor, gateway: Gateway | None = None) -> dict[str, int]:
-    """The daily cut-off: the sandbox settles its captured charges, then every pending
-    payment is brought up to date with the gateway."""
-    gateway = gateway or get_gateway()
-    settle_all = getattr(gateway, "settle_all", None)
-    if settle_all is not None:
-        settle_all()
-    return payments_reconcile(actor=actor, gateway=gateway)
-
-
-def payments_reconcile(*, actor: Actor, gateway: Gateway | None = None) -> dict[str, int]:
-    """Ask the gateway about every pending card and bank payment, by its charge key, and
-    move each to what the gateway says: settled, failed, voided, refunded or still pending."""
-    gateway = gateway or get_gateway()
-    counts = {"checked": 0, "settled": 0, "failed": 0, "pending": 0, "unknown": 0}
-    pending = Payment.objects.filter(
-        status=PaymentStatus.PENDING, attempts__operation=GatewayOperation.CHARGE
-    ).values_list("pk", "attempts__idempotency_key")
-    for payment_id, charge_key in list(pending):
-        counts["checked"] += 1
-        result = _call(lambda key=charge_key: gateway.lookup(key))
-        payment = _apply_charge_answer(payment_id, result, actor, Action.RECONCILE)
-        if payment.status == PaymentStatus.PENDING:
-            counts["unknown" if payment.gateway_outcome == Outcome.UNKNOWN else "pending"] += 1
-        else:
-            counts["settled" if payment.status == PaymentStatus.SETTLED else "failed"] += 1
-    return counts
-
-
-def payment_sync(*, charge_key: str, actor: Actor, gateway: Gateway | None = None) -> Payment:
-    """Bring one payment up to date with the gateway (a webhook said something changed)."""
-    attempt = GatewayAttempt.objects.get(
-        idempotency_key=charge_key, operation=GatewayOperation.CHARGE
-    )
-    gateway = gateway or get_gateway()
-    result = _call(lambda: gateway.lookup(charge_key))
-    return _apply_charge_answer(attempt.payment_id, result, actor, Action.RECONCILE)
-
-
-def _apply_charge_answer(
-    payment_id: int, result: GatewayResult, actor: Actor, action: Action
+def charge_answer_record(
+    payment_id: int, result: GatewayResult, *, actor: Actor, gateway: Gateway
 ) -> Payment:
-    """Record what the gateway said of a charge and move the payment accordingly."""
+    """Record what the gateway said of a charge (its first answer, a lookup, a settlement)
+    and move the payment accordingly. Safe to call twice with one answer."""
     with transaction.atomic():
         payment = Payment.objects.select_related("customer").get(pk=payment_id)
         customer = lock_customer(payment.customer)
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        payment = _lock_payment(payment)
         if payment.status != PaymentStatus.PENDING:
             return payment  # already resolved (by the reconciler, or the first caller)
-        attempt = payment.attempts.get(operation=GatewayOperation.CHARGE)
-        _complete(attempt, result)
-        before = {"status": payment.status, "gateway_outcome": payment.gateway_outcome}
+        attempt = charge_attempt(payment)
+        known = payment.gateway_outcome not in ("", Outcome.UNKNOWN)  # an answer came before
+        if not known and attempt_never_reached(attempt, result, gateway):
+            result = GatewayResult(outcome=Outcome.REFUSED, decline_reason=NEVER_REACHED)
+        attempt_record(attempt, result)
         outcome = Outcome(result.outcome)
-        if action == Action.RECONCILE and payment.gateway_outcome == Outcome.UNKNOWN:
-            action = Action.CHARGE  # the first answer to the charge, found by lookup
-        if outcome == Outcome.APPROVED and result.charge_status == ChargeStatus.VOIDED:
+        if outcome == Outcome.UNKNOWN:
+            return payment  # nothing learnt: asked again later
+        approved = outcome == Outcome.APPROVED
+        voided = approved and result.charge_status == ChargeStatus.VOIDED
+        refunded = approved and result.charge_status == ChargeStatus.REFUNDED
+        settles = approved and result.settled and not refunded
+        changed = outcome != payment.gateway_outcome
+        if not (changed or settles or voided or refunded):
+            return payment  # nothing new: a repeated answer, another reconcile
+        before = {"status": payment.status, "gateway_outcome": payment.gateway_outcome}
+        action = Action.RECONCILE if known else Action.CHARGE
+        if voided:
             _finish_void(customer, payment, actor, "voided at the gateway")
-        elif outcome == Outcome.APPROVED and result.charge_status == ChargeStatus.REFUNDED:
+        elif refunded:
             _finish_refund(customer, payment, actor)
-        elif outcome == Outcome.DECLINED:
-            next_action = Action.SETTLE if payment.gateway_outcome == Outcome.APPROVED else action
-            transition(
-                payment,
-                next_status(payment.status, next_action, outcome),
-                next_action,
-                outcome,
-                actor,
-                result.decline_reason,
-            )
-            payment.failure_reason = result.decline_reason[:300]
-            reverse_payment(
-                customer, payment, description=f"{payment.number} failed: {result.decline_reason}"
-            )
+        elif outcome in FAILED_OUTCOMES:
+            # After an approval, a decline is the money coming back at settlement.
+            action = Action.SETTLE if known else Action.CHARGE
+            _fail(customer, payment, actor, action, outcome, result.decline_reason)
         else:
-            transition(
-                payment, next_status(payment.status, action, outcome), action, outcome, actor
-            )
-            if result.settled and outcome == Outcome.APPROVED:
-                transition(
-                    payment,
-                    next_status(payment.status, Action.SETTLE, outcome),
-                    Action.SETTLE,
-                    outcome,
-                    actor,
-                )
-        if outcome != Outcome.UNKNOWN:
-            payment.gateway_outcome = outcome
-        payment.save(update_fields=["status", "gateway_outcome", "failure_reason"])
+            if changed:
+                to = next_status(payment.status, action, outcome)
+                transition(payment, to, action, outcome, actor)
+            if settles:
+                action = Action.SETTLE
+                to = next_status(payment.status, action, outcome)
+                transition(payment, to, action, outcome, actor)
+        payment.gateway_outcome = outcome
+        payment.save(update_fields=["status", "gateway_outcome", "failure_reason", "void_reason"])
         refresh_statuses(
             payment.allocations.values_list("invoice_id", flat=True),
             customer_id=payment.customer_id,
         )
-        if before["status"] != payment.status or before["gateway_outcome"] != outcome:
-            audit_record(
-                actor=actor,
-                action=f"payment.{action}",
-                obj=payment,
-                before=before,
-                after={
-                    "status": payment.status,
-                    "gateway_outcome": payment.gateway_outcome,
-                    "reason": result.decline_reason,
-                },
-            )
+        audit_record(
+            actor=actor,
+            action=f"payment.{action}",
+            obj=payment,
+            before=before,
+            after={
+                "status": payment.status,
+                "gateway_outcome": payment.gateway_outcome,
+                "reason": result.decline_reason,
+            },
+        )
         return payment
 
 
@@ -272,6 +243,7 @@ def payment_void_at_gateway(
 ) -> Payment:
     """Void a pending card or bank payment at the gateway. When the gateway can no longer
     void it (settled, or it refuses), RefundRequired carries the refund offer."""
+    gateway = gateway or get_gateway()
     with transaction.atomic():
         lock_customer(payment.customer)
         payment = _lock_payment(payment)
@@ -279,28 +251,29 @@ def payment_void_at_gateway(
             raise _refund_offer(payment, "it has settled")
         next_status(payment.status, Action.VOID, Outcome.APPROVED, payment=payment.number)
         charge = _confirmed_charge(payment)
-        attempt = _attempt(payment, GatewayOperation.VOID, amount=payment.amount)
-        if attempt.outcome == Outcome.DECLINED:
-            raise _refund_offer(payment, attempt.decline_reason)
-
-    gateway = gateway or get_gateway()
-    result = _call(
+        earlier = attempt_of(payment, GatewayOperation.VOID)
+        if earlier is not None and earlier.outcome == Outcome.DECLINED:
+            raise _refund_offer(payment, earlier.decline_reason)
+        attempt = attempt_start(
+            payment, GatewayOperation.VOID, gateway=gateway, amount=payment.amount
+        )
+    result = gateway_send(
         lambda: gateway.void(
             ActionRequest(
-                idempotency_key=attempt.idempotency_key, charge_key=charge.idempotency_key
+                idempotency_key=attempt.idempotency_key,
+                charge_key=charge.idempotency_key,
+                deadline=attempt.deadline,
             )
         )
     )
-    with transaction.atomic():
-        customer = lock_customer(payment.customer)
-        payment = _lock_payment(payment)
-        _complete(GatewayAttempt.objects.get(pk=attempt.pk), result)
-        if result.outcome == Outcome.APPROVED and payment.status == PaymentStatus.PENDING:
-            _finish_void(customer, payment, actor, reason)
-            payment.save(update_fields=["status", "void_reason"])
+    payment = action_answer_record(attempt.pk, result, actor=actor, reason=reason)
     if result.outcome == Outcome.DECLINED:
         raise _refund_offer(payment, result.decline_reason)
-    if result.outcome != Outcome.APPROVED:
+    if result.outcome == Outcome.REFUSED:
+        raise RemitError(
+            f"The gateway refused the void of {payment.number}: {result.decline_reason}"
+        )
+    if payment.status != PaymentStatus.VOIDED:
         raise GatewayUnavailable(
             f"The gateway did not confirm the void of {payment.number}. Nothing was lost: "
             "try the void again, it is safe to repeat."
@@ -310,49 +283,78 @@ def payment_void_at_gateway(
 
 def payment_refund(*, payment: Payment, actor: Actor, gateway: Gateway | None = None) -> Payment:
     """Refund the amount charged, through the gateway, exactly once."""
+    gateway = gateway or get_gateway()
     with transaction.atomic():
         lock_customer(payment.customer)
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        payment = _lock_payment(payment)
         if payment.method_id is None:
             raise RemitError(f"{payment.number} was not paid through the gateway; void it.")
         next_status(payment.status, Action.REFUND, Outcome.APPROVED, payment=payment.number)
         charge = _confirmed_charge(payment)
-        if (
-            payment.status == PaymentStatus.PENDING
-            and not payment.attempts.filter(
-                operation=GatewayOperation.VOID, outcome=Outcome.DECLINED
-            ).exists()
+        void = attempt_of(payment, GatewayOperation.VOID)
+        if payment.status == PaymentStatus.PENDING and (
+            void is None or void.outcome != Outcome.DECLINED
         ):
             raise RemitError(f"{payment.number} has not settled; void it instead.")
-        attempt = _attempt(payment, GatewayOperation.REFUND, amount=payment.amount)
-
-    gateway = gateway or get_gateway()
-    result = _call(
+        attempt = attempt_start(
+            payment, GatewayOperation.REFUND, gateway=gateway, amount=payment.amount
+        )
+    result = gateway_send(
         lambda: gateway.refund(
             RefundRequest(
                 idempotency_key=attempt.idempotency_key,
                 charge_key=charge.idempotency_key,
                 amount=payment.amount,
+                deadline=attempt.deadline,
             )
         )
     )
-    with transaction.atomic():
-        customer = lock_customer(payment.customer)
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        _complete(GatewayAttempt.objects.get(pk=attempt.pk), result)
-        if result.outcome == Outcome.APPROVED and payment.status != PaymentStatus.REFUNDED:
-            _finish_refund(customer, payment, actor)
-            payment.save(update_fields=["status"])
-    if result.outcome == Outcome.DECLINED:
+    payment = action_answer_record(attempt.pk, result, actor=actor)
+    if payment.status == PaymentStatus.REFUNDED:
+        return payment
+    if result.outcome in FAILED_OUTCOMES:
         raise RemitError(
             f"The gateway refused the refund of {payment.number}: {result.decline_reason}"
         )
-    if result.outcome != Outcome.APPROVED:
-        raise GatewayUnavailable(
-            f"The gateway did not confirm the refund of {payment.number}. Nothing was lost: "
-            "try the refund again; the gateway will not refund twice."
-        )
-    return payment
+    raise GatewayUnavailable(
+        f"The gateway did not confirm the refund of {payment.number}. Nothing was lost: "
+        "try the refund again; the gateway will not refund twice."
+    )
+
+
+def action_answer_record(
+    attempt_id: int, result: GatewayResult, *, actor: Actor, reason: str = ""
+) -> Payment:
+    """Record the gateway's answer to a void or refund, and finish it in the books when
+    the gateway did it (or says the charge already stands voided or refunded). Safe to
+    call twice with one answer."""
+    with transaction.atomic():
+        attempt = GatewayAttempt.objects.select_related("payment__customer").get(pk=attempt_id)
+        customer = lock_customer(attempt.payment.customer)
+        payment = _lock_payment(attempt.payment)
+        attempt = GatewayAttempt.objects.get(pk=attempt_id)
+        attempt_record(attempt, result)
+        done = result.outcome == Outcome.APPROVED
+        if attempt.operation == GatewayOperation.VOID:
+            done = done or result.charge_status == ChargeStatus.VOIDED
+            if done and payment.status == PaymentStatus.PENDING:
+                _finish_void(customer, payment, actor, reason)
+                payment.save(update_fields=["status", "void_reason"])
+        else:
+            done = done or result.charge_status == ChargeStatus.REFUNDED
+            refundable = (PaymentStatus.SETTLED, PaymentStatus.PENDING)
+            if done and payment.status in refundable:
+                _finish_refund(customer, payment, actor)
+                payment.save(update_fields=["status"])
+        return payment
+
+
+def _fail(
+    customer: Customer, payment: Payment, actor: Actor, action: str, outcome: str, why: str
+) -> None:
+    transition(payment, next_status(payment.status, action, outcome), action, outcome, actor, why)
+    payment.failure_reason = why[:300]
+    reverse_payment(customer, payment, description=f"{payment.number} failed: {why}")
 
 
 def _finish_void(customer: Customer, payment: Payment, actor: Actor, reason: str) -> None:
@@ -415,57 +417,11 @@ def _refund_offer(payment: Payment, why: str) -> RefundRequired:
     )
 
 
-# --- attempts -----------------------------------------------------------------------------
-
-
-def _attempt(
-    payment: Payment, operation: GatewayOperation, amount: Money | None = None
-) -> GatewayAttempt:
-    """The attempt row for `operation`, written before the call. Its key is derived from
-    the payment, so a repeat after a crash sends the same key. One in flight at a time."""
-    attempt, created = GatewayAttempt.objects.get_or_create(
-        payment=payment,
-        operation=operation,
-        defaults={
-            "idempotency_key": f"remit-{payment.number}-{operation}",
-            "amount_minor": (amount or payment.amount).minor,
-            "currency": payment.currency,
-        },
-    )
-    if not created and attempt.outcome == "":
-        raise VoidRefused(
-            f"A {operation} of {payment.number} is already in progress; wait for it to finish."
-        )
-    return attempt
-
-
 def _confirmed_charge(payment: Payment) -> GatewayAttempt:
-    charge = payment.attempts.get(operation=GatewayOperation.CHARGE)
+    charge = charge_attempt(payment)
     if charge.outcome in ("", Outcome.UNKNOWN):
         raise GatewayUnavailable(
             f"The gateway has not confirmed the charge of {payment.number} yet; "
             "run `remit reconcile` (or wait for the worker) and try again."
         )
     return charge
-
-
-def _complete(attempt: GatewayAttempt, result: GatewayResult) -> None:
-    if (
-        attempt.outcome in (Outcome.APPROVED, Outcome.DECLINED)
-        and result.outcome == attempt.outcome
-    ):
-        return
-    attempt.outcome = result.outcome
-    attempt.gateway_reference = result.gateway_reference or attempt.gateway_reference
-    attempt.decline_reason = result.decline_reason[:300]
-    attempt.completed_at = timezone.now()
-    attempt.save(update_fields=["outcome", "gateway_reference", "decline_reason", "completed_at"])
-
-
-def _call(send: Callable[[], GatewayResult]) -> GatewayResult:
-    """Call the gateway; anything unexpected is an unknown outcome, to be reconciled."""
-    try:
-        return send()
-    except Exception:  # the attempt row stays; the reconciler or a repeat resolves it
-        log.exception("gateway call failed; the outcome is unknown and will be reconciled")
-        return GatewayResult(outcome=Outcome.UNKNOWN)

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from django.conf import settings
 from django.db import transaction
 
 from remit.core.audit import Actor, audit_record
 from remit.core.errors import RemitError
 from remit.customers.models import Customer
 from remit.gateways.protocol import UNKNOWN_DETAILS, Gateway, PaymentDetailsInvalid, Tokenized
-from remit.gateways.registry import get_gateway
+from remit.gateways.registry import gateway_name, get_gateway
 from remit.payments.bookkeeping import lock_customer
 from remit.payments.models import MethodKind, PaymentMethod
 
@@ -149,7 +148,7 @@ def _add(
     method = PaymentMethod.objects.create(
         customer=customer,
         kind=tokenized.kind,
-        gateway=getattr(settings, "REMIT_GATEWAY", "sandbox"),
+        gateway=gateway_name(),
         token=tokenized.token,
         brand=tokenized.brand,
         last4=tokenized.last4,

@@ -250,9 +250,10 @@ class GatewayOperation(models.TextChoices):
 
 
 class GatewayAttempt(models.Model):
-    """One call to the gateway, written before the call (outcome empty) and completed
-    after it. Its key is derived from the payment, so a retry after a crash sends the
-    same key and the gateway cannot act twice."""
+    """One operation at the gateway, written before its request is sent (outcome empty)
+    and completed from the answer. Its key is derived from the payment, so a resend after
+    a crash or a lost answer carries the same key and the gateway cannot act twice. Its
+    lifecycle (in flight, unfinished, never reached) is `remit.payments.attempts`."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="attempts")
     operation = models.CharField(max_length=8, choices=GatewayOperation.choices)
@@ -264,6 +265,11 @@ class GatewayAttempt(models.Model):
     decline_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When last sent.")
+    deadline = models.DateTimeField(
+        null=True, blank=True, help_text="The gateway may not act on the last send after this."
+    )
+    sends = models.PositiveIntegerField(default=0, help_text="Times sent, with the same key.")
 
     class Meta:
         ordering = ["id"]
@@ -352,6 +358,13 @@ class ScheduledPayment(models.Model):
         Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     outcome = models.CharField(max_length=300, blank=True, help_text="What happened when it ran.")
+    amount_minor = models.BigIntegerField(
+        null=True, blank=True, help_text="Worked out once, when a worker claims it to run."
+    )
+    charge_date = models.DateField(null=True, blank=True, help_text="The post date of its run.")
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="A worker runs it until then; later, another resumes."
+    )
     idempotency_key = models.CharField(max_length=255)
     request_fingerprint = models.CharField(max_length=64)
     actor = models.CharField(max_length=150)

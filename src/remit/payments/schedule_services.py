@@ -2,9 +2,16 @@
 
 A scheduled invoice shows Scheduled and cannot be paid again until its schedule runs or
 is cancelled. When it runs, the amount is worked out again: an invoice paid or voided
-meanwhile is left out, and the schedule records why. The charge goes through
-`card_payment_submit` with a key derived from the schedule, so a worker that crashes
-and runs again charges once.
+meanwhile is left out, and the schedule records why.
+
+Running is safe with several workers and with crashes. A worker claims a due schedule
+under the customer's lock (status running, `claimed_until`); the first claim works out
+the amount and the post date once and stores them. The charge goes through
+`card_payment_submit` with a key derived from the schedule, so a worker that takes over
+an expired claim replays the first charge rather than charging again, and with the
+amount of the first claim rather than what is left after it. The schedule ends (ran or
+failed, one audit event) once its charge has an answer, under the lock, only if it is
+still running.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from remit.payments.bookkeeping import lock_customer, request_fingerprint
 from remit.payments.candidates import InvoiceRequest, load_candidates
 from remit.payments.gateway_services import card_payment_submit
 from remit.payments.models import (
+    Payment,
     PaymentMethod,
     PaymentStatus,
     ScheduledInvoice,
@@ -34,8 +42,10 @@ from remit.payments.models import (
     ScheduleStatus,
     Source,
 )
+from remit.payments.states import Outcome
 
 MAX_DAYS_AHEAD = 365
+CLAIM = timedelta(minutes=5)  # a worker's hold on a running schedule; longer than a charge
 
 
 def schedule_create(
@@ -132,88 +142,123 @@ def schedule_cancel(*, schedule: ScheduledPayment, actor: Actor) -> ScheduledPay
 def schedules_run_due(
     *, actor: Actor, today: date | None = None, gateway: Gateway | None = None
 ) -> dict[str, int]:
-    """Run every schedule due by `today` (and resume any a crash left running)."""
+    """Run every schedule due by `today`, and resume any whose worker died.
+
+    Several workers may run this at once: each schedule is claimed by one of them
+    (`_claim`), the others skip it, and it ends once, with one audit event."""
     today = today or timezone.localdate()
     due = ScheduledPayment.objects.filter(
         status__in=[ScheduleStatus.SCHEDULED, ScheduleStatus.RUNNING], run_on__lte=today
-    ).values_list("pk", flat=True)
-    counts = {"ran": 0, "failed": 0, "nothing_due": 0}
-    for schedule_id in list(due):
-        outcome = _run_one(schedule_id, actor=actor, gateway=gateway)
-        counts[outcome] += 1
+    ).order_by("run_on", "id")
+    counts = {"ran": 0, "failed": 0, "nothing_due": 0, "charging": 0, "skipped": 0}
+    for schedule_id in list(due.values_list("pk", flat=True)):
+        counts[_run_one(schedule_id, actor=actor, gateway=gateway)] += 1
     return counts
 
 
 def _run_one(schedule_id: int, *, actor: Actor, gateway: Gateway | None) -> str:
-    # 1. Release the invoices and decide, under the lock, what is still to pay.
-    with transaction.atomic():
-        schedule = ScheduledPayment.objects.select_related("customer", "method").get(pk=schedule_id)
-        lock_customer(schedule.customer)
-        schedule = ScheduledPayment.objects.select_for_update().get(pk=schedule_id)
-        if schedule.status == ScheduleStatus.SCHEDULED:
-            _release(schedule)
-            _note_left_out(schedule)
-            schedule.status = ScheduleStatus.RUNNING
-            schedule.save(update_fields=["status"])
-        elif schedule.status != ScheduleStatus.RUNNING:
-            return "nothing_due"  # another worker ran it
-        to_pay = list(
-            schedule.items.filter(left_out="").select_related("invoice").order_by("invoice_id")
-        )
-        if not to_pay:
-            return _finish(
-                schedule,
-                ScheduleStatus.RAN,
-                "Nothing was left to pay.",
-                actor,
-                outcome="nothing_due",
-            )
-        amount = sum(
-            (item.invoice.balance_due for item in to_pay), Money.zero(schedule.customer.currency)
-        )
-    # 2. Charge, with a key derived from the schedule: a re-run after a crash is a replay.
+    claimed = _claim(schedule_id, actor=actor)
+    if isinstance(claimed, str):
+        return claimed
+    schedule, to_pay = claimed
+    # Charge with a key derived from the schedule and the amount worked out at the claim:
+    # a worker that resumes a schedule replays the first charge, whatever has been paid
+    # since.
     try:
         payment = card_payment_submit(
             customer=schedule.customer,
             method=schedule.method,
-            amount=amount,
-            invoices=[InvoiceRequest(item.invoice.number) for item in to_pay],
+            amount=Money.from_minor(schedule.amount_minor, schedule.customer.currency),
+            invoices=[InvoiceRequest(number) for number in to_pay],
             idempotency_key=f"{schedule.number}-run",
+            post_date=schedule.charge_date,
             actor=actor,
             source=Source.SCHEDULED,
             gateway=gateway,
         )
     except RemitError as refusal:
-        return _finish(schedule, ScheduleStatus.FAILED, refusal.message, actor, outcome="failed")
-    # 3. Record what happened.
-    failed = payment.status == PaymentStatus.FAILED
-    note = (
-        f"{payment.number} declined: {payment.failure_reason}"
-        if failed
-        else f"Paid {amount.format()} with {payment.number}."
-    )
-    schedule.payment = payment
-    return _finish(
-        schedule,
-        ScheduleStatus.FAILED if failed else ScheduleStatus.RAN,
-        note,
-        actor,
-        outcome="failed" if failed else "ran",
-    )
+        return _finish(schedule_id, ScheduleStatus.FAILED, refusal.message, actor, None)
+    if payment.status == PaymentStatus.FAILED:
+        note = f"{payment.number} declined: {payment.failure_reason}"
+        return _finish(schedule_id, ScheduleStatus.FAILED, note, actor, payment)
+    if payment.gateway_outcome == Outcome.UNKNOWN:
+        _release_claim(schedule_id)  # the charge's answer is not in: a later run ends it
+        return "charging"
+    note = f"Paid {payment.amount.format()} with {payment.number}."
+    return _finish(schedule_id, ScheduleStatus.RAN, note, actor, payment)
 
 
-def _finish(schedule: ScheduledPayment, status: str, note: str, actor: Actor, *, outcome: str):
+def _claim(schedule_id: int, *, actor: Actor) -> tuple[ScheduledPayment, list[str]] | str:
+    """Under the customer's lock, take the schedule for this worker until `claimed_until`.
+
+    The first claim releases its invoices, notes those paid or voided meanwhile, and works
+    out the amount once. A schedule another worker holds is skipped; one whose worker died
+    (its claim expired) is taken over as it stands. Returns the schedule and the invoices
+    to pay, or the count to add when there is nothing for this worker to charge."""
+    now = timezone.now()
     with transaction.atomic():
-        schedule.status = status
-        schedule.outcome = note[:300]
-        schedule.save(update_fields=["status", "outcome", "payment"])
-        audit_record(
-            actor=actor,
-            action=f"schedule.{status}",
-            obj=schedule,
-            after={"outcome": schedule.outcome},
+        schedule = ScheduledPayment.objects.select_related("customer", "method").get(pk=schedule_id)
+        lock_customer(schedule.customer)
+        schedule = (
+            ScheduledPayment.objects.select_for_update(of=("self",))
+            .select_related("customer", "method")
+            .get(pk=schedule_id)
         )
-    return outcome
+        claimed = schedule.claimed_until is not None and schedule.claimed_until > now
+        if schedule.status == ScheduleStatus.RUNNING and claimed:
+            return "skipped"  # another worker is charging it
+        if schedule.status not in (ScheduleStatus.SCHEDULED, ScheduleStatus.RUNNING):
+            return "skipped"  # another worker ended it
+        if schedule.status == ScheduleStatus.SCHEDULED:
+            _release(schedule)
+            _note_left_out(schedule)
+            schedule.status = ScheduleStatus.RUNNING
+        if schedule.amount_minor is None:  # the first claim (or one left by an older remit)
+            schedule.amount_minor = sum(i.balance_due_minor for i in _to_pay(schedule))
+            schedule.charge_date = timezone.localdate()
+        schedule.claimed_until = now + CLAIM
+        schedule.save(update_fields=["status", "amount_minor", "charge_date", "claimed_until"])
+        numbers = [invoice.number for invoice in _to_pay(schedule)]
+        if not schedule.amount_minor:
+            _end(schedule, ScheduleStatus.RAN, "Nothing was left to pay.", actor, None)
+            return "nothing_due"
+        return schedule, numbers
+
+
+def _to_pay(schedule: ScheduledPayment) -> list[Invoice]:
+    items = schedule.items.filter(left_out="").select_related("invoice").order_by("invoice_id")
+    return [item.invoice for item in items]
+
+
+def _release_claim(schedule_id: int) -> None:
+    ScheduledPayment.objects.filter(pk=schedule_id, status=ScheduleStatus.RUNNING).update(
+        claimed_until=timezone.now()
+    )
+
+
+def _finish(schedule_id: int, status: str, note: str, actor: Actor, payment: Payment | None) -> str:
+    """End a running schedule once: a second worker finds it ended and changes nothing."""
+    with transaction.atomic():
+        schedule = ScheduledPayment.objects.select_related("customer").get(pk=schedule_id)
+        lock_customer(schedule.customer)
+        schedule = ScheduledPayment.objects.select_for_update(of=("self",)).get(pk=schedule_id)
+        if schedule.status != ScheduleStatus.RUNNING:
+            return "skipped"
+        _end(schedule, status, note, actor, payment)
+    return "ran" if status == ScheduleStatus.RAN else "failed"
+
+
+def _end(
+    schedule: ScheduledPayment, status: str, note: str, actor: Actor, payment: Payment | None
+) -> None:
+    schedule.status = status
+    schedule.outcome = note[:300]
+    schedule.payment = payment or schedule.payment
+    schedule.claimed_until = None
+    schedule.save(update_fields=["status", "outcome", "payment", "claimed_until"])
+    audit_record(
+        actor=actor, action=f"schedule.{status}", obj=schedule, after={"outcome": schedule.outcome}
+    )
 
 
 def _release(schedule: ScheduledPayment) -> list[str]:

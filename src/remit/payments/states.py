@@ -34,6 +34,7 @@ class Outcome(StrEnum):
     APPROVED = "approved"
     DECLINED = "declined"
     PENDING = "pending"
+    REFUSED = "refused"  # nothing was sent, or it never reached the gateway and now cannot
     UNKNOWN = "unknown"
 
 
@@ -50,6 +51,7 @@ TRANSITIONS: dict[tuple[State, Action, Outcome], State] = {
     (S.PENDING, A.CHARGE, R.PENDING): S.PENDING,
     (S.PENDING, A.CHARGE, R.UNKNOWN): S.PENDING,
     (S.PENDING, A.CHARGE, R.DECLINED): S.FAILED,
+    (S.PENDING, A.CHARGE, R.REFUSED): S.FAILED,  # nothing left remit, or never arrived
     (S.PENDING, A.SETTLE, R.APPROVED): S.SETTLED,
     (S.PENDING, A.SETTLE, R.DECLINED): S.FAILED,  # a returned bank debit
     (S.PENDING, A.RECONCILE, R.APPROVED): S.PENDING,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 
 from remit.core.audit import Actor
-from remit.payments.gateway_services import payment_sync
 from remit.payments.models import GatewayAttempt, GatewayOperation
+from remit.payments.reconcile_services import payment_sync
 
 log = logging.getLogger("remit.payments")
 

@@ -3,7 +3,7 @@
 - Every tick (`reconcile_every` seconds): the scheduled-payments hook, then a reconcile.
 - At the daily cut-off (`settle_at`, a wall-clock time in the installation's time zone):
   the hook, then the settlement, which reconciles everything too, so it replaces that
-  tick's reconcile.
+  tick's reconcile; then the purge of old API answers and the audit against the gateway.
 - The first tick is at start, so unknown outcomes left by a crash are resolved at once.
 - A cut-off missed while the worker was stopped is caught up at start. A first start ever
   (no settlement on record) waits for the next cut-off: settling is never a surprise.
@@ -21,6 +21,8 @@ RUN_SCHEDULED = "run_scheduled"
 RECONCILE = "reconcile"
 SETTLE = "settle"
 PURGE = "purge"  # idempotency answers older than a day, once a day
+GATEWAY_AUDIT = "gateway_audit"  # remit against the gateway's records, after the settlement
+DAILY = (SETTLE, PURGE, GATEWAY_AUDIT)  # run once per cut-off among all workers
 
 _HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
@@ -107,7 +109,7 @@ class Schedule:
         if now >= self.next_settlement:
             self.next_settlement = next_cutoff(now, self.settle_at, self.zone)
             self.next_reconcile = now + self.every
-            return (RUN_SCHEDULED, SETTLE, PURGE)
+            return (RUN_SCHEDULED, SETTLE, PURGE, GATEWAY_AUDIT)
         if now >= self.next_reconcile:
             self.next_reconcile = now + self.every
             return (RUN_SCHEDULED, RECONCILE)

@@ -10,6 +10,13 @@ at most POLL_SECONDS.
 Stopping: Ctrl+C or SIGTERM while idle stops at once; during a task, the task finishes
 first (a second Ctrl+C stops it: the services leave nothing half-written, and the next
 reconcile resolves any gateway call left unanswered).
+
+A lost database (a restart, a dropped connection, a failover) does not stop the worker:
+it logs one line, closes its connections, waits (1, 2, 5, 10, 30, then every 60
+seconds), and carries on with its schedule; what was due and not yet enqueued stays due.
+Several workers may share one database: tasks are claimed by one worker each (the task
+backend's own claiming), due schedules by one worker each (`schedules_run_due`), and the
+daily tasks carry their cut-off, so one worker runs each (`tasks.daily_claim`).
 """
 
 from __future__ import annotations
@@ -18,25 +25,45 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from datetime import datetime
 
+from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from remit.worker.schedule import PURGE, RECONCILE, RUN_SCHEDULED, SETTLE, Schedule
-from remit.worker.tasks import purge_task, reconcile_task, run_scheduled_task, settle_task
+from remit.worker.schedule import (
+    DAILY,
+    GATEWAY_AUDIT,
+    PURGE,
+    RECONCILE,
+    RUN_SCHEDULED,
+    SETTLE,
+    Schedule,
+    last_cutoff,
+)
+from remit.worker.tasks import (
+    gateway_audit_task,
+    purge_task,
+    reconcile_task,
+    run_scheduled_task,
+    settle_task,
+)
 
 log = logging.getLogger("remit.worker")
 
 POLL_SECONDS = 1.0  # how soon a task enqueued elsewhere is picked up
+BACKOFF = (1, 2, 5, 10, 30, 60)  # seconds between tries while the database is away
+LOST = (OperationalError, InterfaceError)  # what a lost database connection raises
 
 TASKS = {
     RUN_SCHEDULED: run_scheduled_task,
     RECONCILE: reconcile_task,
     SETTLE: settle_task,
     PURGE: purge_task,
+    GATEWAY_AUDIT: gateway_audit_task,
 }
 
 
@@ -48,12 +75,16 @@ def run_worker(*, once: bool = False, reconcile_every: int = 300, settle_at: str
     Bad arguments raise RemitError before anything is enqueued.
     """
     zone = timezone.get_default_timezone()
-    schedule = Schedule.start(
-        now=timezone.now(),
-        reconcile_every=reconcile_every,
-        settle_at=settle_at,
-        zone=zone,
-        last_settlement=last_settlement(),
+    reconnect = Reconnect()
+    schedule = reconnect.until_back(
+        lambda: Schedule.start(
+            now=timezone.now(),
+            reconcile_every=reconcile_every,
+            settle_at=settle_at,
+            zone=zone,
+            last_settlement=last_settlement(),
+        ),
+        keep_going=lambda: True,
     )
     worker = db_worker()
     if once:
@@ -69,9 +100,10 @@ def run_worker(*, once: bool = False, reconcile_every: int = 300, settle_at: str
         zone,
         timezone.localtime(schedule.next_settlement, zone).strftime("%Y-%m-%d %H:%M"),
     )
+    backlog: list[str] = []
     try:
         while worker.running:
-            tick(schedule, worker)
+            reconnect.until_back(lambda: tick(schedule, worker, backlog), lambda: worker.running)
             if worker.running:
                 time.sleep(min(POLL_SECONDS, schedule.seconds_until_due(timezone.now())))
     finally:
@@ -79,13 +111,46 @@ def run_worker(*, once: bool = False, reconcile_every: int = 300, settle_at: str
     log.info("worker stopped")
 
 
-def tick(schedule: Schedule, worker: Worker) -> tuple[str, ...]:
-    """Enqueue what is due now, then run every ready task; the names enqueued."""
+def tick(schedule: Schedule, worker: Worker, backlog: list[str] | None = None) -> tuple[str, ...]:
+    """Enqueue what is due now, then run every ready task; the names enqueued. What could
+    not be enqueued (the database went away) stays in `backlog` for the next tick."""
+    backlog = [] if backlog is None else backlog
     due = schedule.due(timezone.now())
-    for name in due:
-        TASKS[name].enqueue()
+    backlog.extend(due)
+    cutoff = last_cutoff(timezone.now(), schedule.settle_at, schedule.zone).isoformat()
+    while backlog:
+        name = backlog[0]
+        TASKS[name].enqueue(**({"cutoff": cutoff} if name in DAILY else {}))
+        backlog.pop(0)
     worker.run()
     return due
+
+
+class Reconnect:
+    """Runs a step of the worker until the database answers, logging each loss once."""
+
+    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._sleep = sleep
+        self.failures = 0
+
+    def until_back(self, step: Callable, keep_going: Callable[[], bool]):
+        while True:
+            try:
+                result = step()
+            except LOST as lost:
+                wait = BACKOFF[min(self.failures, len(BACKOFF) - 1)]
+                self.failures += 1
+                reason = str(lost).strip().splitlines()[0] if str(lost).strip() else "no answer"
+                log.warning("database connection lost (%s); trying again in %ss", reason, wait)
+                connections.close_all()  # the next query opens a fresh connection
+                self._sleep(wait)
+                if not keep_going():
+                    return None
+                continue
+            if self.failures:
+                log.info("database connection back after %s failed tries", self.failures)
+                self.failures = 0
+            return result
 
 
 def db_worker() -> Worker:

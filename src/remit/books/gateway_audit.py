@@ -1,0 +1,113 @@
+"""`remit audit --gateway`: remit's card and bank payments against the gateway's own
+records (DESIGN rule 9: every charge the gateway holds is exactly one payment remit
+counts, every refund there is one here).
+
+It reads the gateway's list of charges with their refunds (`Gateway.records`: the
+sandbox's store, or Stripe's PaymentIntents and refunds) and remit's payments with their
+charge attempts, and names every difference in a sentence. A payment whose charge has no
+answer yet (in flight, or lost and not yet reconciled) is not judged: the reconciler
+resolves it first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from remit.books.audit import AuditReport
+from remit.core.money import Money
+from remit.gateways.protocol import ChargeRecord, ChargeStatus, Gateway
+from remit.gateways.registry import get_gateway
+from remit.payments.attempts import UNFINISHED
+from remit.payments.models import GatewayAttempt, GatewayOperation, PaymentStatus
+
+HELD = {ChargeStatus.AUTHORIZED, ChargeStatus.SETTLED}  # the gateway has the money
+RECEIVED = {PaymentStatus.PENDING, PaymentStatus.SETTLED}  # remit counts it received
+
+
+@dataclass(frozen=True)
+class _Charge:
+    """What remit holds of one charge: its payment and how far it got."""
+
+    key: str
+    payment: str
+    status: str
+    amount: Money
+    answered: bool  # the gateway's answer to the charge is in (or the payment is over)
+
+
+def gateway_audit(*, gateway: Gateway | None = None) -> AuditReport:
+    gateway = gateway or get_gateway()
+    report = AuditReport()
+    ours = {charge.key: charge for charge in _remit_charges()}
+    seen: set[str] = set()
+    for record in gateway.records():
+        seen.add(record.key)
+        charge = ours.get(record.key)
+        if charge is None:
+            report.problems.append(
+                f"The gateway holds a charge that no remit payment made: {record.key} "
+                f"({record.amount.format()}, {record.status})."
+            )
+            continue
+        report.problems.extend(_compare(charge, record))
+    for key, charge in ours.items():
+        if key not in seen and charge.answered and charge.status in RECEIVED:
+            report.problems.append(
+                f"{charge.payment} is {charge.status} in remit, but the gateway has no charge "
+                f"for it ({key})."
+            )
+    return report
+
+
+def _remit_charges() -> Iterable[_Charge]:
+    attempts = GatewayAttempt.objects.filter(operation=GatewayOperation.CHARGE).values_list(
+        "idempotency_key",
+        "outcome",
+        "payment__number",
+        "payment__status",
+        "payment__amount_minor",
+        "payment__currency",
+    )
+    for key, outcome, number, status, minor, currency in attempts.iterator(2000):
+        yield _Charge(
+            key=key,
+            payment=number,
+            status=status,
+            amount=Money.from_minor(minor, currency),
+            answered=outcome not in UNFINISHED or status not in RECEIVED,
+        )
+
+
+def _compare(charge: _Charge, record: ChargeRecord) -> list[str]:
+    """The differences between one charge as remit and the gateway see it."""
+    problems = []
+    name = f"{charge.payment} ({charge.key})"
+    if record.amount != charge.amount:
+        problems.append(
+            f"{name}: the gateway charged {record.amount.format()}, remit recorded "
+            f"{charge.amount.format()}."
+        )
+    refunded = sum((r.amount for r in record.refunds), Money.zero(record.amount.currency))
+    if charge.status == PaymentStatus.REFUNDED:
+        if refunded != charge.amount:
+            problems.append(
+                f"{name} is refunded in remit, but the gateway refunded {refunded.format()} "
+                f"of {record.amount.format()}."
+            )
+        return problems
+    if refunded.is_positive():
+        problems.append(
+            f"{name} is {charge.status} in remit, but the gateway refunded {refunded.format()}."
+        )
+    held = record.status in HELD
+    if held and charge.status not in RECEIVED:
+        problems.append(
+            f"{name} is {charge.status} in remit, but the gateway holds its charge "
+            f"({record.amount.format()}, {record.status})."
+        )
+    if not held and charge.status in RECEIVED and charge.answered and refunded.is_zero():
+        problems.append(
+            f"{name} is {charge.status} in remit, but its charge is {record.status} at the gateway."
+        )
+    return problems
