@@ -149,7 +149,7 @@ class _Sides:
         from remit.core.money import Money
         from remit.payments.candidates import InvoiceRequest
         from remit.payments.models import Source
-        from remit.payments.services import payment_post
+        from remit.payments.services.offline import payment_post
 
         actor = Actor(label="bench-services")
         start = time.perf_counter()

@@ -34,7 +34,7 @@ from remit.invoices.services import invoices_create
 from remit.ledger.models import JournalEntry, JournalLine
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import Allocation, Payment, PaymentEvent
-from remit.payments.services import payment_post
+from remit.payments.services.offline import payment_post
 
 SETUP = Actor(label="bench-setup")
 REMIT = Actor(label="bench-remit")

@@ -95,8 +95,8 @@ def crash(plan: dict) -> None:
     from remit.gateways.sandbox import SandboxGateway
     from remit.invoices.services import invoice_create
     from remit.payments.candidates import InvoiceRequest
-    from remit.payments.gateway_services import card_payment_submit
-    from remit.payments.method_services import payment_method_add
+    from remit.payments.services.card import card_payment_submit
+    from remit.payments.services.method import payment_method_add
 
     actor = Actor(label="crash-driver")
     sandbox = SandboxGateway()
@@ -152,9 +152,10 @@ def refund_crash(point: str) -> None:
     from remit.gateways.sandbox import SandboxGateway
     from remit.invoices.services import invoice_create
     from remit.payments.candidates import InvoiceRequest
-    from remit.payments.gateway_services import card_payment_submit, payment_refund
-    from remit.payments.method_services import payment_method_add
-    from remit.payments.reconcile_services import payments_settle
+    from remit.payments.services.card import card_payment_submit
+    from remit.payments.services.method import payment_method_add
+    from remit.payments.services.reconcile import payments_settle
+    from remit.payments.services.voids import payment_refund
 
     actor = Actor(label="crash-driver")
     sandbox = SandboxGateway()
@@ -197,9 +198,9 @@ def refund_report() -> None:
     from remit.core.audit import Actor
     from remit.core.errors import RemitError
     from remit.gateways.models import SandboxAction, SandboxCall, SandboxCharge
-    from remit.payments.gateway_services import payment_refund
     from remit.payments.models import GatewayAttempt, Payment
-    from remit.payments.reconcile_services import payments_reconcile
+    from remit.payments.services.reconcile import payments_reconcile
+    from remit.payments.services.voids import payment_refund
 
     actor = Actor(label="crash-reconciler")
 
@@ -291,8 +292,8 @@ def resubmit(key: str) -> dict:
     """The same request again, with the same idempotency key."""
     from remit.core.audit import Actor
     from remit.payments.candidates import InvoiceRequest
-    from remit.payments.gateway_services import card_payment_submit
     from remit.payments.models import Payment
+    from remit.payments.services.card import card_payment_submit
 
     first = Payment.objects.select_related("customer", "method").get(idempotency_key=key)
     again = card_payment_submit(
@@ -315,7 +316,7 @@ def reconcile(retry_key: str | None) -> None:
     from django.utils import timezone
 
     from remit.core.audit import Actor
-    from remit.payments.reconcile_services import payments_reconcile, payments_settle
+    from remit.payments.services.reconcile import payments_reconcile, payments_settle
 
     actor = Actor(label="crash-reconciler")
     report: dict[str, Any] = {"before": snapshot()}

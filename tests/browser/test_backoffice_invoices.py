@@ -14,7 +14,7 @@ from remit.backoffice.groups import CLERK, MANAGER
 from remit.customers.services import customer_create
 from remit.invoices.models import Invoice
 from remit.payments.models import PaymentType, Source
-from remit.payments.services import payment_post
+from remit.payments.services.offline import payment_post
 from tests.conftest import usd
 from tests.factories import ACTOR, make_invoice
 

@@ -12,8 +12,9 @@ from playwright.sync_api import Page, expect
 
 from remit.gateways.protocol import CardDetails
 from remit.gateways.sandbox import SandboxGateway
-from remit.payments.method_services import payment_method_add
-from remit.payments.models import Payment, PaymentMethod, PaymentStatus
+from remit.payments.models import Payment, PaymentMethod
+from remit.payments.services.method import payment_method_add
+from remit.payments.states import PaymentStatus
 from tests.browser.test_backoffice_payments import PASSWORD, acme, manager, open_customer
 from tests.browser.test_backoffice_payments import sign_in as staff_sign_in
 from tests.browser.test_portal_cases import pay_dialog

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from remit.core.audit import Actor
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.models import Payment, ScheduledPayment, ScheduleStatus
-from remit.payments.schedule_services import schedules_run_due
+from remit.payments.services.schedule import schedules_run_due
 from tests.browser.test_portal_seed import open_actions, row, sign_in, tick
 from tests.integration.test_portal_support import DECLINE, give_credit, make_world
 

@@ -31,8 +31,8 @@ from remit.books.audit import books_audit
 from remit.core.money import Money
 from remit.invoices.models import Invoice
 from remit.payments.models import Payment, PaymentMethod, ScheduledPayment
-from remit.payments.schedule_services import schedule_create
-from remit.payments.services import payment_post
+from remit.payments.services.offline import payment_post
+from remit.payments.services.schedule import schedule_create
 from tests.factories import make_customer, make_invoice
 from tests.integration.test_api_support import ADMIN, Api, key_for, save_card
 

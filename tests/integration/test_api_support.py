@@ -18,8 +18,8 @@ from remit.core.audit import Actor
 from remit.customers.models import Customer
 from remit.gateways.protocol import CardDetails
 from remit.gateways.sandbox import SandboxGateway
-from remit.payments.method_services import payment_method_add
 from remit.payments.models import PaymentMethod
+from remit.payments.services.method import payment_method_add
 from tests.factories import make_customer, make_invoice
 
 ADMIN = Actor(label="test-admin")

@@ -14,7 +14,7 @@ from remit.backoffice.access import IDLE_LIMIT, SEEN_KEY
 from remit.backoffice.groups import CLERK, MANAGER
 from remit.core.models import AuditEvent
 from remit.payments.models import Payment, PaymentType, Source
-from remit.payments.services import payment_post
+from remit.payments.services.offline import payment_post
 from tests.conftest import usd
 from tests.factories import ACTOR, make_customer, make_invoice
 

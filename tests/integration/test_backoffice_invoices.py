@@ -11,7 +11,7 @@ from django.urls import reverse
 from remit.backoffice.groups import MANAGER
 from remit.invoices.models import Invoice
 from remit.payments.models import PaymentType, Source
-from remit.payments.services import payment_post
+from remit.payments.services.offline import payment_post
 from tests.conftest import usd
 from tests.factories import ACTOR, make_customer, make_invoice
 

@@ -15,12 +15,13 @@ from remit.gateways.protocol import CardDetails
 from remit.gateways.sandbox import SandboxGateway
 from remit.invoices.models import Invoice
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.gateway_services import card_payment_submit
-from remit.payments.method_services import payment_method_add
 from remit.payments.models import CreditEntry, Payment, PaymentMethod, PaymentType, Source
-from remit.payments.reconcile_services import payments_settle
 from remit.payments.selectors import credit_balance
-from remit.payments.services import credit_apply, payment_post
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.credit import credit_apply
+from remit.payments.services.method import payment_method_add
+from remit.payments.services.offline import payment_post
+from remit.payments.services.reconcile import payments_settle
 from tests.conftest import usd
 from tests.factories import ACTOR, make_customer, make_invoice
 

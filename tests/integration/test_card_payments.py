@@ -33,15 +33,17 @@ from remit.gateways.sandbox import SandboxGateway
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.ledger.models import JournalLine
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.gateway_services import card_payment_submit, payment_refund
-from remit.payments.method_services import (
+from remit.payments.models import CreditEntry, Payment, PaymentMethod
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.method import (
     payment_method_add,
     payment_method_remove,
     payment_method_set_default,
 )
-from remit.payments.models import CreditEntry, Payment, PaymentMethod, PaymentStatus
-from remit.payments.reconcile_services import payment_sync, payments_reconcile, payments_settle
-from remit.payments.services import payment_post, payment_void
+from remit.payments.services.offline import payment_post
+from remit.payments.services.reconcile import payment_sync, payments_reconcile, payments_settle
+from remit.payments.services.voids import payment_refund, payment_void
+from remit.payments.states import PaymentStatus
 from tests.factories import make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db

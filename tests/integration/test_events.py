@@ -7,7 +7,8 @@ import pytest
 from remit.core.audit import Actor
 from remit.core.money import Money
 from remit.payments.models import Event
-from remit.payments.services import payment_post, payment_void
+from remit.payments.services.offline import payment_post
+from remit.payments.services.voids import payment_void
 from tests.factories import make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +29,9 @@ def test_posting_and_voiding_write_payment_and_invoice_events_in_order():
     payment_void(payment=payment, actor=CLERK)
     kinds = [(e.kind, e.object_number) for e in Event.objects.filter(customer=customer)]
     assert kinds == [
-        ("invoice.paid", invoice.number),
         ("payment.posted", payment.number),
         ("payment.settled", payment.number),
+        ("invoice.paid", invoice.number),
         ("invoice.reopened", invoice.number),
         ("payment.voided", payment.number),
     ]

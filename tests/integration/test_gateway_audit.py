@@ -21,10 +21,11 @@ from remit.gateways.models import SandboxAction, SandboxCharge
 from remit.gateways.protocol import CardDetails
 from remit.gateways.sandbox import SandboxGateway
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.gateway_services import card_payment_submit, payment_refund
-from remit.payments.method_services import payment_method_add
 from remit.payments.models import Payment
-from remit.payments.reconcile_services import payments_settle
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.method import payment_method_add
+from remit.payments.services.reconcile import payments_settle
+from remit.payments.services.voids import payment_refund
 from tests.factories import make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db

@@ -22,17 +22,15 @@ from remit.gateways.models import SandboxAction, SandboxCharge
 from remit.gateways.protocol import CardDetails, ChargeStatus, GatewayRefused, GatewayResult
 from remit.gateways.sandbox import SandboxGateway
 from remit.invoices.models import Invoice
-from remit.payments.attempts import NEVER_REACHED
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.gateway_services import (
-    card_payment_submit,
-    charge_answer_record,
-    payment_refund,
-)
-from remit.payments.method_services import payment_method_add
-from remit.payments.models import GatewayAttempt, Payment, PaymentStatus, ScheduledPayment
-from remit.payments.reconcile_services import payments_reconcile, payments_settle
-from remit.payments.schedule_services import schedule_create, schedules_run_due
+from remit.payments.models import GatewayAttempt, Payment, ScheduledPayment
+from remit.payments.services.attempts import NEVER_REACHED
+from remit.payments.services.card import card_payment_submit, charge_answer_record
+from remit.payments.services.method import payment_method_add
+from remit.payments.services.reconcile import payments_reconcile, payments_settle
+from remit.payments.services.schedule import schedule_create, schedules_run_due
+from remit.payments.services.voids import payment_refund
+from remit.payments.states import PaymentStatus
 from tests.factories import make_customer, make_invoice
 from tests.later import later
 

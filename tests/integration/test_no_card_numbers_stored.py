@@ -25,10 +25,12 @@ from remit.core.money import Money
 from remit.gateways.protocol import BankDetails, CardDetails, PaymentDetailsInvalid
 from remit.gateways.sandbox import SandboxGateway
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.gateway_services import card_payment_submit, payment_refund
-from remit.payments.method_services import payment_method_add, payment_method_remove
-from remit.payments.models import PaymentMethod, PaymentStatus
-from remit.payments.reconcile_services import payments_reconcile, payments_settle
+from remit.payments.models import PaymentMethod
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.method import payment_method_add, payment_method_remove
+from remit.payments.services.reconcile import payments_reconcile, payments_settle
+from remit.payments.services.voids import payment_refund
+from remit.payments.states import PaymentStatus
 from tests.factories import make_customer, make_invoice
 from tests.later import later
 

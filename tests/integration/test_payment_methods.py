@@ -18,15 +18,16 @@ from remit.gateways.protocol import (
 )
 from remit.gateways.sandbox import SandboxGateway
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.gateway_services import card_payment_submit
-from remit.payments.method_services import (
+from remit.payments.models import PaymentMethod
+from remit.payments.selectors import method_chosen, method_preselected, payment_methods
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.method import (
     payment_method_add,
     payment_method_add_from_token,
     payment_method_remove,
     payment_method_set_default,
 )
-from remit.payments.models import PaymentMethod, PaymentStatus
-from remit.payments.selectors import method_chosen, method_preselected, payment_methods
+from remit.payments.states import PaymentStatus
 from tests.factories import make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db

@@ -39,12 +39,14 @@ from remit.payments.models import (
     CreditKind,
     Payment,
     PaymentEvent,
-    PaymentStatus,
     PaymentType,
     Source,
 )
 from remit.payments.selectors import credit_balance
-from remit.payments.services import credit_apply, payment_post, payment_void
+from remit.payments.services.credit import credit_apply
+from remit.payments.services.offline import payment_post
+from remit.payments.services.voids import payment_void
+from remit.payments.states import PaymentStatus
 from tests.factories import make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.utils import timezone
 from remit.core.audit import Actor
 from remit.invoices.models import InvoiceStatus
 from remit.payments.models import Payment, PaymentMethod, ScheduledPayment, ScheduleStatus
-from remit.payments.schedule_services import schedules_run_due
+from remit.payments.services.schedule import schedules_run_due
 from tests.integration.test_portal_support import give_credit, make_world
 
 pytestmark = pytest.mark.django_db

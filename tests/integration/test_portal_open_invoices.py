@@ -19,7 +19,7 @@ from remit.invoices.csv_import import InvoiceRow
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.invoices.services import invoices_create
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.services import payment_post
+from remit.payments.services.offline import payment_post
 from remit.portal.selectors import FILTERS, SORTS, InvoiceQuery, invoice_page
 from tests.factories import make_customer
 from tests.integration.test_portal_support import SETUP, make_world, portal_user

@@ -13,9 +13,10 @@ from django.urls import reverse
 from remit.books.audit import books_audit
 from remit.customers.models import Role
 from remit.invoices.models import InvoiceStatus
-from remit.payments.checkout_services import credit_key
-from remit.payments.models import Payment, PaymentStatus, PaymentType
+from remit.payments.models import Payment, PaymentType
 from remit.payments.selectors import credit_balance
+from remit.payments.services.checkout import credit_key
+from remit.payments.states import PaymentStatus
 from tests.factories import make_customer, make_invoice
 from tests.integration.test_portal_support import (
     DECLINE,

@@ -13,8 +13,8 @@ from django.utils import timezone
 from remit.core.money import Money
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import Payment
-from remit.payments.schedule_services import schedule_create
-from remit.payments.services import payment_post
+from remit.payments.services.offline import payment_post
+from remit.payments.services.schedule import schedule_create
 from tests.integration.test_portal_access import portal_patterns, their_values, urls_for
 from tests.integration.test_portal_support import PASSWORD, SETUP, make_world
 

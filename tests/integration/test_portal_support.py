@@ -22,10 +22,10 @@ from remit.gateways.protocol import CardDetails
 from remit.gateways.sandbox import SandboxGateway
 from remit.invoices.models import Invoice
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.method_services import payment_method_add
 from remit.payments.models import Payment, PaymentMethod, ScheduledPayment
-from remit.payments.schedule_services import schedule_create
-from remit.payments.services import payment_post
+from remit.payments.services.method import payment_method_add
+from remit.payments.services.offline import payment_post
+from remit.payments.services.schedule import schedule_create
 from tests.factories import make_customer, make_invoice
 
 SETUP = Actor(label="test-setup")

@@ -48,7 +48,9 @@ from remit.invoices.models import Invoice
 from remit.invoices.services import invoice_void, invoices_import
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import Allocation, CreditEntry, Payment
-from remit.payments.services import credit_apply, payment_post, payment_void
+from remit.payments.services.credit import credit_apply
+from remit.payments.services.offline import payment_post
+from remit.payments.services.voids import payment_void
 from tests.factories import make_customer, make_invoice
 
 CURRENCIES = ("USD", "JPY", "BHD")

@@ -6,7 +6,7 @@ import pytest
 
 from remit.core.audit import Actor
 from remit.core.money import Money
-from remit.payments.services import payment_post
+from remit.payments.services.offline import payment_post
 from remit.receipts.pdf import receipt_pdf
 from remit.receipts.selectors import receipt_for
 from tests.factories import make_customer, make_invoice

@@ -16,10 +16,11 @@ from remit.gateways.sandbox import SandboxGateway
 from remit.invoices.models import InvoiceStatus
 from remit.invoices.services import invoice_void
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.method_services import payment_method_add
-from remit.payments.models import PaymentStatus, ScheduleStatus
-from remit.payments.schedule_services import schedule_cancel, schedule_create, schedules_run_due
-from remit.payments.services import payment_post
+from remit.payments.models import ScheduleStatus
+from remit.payments.services.method import payment_method_add
+from remit.payments.services.offline import payment_post
+from remit.payments.services.schedule import schedule_cancel, schedule_create, schedules_run_due
+from remit.payments.states import PaymentStatus
 from tests.factories import make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db

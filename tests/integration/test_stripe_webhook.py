@@ -24,9 +24,10 @@ from remit.gateways.models import ProcessedWebhookEvent, SandboxCall
 from remit.gateways.protocol import CardDetails
 from remit.gateways.sandbox import SandboxGateway
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.gateway_services import card_payment_submit
-from remit.payments.method_services import payment_method_add
-from remit.payments.models import GatewayOperation, MethodKind, Payment, PaymentStatus, Source
+from remit.payments.models import GatewayOperation, MethodKind, Payment, Source
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.method import payment_method_add
+from remit.payments.states import PaymentStatus
 from tests.factories import make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db

@@ -24,9 +24,10 @@ from remit.gateways.protocol import CardDetails, Outcome
 from remit.gateways.sandbox import SandboxGateway
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.gateway_services import card_payment_submit
-from remit.payments.method_services import payment_method_add
-from remit.payments.models import MethodKind, Payment, PaymentStatus, Source
+from remit.payments.models import MethodKind, Payment, Source
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.method import payment_method_add
+from remit.payments.states import PaymentStatus
 from remit.worker import tasks
 from remit.worker.schedule import Schedule
 from remit.worker.scheduler import db_worker, last_settlement, run_worker, tick
@@ -123,7 +124,7 @@ def test_a_timeout_card_payment_is_reconciled_by_the_worker():
     assert payment.gateway_outcome == Outcome.APPROVED
     assert payment.status == PaymentStatus.SETTLED
     assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.PAID
-    found = AuditEvent.objects.get(object_id=payment.number, action="payment.charge")
+    found = AuditEvent.objects.get(object_id=payment.number, action="payment.charged")
     assert found.actor == "system:worker"
     assert found.before["gateway_outcome"] == Outcome.UNKNOWN
     assert books_audit().ok

@@ -32,14 +32,16 @@ from remit.customers.models import Customer
 from remit.gateways.protocol import BankDetails, CardDetails
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.checkout_services import checkout_submit
-from remit.payments.gateway_services import card_payment_submit, payment_refund
-from remit.payments.method_services import payment_method_add
-from remit.payments.models import GatewayAttempt, Payment, PaymentMethod, PaymentStatus, Source
-from remit.payments.reconcile_services import payment_sync, payments_reconcile, payments_settle
-from remit.payments.schedule_services import schedule_create, schedules_run_due
+from remit.payments.models import GatewayAttempt, Payment, PaymentMethod, Source
 from remit.payments.selectors import credit_balance
-from remit.payments.services import payment_post, payment_void
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.checkout import checkout_submit
+from remit.payments.services.method import payment_method_add
+from remit.payments.services.offline import payment_post
+from remit.payments.services.reconcile import payment_sync, payments_reconcile, payments_settle
+from remit.payments.services.schedule import schedule_create, schedules_run_due
+from remit.payments.services.voids import payment_refund, payment_void
+from remit.payments.states import PaymentStatus
 from tests.factories import make_customer, make_invoice
 from tests.simulation.faults import Dice, Killed, StatementFaults
 from tests.simulation.gateway_double import SimGateway

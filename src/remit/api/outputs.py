@@ -14,13 +14,7 @@ from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
 from remit.payments.allocation import Split
-from remit.payments.models import (
-    CreditEntry,
-    Event,
-    Payment,
-    PaymentMethod,
-    ScheduledPayment,
-)
+from remit.payments.models import CreditEntry, Event, Payment, PaymentMethod, ScheduledPayment
 from remit.receipts.selectors import Receipt
 
 AMOUNT_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"

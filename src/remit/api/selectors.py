@@ -18,13 +18,7 @@ from remit.api.access import scoped
 from remit.api.auth import Principal
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
-from remit.payments.models import (
-    Allocation,
-    CreditEntry,
-    Event,
-    Payment,
-    ScheduledPayment,
-)
+from remit.payments.models import Allocation, CreditEntry, Event, Payment, ScheduledPayment
 
 M = TypeVar("M", bound=Model)
 

@@ -22,7 +22,7 @@ from remit.invoices.models import Invoice, InvoiceStatus
 from remit.ledger.models import JournalEntry
 from remit.payments.models import Allocation, CreditKind, Payment, PaymentMethod
 from remit.payments.selectors import credit_balances, credit_entries, payment_methods
-from remit.payments.states import TRANSITIONS, Action, Outcome, State
+from remit.payments.states import TRANSITIONS, Action, Outcome, PaymentStatus
 from remit.receipts.selectors import method_label
 
 LIVE = ~Q(status=InvoiceStatus.VOID)
@@ -209,7 +209,7 @@ def payment_detail(*, payment: Payment) -> PaymentDetail:
     created = sum(
         (e.amount for e in entries if e.kind == CreditKind.CREATED), Money.zero(payment.currency)
     )
-    status = State(payment.status)
+    status = PaymentStatus(payment.status)
     return PaymentDetail(
         payment=payment,
         allocations=list(payment.allocations.select_related("invoice").order_by("id")),

@@ -22,10 +22,10 @@ from remit.payments.models import (
     CreditEntry,
     CreditKind,
     Payment,
-    PaymentStatus,
     ScheduledInvoice,
     ScheduleStatus,
 )
+from remit.payments.states import PaymentStatus
 
 
 @dataclass

@@ -18,8 +18,9 @@ from remit.books.audit import AuditReport
 from remit.core.money import Money
 from remit.gateways.protocol import ChargeRecord, ChargeStatus, Gateway
 from remit.gateways.registry import get_gateway
-from remit.payments.attempts import UNFINISHED
-from remit.payments.models import GatewayAttempt, GatewayOperation, PaymentStatus
+from remit.payments.models import GatewayAttempt, GatewayOperation
+from remit.payments.services.attempts import UNFINISHED
+from remit.payments.states import PaymentStatus
 
 HELD = {ChargeStatus.AUTHORIZED, ChargeStatus.SETTLED}  # the gateway has the money
 RECEIVED = {PaymentStatus.PENDING, PaymentStatus.SETTLED}  # remit counts it received

@@ -33,11 +33,8 @@ from remit.gateways.protocol import CardDetails
 from remit.gateways.registry import gateway_name, get_gateway
 from remit.invoices.selectors import invoice_list
 from remit.invoices.services import invoices_import
-from remit.payments.gateway_services import card_payment_submit, payment_refund
-from remit.payments.method_services import payment_method_add
 from remit.payments.models import PaymentType, Source
 from remit.payments.post_date import post_date_check
-from remit.payments.reconcile_services import payments_reconcile, payments_settle
 from remit.payments.selectors import (
     credit_balances,
     credit_entries,
@@ -46,7 +43,12 @@ from remit.payments.selectors import (
     payment_methods,
     payment_preview,
 )
-from remit.payments.services import credit_apply, payment_post, payment_void
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.credit import credit_apply
+from remit.payments.services.method import payment_method_add
+from remit.payments.services.offline import payment_post
+from remit.payments.services.reconcile import payments_reconcile, payments_settle
+from remit.payments.services.voids import payment_refund, payment_void
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -310,7 +312,7 @@ def _show_counts(counts: dict[str, int], as_json: bool, title: str) -> int:
 
 
 def cmd_run_scheduled(args: argparse.Namespace) -> int:
-    from remit.payments.schedule_services import schedules_run_due
+    from remit.payments.services.schedule import schedules_run_due
 
     counts = schedules_run_due(actor=Actor.command_line())
     return _show_counts(counts, args.json, "Scheduled payments")

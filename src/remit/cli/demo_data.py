@@ -28,10 +28,11 @@ from remit.invoices.csv_import import InvoiceRow
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.invoices.services import invoices_create
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.method_services import payment_method_add
 from remit.payments.models import Payment, PaymentType, Source
 from remit.payments.selectors import credit_balance
-from remit.payments.services import credit_apply, payment_post
+from remit.payments.services.credit import credit_apply
+from remit.payments.services.method import payment_method_add
+from remit.payments.services.offline import payment_post
 
 SEED = 20240611
 SOURCE = Source.DEMO

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from remit.core.models import AuditEvent
-from remit.core.rows import insert_rows
 
 
 @dataclass(frozen=True)
@@ -54,19 +53,18 @@ def audit_record(
     if obj is not None:
         object_type = type(obj).__name__
         object_id = str(getattr(obj, "number", None) or obj.pk)
-    insert_rows(
-        AuditEvent,
+    AuditEvent.objects.bulk_create(
         [
-            {
-                "user_id": actor.user_id,
-                "actor": actor.label,
-                "action": action,
-                "object_type": object_type,
-                "object_id": object_id,
-                "before": before,
-                "after": after,
-                "request_id": actor.request_id,
-                "idempotency_key": idempotency_key,
-            }
-        ],
+            AuditEvent(
+                user_id=actor.user_id,
+                actor=actor.label,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                before=before,
+                after=after,
+                request_id=actor.request_id,
+                idempotency_key=idempotency_key,
+            )
+        ]
     )

@@ -10,7 +10,7 @@ from django.db.models.functions import Now
 class AuditEvent(models.Model):
     """One money action: written in the same transaction as the action, never updated."""
 
-    # Set by the database (the money write path inserts rows without it; see core/rows.py).
+    # Set by the database, in the same clock as every other row of the transaction.
     at = models.DateTimeField(db_default=Now(), db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

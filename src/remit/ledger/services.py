@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from remit.core.rows import insert_rows
 from remit.ledger.models import JournalEntry, JournalLine
 from remit.ledger.rules import Posting, unbalanced_currencies
 
@@ -18,20 +17,12 @@ def journal_post(
     off = unbalanced_currencies(postings)
     if off:
         raise ValueError(f"unbalanced journal entry for {reference}: {off}")
-    [entry_id] = insert_rows(
-        JournalEntry,
-        [{"posted_on": posted_on, "reference": reference, "description": description[:300]}],
-        return_ids=True,
+    entry = JournalEntry.objects.create(
+        posted_on=posted_on, reference=reference, description=description[:300]
     )
-    insert_rows(
-        JournalLine,
-        [
-            {
-                "entry_id": entry_id,
-                "account": p.account,
-                "currency": p.amount.currency,
-                "amount_minor": p.amount.minor,
-            }
-            for p in postings
-        ],
+    JournalLine.objects.bulk_create(
+        JournalLine(
+            entry=entry, account=p.account, currency=p.amount.currency, amount_minor=p.amount.minor
+        )
+        for p in postings
     )

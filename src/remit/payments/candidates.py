@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection
-
-from remit.core import rows
 from remit.core.errors import InvoiceNotPayable, NotFound
 from remit.core.inputs.invoice_list import InvoiceRequest, invoices_once
 from remit.core.money import Money, currency_mismatch
@@ -15,10 +12,21 @@ from remit.invoices.models import Invoice, InvoiceStatus
 from remit.invoices.rules import is_payable
 from remit.payments.allocation import OpenInvoice
 
-__all__ = ["InvoiceRequest", "load_candidates"]
+__all__ = ["InvoiceRequest", "fixed_amounts", "invoice_candidates_load"]
+
+_COLUMNS = (
+    "id",
+    "number",
+    "invoice_date",
+    "due_date",
+    "balance_due_minor",
+    "status",
+    "currency",
+    "total_minor",
+)
 
 
-def load_candidates(
+def invoice_candidates_load(
     customer: Customer,
     currency: str,
     requests: Sequence[InvoiceRequest] | None,
@@ -30,15 +38,13 @@ def load_candidates(
     With `lock`, rows are locked in id order (the services call it inside their
     transaction, after locking the customer, so what they read is what they change).
     """
-    lock_clause = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
+    invoices = Invoice.objects.filter(customer=customer)
+    if lock:
+        invoices = invoices.select_for_update()
     if requests:
         numbers = [r.number for r in requests]
         invoices_once(numbers)
-        rows = _select(
-            "number IN (" + ", ".join(["%s"] * len(numbers)) + ")",
-            [customer.pk, *numbers],
-            lock_clause,
-        )
+        rows = list(invoices.filter(number__in=numbers).order_by("id").values_list(*_COLUMNS))
         found = {row[1] for row in rows}
         for number in numbers:
             if number not in found:
@@ -51,11 +57,8 @@ def load_candidates(
             if invoice_currency != currency:
                 raise currency_mismatch(number, billed=invoice_currency, given=currency)
     else:
-        rows = _select(
-            "status = %s AND currency = %s",
-            [customer.pk, InvoiceStatus.OPEN.value, currency],
-            lock_clause,
-        )
+        open_ = invoices.filter(status=InvoiceStatus.OPEN, currency=currency)
+        rows = list(open_.order_by("id").values_list(*_COLUMNS))
     return [
         OpenInvoice(
             id=r[0],
@@ -69,15 +72,9 @@ def load_candidates(
     ]
 
 
-def _select(condition: str, params: list, lock_clause: str) -> list[tuple]:
-    # Plain SQL: it runs in every payment, where the ORM's compiling cost several times
-    # the query (see remit.core.rows).
-    sql = (
-        "SELECT id, number, invoice_date, due_date, balance_due_minor, status, currency,"  # noqa: S608
-        f" total_minor FROM {Invoice._meta.db_table} WHERE customer_id = %s AND {condition}"
-        f" ORDER BY id{lock_clause}"
-    )
-    return rows.query(sql, params)
+def fixed_amounts(requests: Sequence[InvoiceRequest] | None) -> dict[str, Money]:
+    """The amounts the user fixed by hand, by invoice number (the rest is spread)."""
+    return {r.number: r.amount for r in requests or () if r.amount is not None}
 
 
 def _not_payable(number: str, status: str) -> str:

@@ -11,6 +11,7 @@ from remit.core.inputs.identifiers import MAX_LENGTH, NumberKind
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
+from remit.payments.states import PaymentStatus
 
 
 class PaymentType(models.TextChoices):
@@ -35,19 +36,6 @@ OFFLINE_TYPES = frozenset(
     }
 )
 """Money already in hand when staff post it: settled at once."""
-
-
-class PaymentStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    """Submitted: card authorised or bank debit in flight; voidable at the gateway."""
-    SETTLED = "settled", "Settled"
-    """The money is final."""
-    FAILED = "failed", "Failed"
-    """Declined or returned; moved no money."""
-    VOIDED = "voided", "Void"
-    """Cancelled; kept on record with its allocations reversed."""
-    REFUNDED = "refunded", "Refunded"
-    """Settled, then returned through the gateway."""
 
 
 class Source(models.TextChoices):
@@ -133,7 +121,7 @@ class Payment(models.Model):
     currency = models.CharField(max_length=3)
     post_date = models.DateField()
     notes = models.TextField(blank=True, help_text="Internal: never on a receipt or the portal.")
-    status = models.CharField(max_length=16, choices=PaymentStatus.choices)
+    status = models.CharField(max_length=16, choices=PaymentStatus.choices())
     allocation_policy = models.CharField(max_length=16, help_text="oldest_first or explicit.")
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

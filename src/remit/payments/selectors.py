@@ -11,8 +11,9 @@ from remit.core.errors import NotFound
 from remit.core.money import Money, currency_mismatch
 from remit.customers.models import Customer
 from remit.payments.allocation import Split, split_payment
-from remit.payments.candidates import InvoiceRequest, load_candidates
-from remit.payments.models import CreditEntry, Payment, PaymentMethod, PaymentStatus
+from remit.payments.candidates import InvoiceRequest, invoice_candidates_load
+from remit.payments.models import CreditEntry, Payment, PaymentMethod
+from remit.payments.states import PaymentStatus
 
 
 def credit_balance(*, customer: Customer, currency: str) -> Money:
@@ -52,7 +53,7 @@ def payment_preview(
     """The split a payment would make, writing nothing (shown before Save)."""
     if amount.currency != customer.currency:
         raise currency_mismatch(customer.number, billed=customer.currency, given=amount.currency)
-    candidates = load_candidates(customer, amount.currency, invoices, lock=False)
+    candidates = invoice_candidates_load(customer, amount.currency, invoices, lock=False)
     fixed = {r.number: r.amount for r in invoices or () if r.amount is not None}
     return split_payment(amount, candidates, fixed)
 

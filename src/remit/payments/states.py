@@ -1,7 +1,10 @@
 """The payment state machine (DESIGN rule 4), declared as one table. No Django import.
 
-Every change of a payment's status goes through `next_status`, which refuses anything
-the table does not declare. `NEW` is the state before a payment exists.
+`PaymentStatus` is the one set of statuses (the model's field takes its choices from it);
+`Outcome` is the gateway protocol's, so remit and its gateways name answers the same way.
+A payment's status moves only through `remit.payments.services.transitions
+.payment_transition`, which looks the move up here and refuses anything undeclared.
+`None` is the state before a payment exists.
 """
 
 from __future__ import annotations
@@ -9,59 +12,67 @@ from __future__ import annotations
 from enum import StrEnum
 
 from remit.core.errors import TransitionRefused
+from remit.gateways.protocol import Outcome
 
 
-class State(StrEnum):
-    NEW = "new"
+class PaymentStatus(StrEnum):
     PENDING = "pending"
+    """Submitted: card authorised or bank debit in flight; voidable at the gateway."""
     SETTLED = "settled"
+    """The money is final."""
     FAILED = "failed"
+    """Declined, refused, returned or never reached the gateway; moved no money."""
     VOIDED = "voided"
+    """Cancelled; kept on record with its allocations reversed."""
     REFUNDED = "refunded"
+    """Returned through the gateway."""
+
+    @property
+    def label(self) -> str:
+        return "Void" if self is PaymentStatus.VOIDED else self.value.capitalize()
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(status.value, status.label) for status in cls]
 
 
 class Action(StrEnum):
     RECORD = "record"  # staff record money already in hand: check, money order, cash, credit
     SUBMIT = "submit"  # a card or bank payment is recorded, before the gateway is asked
-    CHARGE = "charge"  # the gateway's answer to the charge
+    CHARGE = "charge"  # the gateway's first answer to the charge
+    RECONCILE = "reconcile"  # a later answer about the charge, looked up at the gateway
     SETTLE = "settle"  # the gateway reports the money final (or returned)
-    RECONCILE = "reconcile"  # an unknown outcome, looked up at the gateway
     VOID = "void"
     REFUND = "refund"
 
 
-class Outcome(StrEnum):
-    APPROVED = "approved"
-    DECLINED = "declined"
-    PENDING = "pending"
-    REFUSED = "refused"  # nothing was sent, or it never reached the gateway and now cannot
-    UNKNOWN = "unknown"
+S, A, R = PaymentStatus, Action, Outcome  # short names keep the table one row per line
 
-
-S, A, R = State, Action, Outcome  # short names keep the table one row per line
-
-TRANSITIONS: dict[tuple[State, Action, Outcome], State] = {
+TRANSITIONS: dict[tuple[PaymentStatus | None, Action, Outcome], PaymentStatus] = {
     # Offline money (check, money order, cash, PayPal, other) and applied credit are final.
-    (S.NEW, A.RECORD, R.APPROVED): S.SETTLED,
+    (None, A.RECORD, R.APPROVED): S.SETTLED,
     # Card and bank: recorded as pending first (the attempt row before the call), then the
-    # gateway's answer: approved or in flight stays pending, a lost answer stays pending
-    # until the reconciler asks the gateway, a decline is failed (and moves no money).
-    (S.NEW, A.SUBMIT, R.PENDING): S.PENDING,
+    # gateway's first answer: approved or in flight stays pending, a lost answer stays
+    # pending until the reconciler asks; a decline, or a refusal before sending (or a
+    # charge that never reached the gateway and now cannot), fails it and moves no money.
+    (None, A.SUBMIT, R.PENDING): S.PENDING,
     (S.PENDING, A.CHARGE, R.APPROVED): S.PENDING,
     (S.PENDING, A.CHARGE, R.PENDING): S.PENDING,
     (S.PENDING, A.CHARGE, R.UNKNOWN): S.PENDING,
     (S.PENDING, A.CHARGE, R.DECLINED): S.FAILED,
-    (S.PENDING, A.CHARGE, R.REFUSED): S.FAILED,  # nothing left remit, or never arrived
-    (S.PENDING, A.SETTLE, R.APPROVED): S.SETTLED,
-    (S.PENDING, A.SETTLE, R.DECLINED): S.FAILED,  # a returned bank debit
+    (S.PENDING, A.CHARGE, R.REFUSED): S.FAILED,
+    # Later answers: a bank debit in flight is approved, or the gateway cannot tell yet.
     (S.PENDING, A.RECONCILE, R.APPROVED): S.PENDING,
     (S.PENDING, A.RECONCILE, R.PENDING): S.PENDING,
-    (S.PENDING, A.RECONCILE, R.UNKNOWN): S.PENDING,  # the gateway cannot tell yet: ask later
-    (S.PENDING, A.RECONCILE, R.DECLINED): S.FAILED,
+    (S.PENDING, A.RECONCILE, R.UNKNOWN): S.PENDING,
+    # The settlement: the money is final, or a bank debit comes back.
+    (S.PENDING, A.SETTLE, R.APPROVED): S.SETTLED,
+    (S.PENDING, A.SETTLE, R.DECLINED): S.FAILED,
     (S.PENDING, A.VOID, R.APPROVED): S.VOIDED,
     # A settled offline payment is voided in the books only (the check is handed back).
     (S.SETTLED, A.VOID, R.APPROVED): S.VOIDED,
-    # A card payment the gateway can no longer void is refunded instead.
+    # A card payment the gateway can no longer void is refunded instead: once settled, or
+    # while pending for a card that refuses voids.
     (S.SETTLED, A.REFUND, R.APPROVED): S.REFUNDED,
     (S.PENDING, A.REFUND, R.APPROVED): S.REFUNDED,
 }
@@ -73,28 +84,34 @@ _WORDS = {
     S.VOIDED: "void",
     S.REFUNDED: "refunded",
 }
+_VERBS = {
+    A.VOID: "voided",
+    A.REFUND: "refunded",
+    A.SETTLE: "settled",
+    A.CHARGE: "charged",
+    A.SUBMIT: "submitted",
+    A.RECORD: "recorded",
+    A.RECONCILE: "reconciled",
+}
 
 
-def next_status(state: str, action: str, outcome: str, *, payment: str = "The payment") -> State:
+def next_status(
+    state: str | None, action: str, outcome: str, *, payment: str = "The payment"
+) -> PaymentStatus:
     """The state after `action` with `outcome`, or TransitionRefused if undeclared."""
-    key = (State(state), Action(action), Outcome(outcome))
+    key = (None if state is None else S(state), A(action), R(outcome))
     try:
         return TRANSITIONS[key]
     except KeyError:
-        word = _WORDS.get(key[0], key[0].value)
-        verb = _verb(key[1])
+        if key[0] is None:
+            raise TransitionRefused(f"A payment cannot begin by being {_VERBS[key[1]]}.") from None
+        word = _WORDS[key[0]]
+        verb = _VERBS[key[1]]
         if verb.startswith(word):  # "void; it cannot be voided" reads better as "already"
             raise TransitionRefused(f"{payment} is already {word}.") from None
         raise TransitionRefused(f"{payment} is {word}; it cannot be {verb}.") from None
 
 
-def _verb(action: Action) -> str:
-    return {
-        A.VOID: "voided",
-        A.REFUND: "refunded",
-        A.SETTLE: "settled",
-        A.CHARGE: "charged",
-        A.SUBMIT: "submitted",
-        A.RECORD: "recorded",
-        A.RECONCILE: "reconciled",
-    }[action]
+def past_tense(action: str) -> str:
+    """How the audit trail names an action done: 'charged', 'settled'..."""
+    return _VERBS[A(action)]

@@ -10,7 +10,7 @@ import logging
 
 from remit.core.audit import Actor
 from remit.payments.models import GatewayAttempt, GatewayOperation
-from remit.payments.reconcile_services import payment_sync
+from remit.payments.services.reconcile import payment_sync
 
 log = logging.getLogger("remit.payments")
 

@@ -12,7 +12,7 @@ from django import forms
 from django.utils import timezone
 
 from remit.core.inputs.fields import DayField
-from remit.payments.schedule_services import MAX_DAYS_AHEAD
+from remit.payments.services.schedule import MAX_DAYS_AHEAD
 
 NEW_METHOD = "new"
 """The method choice "Add a payment method" (not a saved method)."""

@@ -9,12 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from remit.customers.models import Customer
-from remit.payments.models import (
-    Payment,
-    PaymentStatus,
-    ScheduledPayment,
-    ScheduleStatus,
-)
+from remit.payments.models import Payment, ScheduledPayment, ScheduleStatus
+from remit.payments.states import PaymentStatus
 
 HISTORY_PAGE = 25
 

@@ -20,8 +20,8 @@ from django_tasks import task
 from remit.api.idempotency import idempotency_purge
 from remit.books.gateway_audit import gateway_audit
 from remit.core.audit import Actor
-from remit.payments.reconcile_services import payments_reconcile, payments_settle
-from remit.payments.schedule_services import schedules_run_due
+from remit.payments.services.reconcile import payments_reconcile, payments_settle
+from remit.payments.services.schedule import schedules_run_due
 from remit.worker.models import DailyRun
 
 log = logging.getLogger("remit.worker")

@@ -17,7 +17,7 @@ from datetime import date
 import pytest
 
 from remit.core.audit import Actor
-from remit.core.errors import RemitError, TransitionRefused, VoidRefused
+from remit.core.errors import AttemptInProgress, RemitError, TransitionRefused
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.gateways.models import SandboxCharge
@@ -25,10 +25,11 @@ from remit.gateways.protocol import CardDetails
 from remit.gateways.sandbox import SandboxGateway
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.gateway_services import card_payment_submit
-from remit.payments.method_services import payment_method_add
-from remit.payments.models import GatewayAttempt, Payment, PaymentMethod, PaymentStatus
-from remit.payments.services import payment_void
+from remit.payments.models import GatewayAttempt, Payment, PaymentMethod
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.method import payment_method_add
+from remit.payments.services.voids import payment_void
+from remit.payments.states import PaymentStatus
 from tests.factories import make_customer, make_invoice
 from tests.integration.postgres.together import assert_books_ok, failures, successes, together
 
@@ -106,8 +107,8 @@ def test_ten_clerks_voiding_one_pending_card_payment_void_it_once_at_the_gateway
     losers = failures(results)
     assert len(losers) == VOIDERS - 1
     for error in losers:
-        assert isinstance(error, TransitionRefused | VoidRefused), repr(error)
-        assert "already void" in error.message or "already in progress" in error.message, (
+        assert isinstance(error, TransitionRefused | AttemptInProgress), repr(error)
+        assert "already void" in error.message or "already under way" in error.message, (
             error.message
         )
     assert SandboxGateway().calls("void") == 1

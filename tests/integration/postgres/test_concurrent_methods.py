@@ -17,9 +17,9 @@ from remit.customers.models import Customer
 from remit.gateways.protocol import CardDetails
 from remit.gateways.sandbox import SandboxGateway
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.gateway_services import card_payment_submit
-from remit.payments.method_services import payment_method_add_from_token
 from remit.payments.models import Payment, PaymentMethod
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.method import payment_method_add_from_token
 from tests.factories import make_customer, make_invoice
 from tests.integration.postgres.together import assert_books_ok, failures, successes, together
 

@@ -24,9 +24,12 @@ from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.models import Allocation, CreditEntry, Payment, PaymentStatus, PaymentType
+from remit.payments.models import Allocation, CreditEntry, Payment, PaymentType
 from remit.payments.selectors import credit_balance
-from remit.payments.services import credit_apply, payment_post, payment_void
+from remit.payments.services.credit import credit_apply
+from remit.payments.services.offline import payment_post
+from remit.payments.services.voids import payment_void
+from remit.payments.states import PaymentStatus
 from tests.factories import make_customer, make_invoice
 from tests.integration.postgres.together import assert_books_ok, failures, successes, together
 

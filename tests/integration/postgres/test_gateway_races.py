@@ -24,11 +24,12 @@ from remit.gateways.protocol import CardDetails
 from remit.gateways.sandbox import SandboxGateway
 from remit.invoices.models import Invoice
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.gateway_services import card_payment_submit
-from remit.payments.method_services import payment_method_add
-from remit.payments.models import Payment, PaymentMethod, PaymentStatus, ScheduledPayment
-from remit.payments.reconcile_services import payments_reconcile, payments_settle
-from remit.payments.schedule_services import schedule_create, schedules_run_due
+from remit.payments.models import Payment, PaymentMethod, ScheduledPayment
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.method import payment_method_add
+from remit.payments.services.reconcile import payments_reconcile, payments_settle
+from remit.payments.services.schedule import schedule_create, schedules_run_due
+from remit.payments.states import PaymentStatus
 from tests.factories import make_customer, make_invoice
 from tests.integration.postgres.together import assert_books_ok, failures, successes, together
 

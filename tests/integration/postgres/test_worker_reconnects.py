@@ -24,9 +24,9 @@ from remit.core.audit import Actor
 from remit.gateways.protocol import CardDetails
 from remit.gateways.sandbox import SandboxGateway
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.gateway_services import card_payment_submit
-from remit.payments.method_services import payment_method_add
 from remit.payments.models import Payment
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.method import payment_method_add
 from tests.factories import make_customer, make_invoice
 
 pytestmark = [
@@ -38,10 +38,12 @@ TIMES_OUT = "4000000000000259"  # charged, then the answer is lost
 WAIT = 60  # seconds: the longest any condition below may take to come true
 
 
-def eventually(condition, what: str) -> None:
+def eventually(condition, what: str, worker: subprocess.Popen) -> None:
     """Poll `condition` until it holds (the worker acts on its own clock)."""
     deadline = time.monotonic() + WAIT
     while not condition():
+        if worker.poll() is not None:
+            pytest.fail(f"the worker stopped ({worker.returncode}): {worker.stderr.read()}")
         assert time.monotonic() < deadline, f"not within {WAIT} s: {what}"
         time.sleep(0.2)
 
@@ -75,7 +77,7 @@ def worker(tmp_path):
 
 
 def test_the_worker_survives_its_connection_being_cut_and_goes_on_reconciling(worker):
-    eventually(lambda: DBTaskResult.objects.exists(), "the worker ran its first tasks")
+    eventually(lambda: DBTaskResult.objects.exists(), "the worker ran its first tasks", worker)
 
     assert cut_the_workers_connections() >= 1
     customer = make_customer()
@@ -98,6 +100,7 @@ def test_the_worker_survives_its_connection_being_cut_and_goes_on_reconciling(wo
     eventually(
         lambda: Payment.objects.get(pk=payment.pk).gateway_outcome == "approved",
         "the worker reconciled the lost answer after losing its connection",
+        worker,
     )
     assert worker.poll() is None, "the worker stopped"
     worker.send_signal(signal.SIGTERM)

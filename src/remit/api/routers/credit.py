@@ -25,7 +25,7 @@ from remit.api.schemas import (
 from remit.api.selectors import credit_entries_page
 from remit.payments.models import Source
 from remit.payments.selectors import credit_balances
-from remit.payments.services import credit_apply
+from remit.payments.services.credit import credit_apply
 
 router = Router(tags=["credit"])
 

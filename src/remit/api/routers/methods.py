@@ -17,8 +17,8 @@ from remit.api.errors import WRITES, answers
 from remit.api.idempotency import IdempotencyKey, idempotent, once
 from remit.api.outputs import MethodList, MethodOut, method_out
 from remit.api.schemas import IdPath, MethodIn, RequiredCustomerParam
-from remit.payments.method_services import payment_method_add_from_token, payment_method_remove
 from remit.payments.selectors import payment_methods
+from remit.payments.services.method import payment_method_add_from_token, payment_method_remove
 
 router = Router(tags=["payment methods"])
 

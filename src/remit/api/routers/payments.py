@@ -33,10 +33,11 @@ from remit.api.schemas import (
 from remit.api.selectors import payments_page
 from remit.core.errors import RemitError
 from remit.customers.models import Customer
-from remit.payments.gateway_services import card_payment_submit, payment_refund
 from remit.payments.models import PaymentMethod, Source
 from remit.payments.selectors import payment_preview
-from remit.payments.services import payment_post, payment_void
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.offline import payment_post
+from remit.payments.services.voids import payment_refund, payment_void
 
 router = Router(tags=["payments"])
 

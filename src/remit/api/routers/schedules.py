@@ -18,7 +18,7 @@ from remit.api.outputs import ScheduleOut, SchedulePage, schedule_out
 from remit.api.schemas import CursorParam, CustomerParam, Empty, LimitParam, NumberPath, ScheduleIn
 from remit.api.selectors import schedule_loaded, schedules_page
 from remit.payments.models import Source
-from remit.payments.schedule_services import schedule_cancel, schedule_create
+from remit.payments.services.schedule import schedule_cancel, schedule_create
 
 router = Router(tags=["scheduled payments"])
 

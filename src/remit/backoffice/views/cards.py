@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from remit.backoffice.access import POST_PAYMENT, staff_view
 from remit.backoffice.selectors import card_methods, customer_by_number
 from remit.core.errors import RemitError
-from remit.payments.method_services import MethodAdded, payment_method_add_from_token
 from remit.payments.models import MethodKind
+from remit.payments.services.method import MethodAdded, payment_method_add_from_token
 
 
 @require_POST

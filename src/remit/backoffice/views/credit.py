@@ -14,7 +14,7 @@ from remit.backoffice.web import go, window
 from remit.core.errors import RemitError
 from remit.payments.models import Source
 from remit.payments.selectors import credit_balance
-from remit.payments.services import credit_apply
+from remit.payments.services.credit import credit_apply
 
 TEMPLATE = "backoffice/windows/apply_credit.html"
 

@@ -21,8 +21,7 @@ from remit.backoffice.selectors import (
 )
 from remit.backoffice.web import go
 from remit.core.errors import RefundRequired, RemitError
-from remit.payments.gateway_services import payment_refund
-from remit.payments.services import payment_void
+from remit.payments.services.voids import payment_refund, payment_void
 from remit.receipts.pdf import receipt_pdf
 from remit.receipts.selectors import method_label, receipt_for
 

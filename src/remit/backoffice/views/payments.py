@@ -27,10 +27,10 @@ from remit.backoffice.split import Preview, preview_split, rows_of
 from remit.backoffice.web import go, window
 from remit.core.errors import RemitError
 from remit.customers.models import Customer
-from remit.payments.gateway_services import card_payment_submit
-from remit.payments.models import Payment, PaymentStatus, PaymentType, Source
-from remit.payments.services import payment_post
-from remit.payments.states import Outcome
+from remit.payments.models import Payment, PaymentType, Source
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.offline import payment_post
+from remit.payments.states import Outcome, PaymentStatus
 
 BATCH = "backoffice/windows/batch.html"
 SINGLE = "backoffice/windows/single.html"

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from remit.core.money import Money
-from remit.payments.checkout_services import checkout_of
 from remit.payments.models import Payment
+from remit.payments.services.checkout import checkout_of
 from remit.portal.access import not_found, portal_view
 from remit.portal.lookups import payment_of
 from remit.portal.selectors import (

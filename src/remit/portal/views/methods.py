@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from remit.core.errors import NotFound
-from remit.payments.method_services import (
+from remit.payments.models import PaymentMethod
+from remit.payments.selectors import method_chosen, payment_method_get, payment_methods
+from remit.payments.services.method import (
     payment_method_add_from_token,
     payment_method_remove,
     payment_method_set_default,
 )
-from remit.payments.models import PaymentMethod
-from remit.payments.selectors import method_chosen, payment_method_get, payment_methods
 from remit.portal.access import not_found, portal_view
 from remit.portal.forms import MethodAddForm
 from remit.portal.web import error_sentence, go, render_dialog

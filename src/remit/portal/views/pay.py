@@ -12,8 +12,8 @@ from remit.core.errors import InvalidNumber
 from remit.core.inputs.identifiers import NumberKind, number_parse
 from remit.core.money import Money
 from remit.invoices.models import Invoice
-from remit.payments.checkout_services import Checkout, checkout_submit
 from remit.payments.selectors import credit_balance, method_chosen, payment_methods
+from remit.payments.services.checkout import Checkout, checkout_submit
 from remit.portal.access import not_found, portal_view
 from remit.portal.forms import PayForm
 from remit.portal.selectors import selected_invoices

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from remit.payments.checkout_services import checkout_of
+from remit.payments.services.checkout import checkout_of
 from remit.portal.access import not_found, portal_view
 from remit.portal.lookups import has_receipt, payment_of
 from remit.receipts.pdf import receipt_pdf

@@ -14,8 +14,8 @@ from remit.core.errors import InvalidNumber
 from remit.core.money import Money
 from remit.invoices.models import Invoice
 from remit.payments.models import ScheduledPayment
-from remit.payments.schedule_services import schedule_cancel, schedule_create
 from remit.payments.selectors import method_chosen, payment_methods
+from remit.payments.services.schedule import schedule_cancel, schedule_create
 from remit.portal.access import not_found, portal_view
 from remit.portal.forms import ScheduleForm
 from remit.portal.lookups import schedule_of, schedules

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.utils import timezone
 
 from remit.core.audit import Actor
@@ -32,7 +31,8 @@ from remit.gateways.protocol import (
     RefundRequest,
 )
 from remit.gateways.registry import get_gateway
-from remit.payments.attempts import (
+from remit.payments.models import GatewayAttempt, GatewayOperation, Payment
+from remit.payments.services.attempts import (
     UNFINISHED,
     attempt_in_flight,
     attempt_resumable,
@@ -41,10 +41,10 @@ from remit.payments.attempts import (
     gateway_lookup,
     gateway_send,
 )
-from remit.payments.bookkeeping import lock_customer
-from remit.payments.gateway_services import action_answer_record, charge_answer_record
-from remit.payments.models import GatewayAttempt, GatewayOperation, Payment, PaymentStatus
-from remit.payments.states import Outcome
+from remit.payments.services.card import charge_answer_record
+from remit.payments.services.unit_of_work import money_transaction
+from remit.payments.services.voids import action_answer_record
+from remit.payments.states import Outcome, PaymentStatus
 
 log = logging.getLogger("remit.payments")
 
@@ -103,9 +103,8 @@ def payment_sync(*, charge_key: str, actor: Actor, gateway: Gateway | None = Non
 
 def action_resume(attempt_id: int, *, actor: Actor, gateway: Gateway) -> int:
     """Finish an unfinished void or refund: 1 if this call took it up, 0 if another had."""
-    with transaction.atomic():
-        attempt = GatewayAttempt.objects.select_related("payment__customer").get(pk=attempt_id)
-        lock_customer(attempt.payment.customer)
+    attempt = GatewayAttempt.objects.select_related("payment__customer").get(pk=attempt_id)
+    with money_transaction(attempt.payment.customer):
         payment = Payment.objects.select_for_update(of=("self",)).get(pk=attempt.payment_id)
         attempt = GatewayAttempt.objects.get(pk=attempt_id)
         if not attempt_resumable(attempt, timezone.now()):

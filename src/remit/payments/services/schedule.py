@@ -19,30 +19,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from remit.core.audit import Actor, audit_record
-from remit.core.errors import IdempotencyConflict, RemitError
+from remit.core.errors import RemitError
 from remit.core.money import Money
 from remit.core.numbering import next_number
 from remit.customers.models import Customer
 from remit.gateways.protocol import Gateway
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.invoices.rules import invoice_status
-from remit.payments.bookkeeping import lock_customer, request_fingerprint
-from remit.payments.candidates import InvoiceRequest, load_candidates
-from remit.payments.gateway_services import card_payment_submit
+from remit.payments.candidates import InvoiceRequest, invoice_candidates_load
 from remit.payments.models import (
     Payment,
     PaymentMethod,
-    PaymentStatus,
     ScheduledInvoice,
     ScheduledPayment,
     ScheduleStatus,
     Source,
 )
-from remit.payments.states import Outcome
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.unit_of_work import (
+    money_transaction,
+    request_fingerprint,
+)
+from remit.payments.states import Outcome, PaymentStatus
 
 MAX_DAYS_AHEAD = 365
 CLAIM = timedelta(minutes=5)  # a worker's hold on a running schedule; longer than a charge
@@ -74,19 +75,12 @@ def schedule_create(
     fingerprint = request_fingerprint(
         "schedule_create", customer.number, method.pk, run_on.isoformat(), sorted(invoice_numbers)
     )
-    with transaction.atomic():
-        customer = lock_customer(customer)
-        first = ScheduledPayment.objects.filter(
-            customer=customer, idempotency_key=idempotency_key
-        ).first()
-        if first is not None:
-            if first.request_fingerprint != fingerprint:
-                raise IdempotencyConflict(
-                    f"The idempotency key was already used for {first.number}, with a "
-                    "different request; nothing was scheduled."
-                )
-            return first
-        candidates = load_candidates(
+    with money_transaction(
+        customer, key=idempotency_key, fingerprint=fingerprint, replays=ScheduledPayment
+    ) as work:
+        if work.first:
+            return work.first
+        candidates = invoice_candidates_load(
             customer, customer.currency, [InvoiceRequest(n) for n in invoice_numbers], lock=True
         )
         schedule = ScheduledPayment.objects.create(
@@ -122,8 +116,7 @@ def schedule_create(
 
 def schedule_cancel(*, schedule: ScheduledPayment, actor: Actor) -> ScheduledPayment:
     """Cancel a schedule that has not run; its invoices are released (Open again)."""
-    with transaction.atomic():
-        lock_customer(schedule.customer)
+    with money_transaction(schedule.customer):
         schedule = ScheduledPayment.objects.select_for_update().get(pk=schedule.pk)
         if schedule.status != ScheduleStatus.SCHEDULED:
             raise RemitError(
@@ -196,9 +189,8 @@ def _claim(schedule_id: int, *, actor: Actor) -> tuple[ScheduledPayment, list[st
     (its claim expired) is taken over as it stands. Returns the schedule and the invoices
     to pay, or the count to add when there is nothing for this worker to charge."""
     now = timezone.now()
-    with transaction.atomic():
-        schedule = ScheduledPayment.objects.select_related("customer", "method").get(pk=schedule_id)
-        lock_customer(schedule.customer)
+    schedule = ScheduledPayment.objects.select_related("customer", "method").get(pk=schedule_id)
+    with money_transaction(schedule.customer):
         schedule = (
             ScheduledPayment.objects.select_for_update(of=("self",))
             .select_related("customer", "method")
@@ -238,9 +230,8 @@ def _release_claim(schedule_id: int) -> None:
 
 def _finish(schedule_id: int, status: str, note: str, actor: Actor, payment: Payment | None) -> str:
     """End a running schedule once: a second worker finds it ended and changes nothing."""
-    with transaction.atomic():
-        schedule = ScheduledPayment.objects.select_related("customer").get(pk=schedule_id)
-        lock_customer(schedule.customer)
+    schedule = ScheduledPayment.objects.select_related("customer").get(pk=schedule_id)
+    with money_transaction(schedule.customer):
         schedule = ScheduledPayment.objects.select_for_update(of=("self",)).get(pk=schedule_id)
         if schedule.status != ScheduleStatus.RUNNING:
             return "skipped"

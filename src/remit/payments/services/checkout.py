@@ -20,10 +20,12 @@ from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.gateway_services import card_payment_submit
-from remit.payments.models import Payment, PaymentMethod, PaymentStatus, Source
+from remit.payments.models import Payment, PaymentMethod, Source
 from remit.payments.selectors import credit_balance
-from remit.payments.services import credit_apply, payment_void
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.credit import credit_apply
+from remit.payments.services.voids import payment_void
+from remit.payments.states import PaymentStatus
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from remit.core.errors import RemitError
 from remit.customers.models import Customer
 from remit.gateways.protocol import UNKNOWN_DETAILS, Gateway, PaymentDetailsInvalid, Tokenized
 from remit.gateways.registry import gateway_name, get_gateway
-from remit.payments.bookkeeping import lock_customer
 from remit.payments.models import MethodKind, PaymentMethod
+from remit.payments.services.unit_of_work import customer_lock
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def _add(
 ) -> MethodAdded:
     if tokenized.kind not in MethodKind.values:
         raise RemitError(f"'{tokenized.kind}' is not a kind of payment method.")
-    customer = lock_customer(customer)
+    customer = customer_lock(customer)
     # A token belongs to one customer: another's is answered as unknown, not "taken".
     if PaymentMethod.objects.filter(token=tokenized.token).exclude(customer=customer).exists():
         raise PaymentDetailsInvalid(UNKNOWN_DETAILS, fields={"token": "unknown"})
@@ -233,7 +233,7 @@ def _again(
 
 @transaction.atomic
 def payment_method_set_default(*, method: PaymentMethod, actor: Actor) -> PaymentMethod:
-    lock_customer(method.customer)
+    customer_lock(method.customer)
     method = PaymentMethod.objects.select_for_update().get(pk=method.pk)
     if method.removed:
         raise RemitError("A removed payment method cannot be the default.")
@@ -251,7 +251,7 @@ def payment_method_set_default(*, method: PaymentMethod, actor: Actor) -> Paymen
 @transaction.atomic
 def payment_method_remove(*, method: PaymentMethod, actor: Actor) -> PaymentMethod:
     """Remove from the list; the row stays for the payments that used it."""
-    lock_customer(method.customer)
+    customer_lock(method.customer)
     method = PaymentMethod.objects.select_for_update().get(pk=method.pk)
     if method.removed:
         raise RemitError("That payment method was already removed.")

@@ -1,0 +1,69 @@
+"""The payments app's hand-written SQL, on Django's cursor, with names from `_meta`.
+
+Two statements the ORM cannot say as well:
+
+- the invoice events of a lump sum, written set-based (INSERT ... SELECT from the invoices
+  table), so 10,000 invoices paid by one check are a few statements, not 10,000 rows
+  built in Python;
+- which of some invoices a payment still in flight (pending) covers, for their status.
+
+Lists of ids travel as one parameter: an array on PostgreSQL, a JSON array on SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from django.db import connection
+
+from remit.invoices.models import Invoice
+from remit.payments.models import Allocation, Event, Payment
+from remit.payments.states import PaymentStatus
+
+
+def _column(model, name: str) -> str:
+    return model._meta.get_field(name).column
+
+
+def _ids(ids: Sequence[int]) -> tuple[str, object]:
+    """`IN` a list of ids as one parameter: the SQL after the column, and the parameter."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", list(ids)
+    return "IN (SELECT value FROM json_each(%s))", json.dumps(list(ids))
+
+
+def invoice_events_insert(kind: str, invoice_ids: Sequence[int], *, customer_id: int) -> None:
+    """One integrator event of `kind` per invoice, named by its number, in one statement."""
+    if not invoice_ids:
+        return
+    condition, ids = _ids(invoice_ids)
+    data = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    columns = ", ".join(
+        _column(Event, name) for name in ("kind", "customer", "object_number", "data")
+    )
+    status = "paid" if kind == "invoice.paid" else "open"
+    sql = (
+        f"INSERT INTO {Event._meta.db_table} ({columns})"  # noqa: S608
+        f" SELECT %s, %s, {_column(Invoice, 'number')}, {data} FROM {Invoice._meta.db_table}"
+        f" WHERE {_column(Invoice, 'id')} {condition} ORDER BY {_column(Invoice, 'id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [kind, customer_id, json.dumps({"status": status}), ids])
+
+
+def invoices_in_flight(invoice_ids: Sequence[int]) -> set[int]:
+    """Which of `invoice_ids` a live allocation of a pending payment covers."""
+    if not invoice_ids:
+        return set()
+    condition, ids = _ids(invoice_ids)
+    allocation, payment = Allocation._meta.db_table, Payment._meta.db_table
+    sql = (
+        f"SELECT DISTINCT a.{_column(Allocation, 'invoice')} FROM {allocation} a"  # noqa: S608
+        f" JOIN {payment} p ON p.{_column(Payment, 'id')} = a.{_column(Allocation, 'payment')}"
+        f" WHERE NOT a.{_column(Allocation, 'reversed')} AND p.{_column(Payment, 'status')} = %s"
+        f" AND a.{_column(Allocation, 'invoice')} {condition}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [PaymentStatus.PENDING.value, ids])
+        return {row[0] for row in cursor.fetchall()}

@@ -1,0 +1,130 @@
+"""`payment_record`: a payment written with everything that goes with it, in the caller's
+transaction (DESIGN rules 1, 6, 10, 12): the payment in its first state, its allocations,
+the invoices' balances, the credit it creates, its journal entry, and its audit event.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from remit.core.audit import Actor, audit_record
+from remit.core.errors import InvalidAmount
+from remit.core.money import Money, currency_mismatch
+from remit.core.numbering import next_number
+from remit.customers.models import Customer
+from remit.ledger.models import Account
+from remit.ledger.rules import Posting
+from remit.ledger.services import journal_post
+from remit.payments.allocation import Split
+from remit.payments.models import OFFLINE_TYPES, Allocation, CreditKind, Payment, PaymentType
+from remit.payments.services.balances import invoice_balances_set
+from remit.payments.services.credit_ledger import credit_entry_add, credit_note, invoice_names
+from remit.payments.services.transitions import payment_transition
+from remit.payments.states import Action, Outcome, PaymentStatus
+
+
+def payment_record(
+    *,
+    customer: Customer,
+    amount: Money,
+    payment_type: str,
+    split: Split,
+    reference: str,
+    post_date: date,
+    notes: str,
+    idempotency_key: str,
+    fingerprint: str,
+    actor: Actor,
+    source: str,
+    action: str = Action.RECORD,
+    outcome: str = Outcome.APPROVED,
+    method_id: int | None = None,
+) -> Payment:
+    """Write a payment and everything that goes with it. Offline money is RECORDed
+    (settled at once); card and bank payments are SUBMITted (pending) before the gateway
+    is asked."""
+    payment = Payment(
+        number=next_number("payment", prefix="PMT-"),
+        customer=customer,
+        type=payment_type,
+        reference=reference,
+        amount_minor=amount.minor,
+        currency=amount.currency,
+        post_date=post_date,
+        notes=notes,
+        allocation_policy=split.policy,
+        posted_by_id=actor.user_id,
+        actor=actor.label,
+        source=source,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+        method_id=method_id,
+    )
+    payment_transition(payment, action=action, outcome=outcome, actor=actor)
+    Allocation.objects.bulk_create(
+        Allocation(
+            payment=payment,
+            invoice_id=line.invoice.id,
+            amount_minor=line.amount.minor,
+            currency=amount.currency,
+        )
+        for line in split.lines
+    )
+    invoice_balances_set(
+        {line.invoice.id: line.invoice for line in split.lines},
+        {line.invoice.id: -line.amount.minor for line in split.lines},
+        customer_id=customer.pk,
+        in_flight=payment.status == PaymentStatus.PENDING,
+    )
+    if split.credit.is_positive():
+        credit_entry_add(
+            customer, split.credit, CreditKind.CREATED, payment, credit_note(payment, split)
+        )
+    if payment_type == PaymentType.CREDIT:
+        note = f"Applied by {payment.number} to {invoice_names(split)}"
+        credit_entry_add(customer, -amount, CreditKind.APPLIED, payment, note)
+    journal_post(
+        posted_on=post_date,
+        reference=payment.number,
+        description=f"{PaymentType(payment_type).label} payment {payment.number}",
+        postings=payment_postings(payment_type, amount, split.applied, split.credit),
+    )
+    audit_record(
+        actor=actor,
+        action="payment.posted",
+        obj=payment,
+        idempotency_key=idempotency_key,
+        after={
+            "amount": str(amount),
+            "currency": amount.currency,
+            "type": payment_type,
+            "allocations": {line.invoice.number: str(line.amount) for line in split.lines},
+            "credit_created": str(split.credit),
+        },
+    )
+    return payment
+
+
+def payment_postings(
+    payment_type: str, amount: Money, applied: Money, credit: Money
+) -> list[Posting]:
+    """The journal lines of a payment: where the money came from, where it went."""
+    if payment_type == PaymentType.CREDIT:
+        source = Account.CUSTOMER_CREDIT
+    elif payment_type in OFFLINE_TYPES:
+        source = Account.UNDEPOSITED_FUNDS
+    else:
+        source = Account.CARD_CLEARING
+    return [
+        Posting.debit(source, amount),
+        Posting.credit(Account.RECEIVABLE, applied),
+        Posting.credit(Account.CUSTOMER_CREDIT, credit),
+    ]
+
+
+def payment_amount_check(customer: Customer, amount: Money) -> None:
+    """An amount a payment of `customer` may be: in the customer's currency, above zero."""
+    if amount.currency != customer.currency:
+        raise currency_mismatch(customer.number, billed=customer.currency, given=amount.currency)
+    if not amount.is_positive():
+        raise InvalidAmount("A payment must be more than zero.", fields={"amount": "not positive"})

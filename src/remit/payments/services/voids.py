@@ -1,0 +1,248 @@
+"""Voids and refunds (DESIGN rule 8).
+
+A void keeps the payment and its allocations on record, reversed; reopens its invoices;
+takes back the credit it created (refused, naming the invoices, if that credit was used).
+Offline money is voided in the books. A card or bank payment is voided at the gateway
+first; when the gateway can no longer void it (settled, or a card that refuses voids),
+`RefundRequired` carries the offer of a refund, which goes through the gateway exactly
+once. Both follow the attempt pattern of `card`: written down, sent, recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from remit.core.audit import Actor, audit_record
+from remit.core.errors import GatewayUnavailable, RefundRequired, RemitError, VoidRefused
+from remit.customers.models import Customer
+from remit.gateways.protocol import (
+    ActionRequest,
+    ChargeStatus,
+    Gateway,
+    GatewayResult,
+    RefundRequest,
+)
+from remit.gateways.registry import get_gateway
+from remit.payments.models import GatewayAttempt, GatewayOperation, Payment, PaymentType
+from remit.payments.selectors import credit_balance
+from remit.payments.services.attempts import (
+    attempt_of,
+    attempt_record,
+    attempt_start,
+    charge_attempt,
+    gateway_send,
+)
+from remit.payments.services.credit_ledger import credit_created, credit_used_refusal
+from remit.payments.services.reversal import payment_reverse
+from remit.payments.services.transitions import payment_transition
+from remit.payments.services.unit_of_work import money_transaction, payment_lock
+from remit.payments.states import Action, Outcome, PaymentStatus, next_status
+
+GATEWAY_TYPES = (PaymentType.CARD, PaymentType.BANK)
+FAILED_OUTCOMES = (Outcome.DECLINED, Outcome.REFUSED)
+
+
+def payment_void(
+    *, payment: Payment, reason: str = "", actor: Actor, gateway: Gateway | None = None
+) -> Payment:
+    """Void a payment: in the books for offline money and credit, at the gateway for a
+    card or bank payment (RefundRequired when the gateway can no longer void it)."""
+    if payment.type in GATEWAY_TYPES:
+        return _void_at_gateway(payment, reason, actor, gateway or get_gateway())
+    with money_transaction(payment.customer) as work:
+        payment = payment_lock(payment)
+        next_status(payment.status, Action.VOID, Outcome.APPROVED, payment=payment.number)
+        created = credit_created(payment)
+        if created.is_positive():
+            available = credit_balance(customer=work.customer, currency=payment.currency)
+            if available < created:
+                raise VoidRefused(credit_used_refusal(payment, created))
+        before = {"status": payment.status}
+        reopened = payment_reverse(
+            work.customer,
+            payment,
+            description=f"Void of {payment.number}" + (f": {reason}" if reason else ""),
+        )
+        payment.void_reason = reason[:300]
+        payment_transition(
+            payment,
+            action=Action.VOID,
+            outcome=Outcome.APPROVED,
+            actor=actor,
+            reason=reason,
+            also=("void_reason",),
+        )
+        audit_record(
+            actor=actor,
+            action="payment.voided",
+            obj=payment,
+            before=before,
+            after={"status": payment.status, "reason": reason, "reopened": reopened},
+        )
+        return payment
+
+
+def payment_refund(*, payment: Payment, actor: Actor, gateway: Gateway | None = None) -> Payment:
+    """Refund the amount charged, through the gateway, exactly once."""
+    gateway = gateway or get_gateway()
+    with money_transaction(payment.customer):
+        payment = payment_lock(payment)
+        if payment.method_id is None:
+            raise RemitError(f"{payment.number} was not paid through the gateway; void it.")
+        next_status(payment.status, Action.REFUND, Outcome.APPROVED, payment=payment.number)
+        charge = _confirmed_charge(payment)
+        void = attempt_of(payment, GatewayOperation.VOID)
+        if payment.status == PaymentStatus.PENDING and (
+            void is None or void.outcome != Outcome.DECLINED
+        ):
+            raise RemitError(f"{payment.number} has not settled; void it instead.")
+        attempt = attempt_start(
+            payment, GatewayOperation.REFUND, gateway=gateway, amount=payment.amount
+        )
+    result = gateway_send(
+        lambda: gateway.refund(
+            RefundRequest(
+                idempotency_key=attempt.idempotency_key,
+                charge_key=charge.idempotency_key,
+                amount=payment.amount,
+                deadline=attempt.deadline,
+            )
+        )
+    )
+    payment = action_answer_record(attempt.pk, result, actor=actor)
+    if payment.status == PaymentStatus.REFUNDED:
+        return payment
+    if result.outcome in FAILED_OUTCOMES:
+        raise RemitError(
+            f"The gateway refused the refund of {payment.number}: {result.decline_reason}"
+        )
+    raise GatewayUnavailable(
+        f"The gateway did not confirm the refund of {payment.number}. Nothing was lost: "
+        "try the refund again; the gateway will not refund twice."
+    )
+
+
+def action_answer_record(
+    attempt_id: int, result: GatewayResult, *, actor: Actor, reason: str = ""
+) -> Payment:
+    """Record the gateway's answer to a void or refund, and finish it in the books when
+    the gateway did it (or says the charge already stands voided or refunded). Safe to
+    call twice with one answer."""
+    attempt = GatewayAttempt.objects.select_related("payment__customer").get(pk=attempt_id)
+    with money_transaction(attempt.payment.customer) as work:
+        payment = payment_lock(attempt.payment)
+        attempt = GatewayAttempt.objects.get(pk=attempt_id)
+        attempt_record(attempt, result)
+        done = result.outcome == Outcome.APPROVED
+        if attempt.operation == GatewayOperation.VOID:
+            done = done or result.charge_status == ChargeStatus.VOIDED
+            if done and payment.status == PaymentStatus.PENDING:
+                payment_finish_void(work.customer, payment, actor, reason)
+        else:
+            done = done or result.charge_status == ChargeStatus.REFUNDED
+            refundable = (PaymentStatus.SETTLED, PaymentStatus.PENDING)
+            if done and payment.status in refundable:
+                payment_finish_refund(work.customer, payment, actor)
+        return payment
+
+
+def payment_finish_void(
+    customer: Customer, payment: Payment, actor: Actor, reason: str, also: Sequence[str] = ()
+) -> None:
+    """The books' side of a void the gateway made."""
+    reopened = payment_reverse(
+        customer, payment, description=f"Void of {payment.number} at the gateway"
+    )
+    payment.void_reason = reason[:300]
+    payment_transition(
+        payment,
+        action=Action.VOID,
+        outcome=Outcome.APPROVED,
+        actor=actor,
+        reason=reason,
+        also=(*also, "void_reason"),
+    )
+    audit_record(
+        actor=actor,
+        action="payment.voided",
+        obj=payment,
+        after={"status": payment.status, "reason": reason, "reopened": reopened},
+    )
+
+
+def payment_finish_refund(
+    customer: Customer, payment: Payment, actor: Actor, also: Sequence[str] = ()
+) -> None:
+    """The books' side of a refund the gateway made."""
+    reopened = payment_reverse(
+        customer, payment, description=f"Refund of {payment.number}", refund=True
+    )
+    payment_transition(
+        payment, action=Action.REFUND, outcome=Outcome.APPROVED, actor=actor, also=also
+    )
+    audit_record(
+        actor=actor,
+        action="payment.refunded",
+        obj=payment,
+        after={"status": payment.status, "amount": str(payment.amount), "reopened": reopened},
+    )
+
+
+def _void_at_gateway(payment: Payment, reason: str, actor: Actor, gateway: Gateway) -> Payment:
+    with money_transaction(payment.customer):
+        payment = payment_lock(payment)
+        if payment.status == PaymentStatus.SETTLED:
+            raise _refund_offer(payment, "it has settled")
+        next_status(payment.status, Action.VOID, Outcome.APPROVED, payment=payment.number)
+        charge = _confirmed_charge(payment)
+        earlier = attempt_of(payment, GatewayOperation.VOID)
+        if earlier is not None and earlier.outcome == Outcome.DECLINED:
+            raise _refund_offer(payment, earlier.decline_reason)
+        attempt = attempt_start(
+            payment, GatewayOperation.VOID, gateway=gateway, amount=payment.amount
+        )
+    result = gateway_send(
+        lambda: gateway.void(
+            ActionRequest(
+                idempotency_key=attempt.idempotency_key,
+                charge_key=charge.idempotency_key,
+                deadline=attempt.deadline,
+            )
+        )
+    )
+    payment = action_answer_record(attempt.pk, result, actor=actor, reason=reason)
+    if result.outcome == Outcome.DECLINED:
+        raise _refund_offer(payment, result.decline_reason)
+    if result.outcome == Outcome.REFUSED:
+        raise RemitError(
+            f"The gateway refused the void of {payment.number}: {result.decline_reason}"
+        )
+    if payment.status != PaymentStatus.VOIDED:
+        raise GatewayUnavailable(
+            f"The gateway did not confirm the void of {payment.number}. Nothing was lost: "
+            "try the void again, it is safe to repeat."
+        )
+    return payment
+
+
+def _refund_offer(payment: Payment, why: str) -> RefundRequired:
+    method = payment.method.display if payment.method else payment.get_type_display()
+    amount = payment.amount.format()
+    why = why.rstrip(".")
+    why = why[:1].lower() + why[1:]
+    return RefundRequired(
+        f"The gateway could not void this payment ({why}). Refund {amount} to {method} instead?",
+        payment=payment.number,
+        amount=amount,
+        method=method,
+    )
+
+
+def _confirmed_charge(payment: Payment) -> GatewayAttempt:
+    charge = charge_attempt(payment)
+    if charge.outcome in ("", Outcome.UNKNOWN):
+        raise GatewayUnavailable(
+            f"The gateway has not confirmed the charge of {payment.number} yet; "
+            "run `remit reconcile` (or wait for the worker) and try again."
+        )
+    return charge
