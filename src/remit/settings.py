@@ -113,6 +113,14 @@ def _database() -> dict:
                 " PRAGMA foreign_keys=ON;"
             ),
         }
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # Parameters travel apart from the SQL (psycopg's server-side binding): a lump
+        # sum's 10,000 ids are one array, not 10,000 literals in the text, and a statement
+        # run often on a connection is prepared. Behind PgBouncer in transaction mode,
+        # REMIT_PG_SERVER_SIDE_BINDING=0 turns it off (prepared statements need a session).
+        config.setdefault("OPTIONS", {})["server_side_binding"] = (
+            os.environ.get("REMIT_PG_SERVER_SIDE_BINDING", "1") != "0"
+        )
     return config
 
 

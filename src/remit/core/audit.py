@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from remit.core.models import AuditEvent
+from remit.core.repository import instances_insert
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def audit_record(
     if obj is not None:
         object_type = type(obj).__name__
         object_id = str(getattr(obj, "number", None) or obj.pk)
-    AuditEvent.objects.bulk_create(
+    instances_insert(
         [
             AuditEvent(
                 user_id=actor.user_id,

@@ -8,22 +8,12 @@ from remit.core.errors import InvoiceNotPayable, NotFound
 from remit.core.inputs.invoice_list import InvoiceRequest, invoices_once
 from remit.core.money import Money, currency_mismatch
 from remit.customers.models import Customer
-from remit.invoices.models import Invoice, InvoiceStatus
+from remit.invoices.models import InvoiceStatus
+from remit.invoices.repository import invoices_for_payment
 from remit.invoices.rules import is_payable
 from remit.payments.allocation import OpenInvoice
 
 __all__ = ["InvoiceRequest", "fixed_amounts", "invoice_candidates_load"]
-
-_COLUMNS = (
-    "id",
-    "number",
-    "invoice_date",
-    "due_date",
-    "balance_due_minor",
-    "status",
-    "currency",
-    "total_minor",
-)
 
 
 def invoice_candidates_load(
@@ -38,13 +28,14 @@ def invoice_candidates_load(
     With `lock`, rows are locked in id order (the services call it inside their
     transaction, after locking the customer, so what they read is what they change).
     """
-    invoices = Invoice.objects.filter(customer=customer)
-    if lock:
-        invoices = invoices.select_for_update()
+    numbers = None
     if requests:
         numbers = [r.number for r in requests]
         invoices_once(numbers)
-        rows = list(invoices.filter(number__in=numbers).order_by("id").values_list(*_COLUMNS))
+    rows = invoices_for_payment(
+        customer.pk, numbers=numbers, status=InvoiceStatus.OPEN, currency=currency, lock=lock
+    )
+    if numbers:
         found = {row[1] for row in rows}
         for number in numbers:
             if number not in found:
@@ -56,9 +47,6 @@ def invoice_candidates_load(
                 raise InvoiceNotPayable(_not_payable(number, status))
             if invoice_currency != currency:
                 raise currency_mismatch(number, billed=invoice_currency, given=currency)
-    else:
-        open_ = invoices.filter(status=InvoiceStatus.OPEN, currency=currency)
-        rows = list(open_.order_by("id").values_list(*_COLUMNS))
     return [
         OpenInvoice(
             id=r[0],

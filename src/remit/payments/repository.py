@@ -1,11 +1,11 @@
 """The payments app's hand-written SQL, on Django's cursor, with names from `_meta`.
 
-Two statements the ORM cannot say as well:
-
 - the invoice events of a lump sum, written set-based (INSERT ... SELECT from the invoices
   table), so 10,000 invoices paid by one check are a few statements, not 10,000 rows
   built in Python;
-- which of some invoices a payment still in flight (pending) covers, for their status.
+- which of some invoices a payment still in flight (pending) covers, for their status;
+- the lookup of a request's idempotency key, which runs in every money service and
+  usually finds nothing.
 
 Lists of ids travel as one parameter: an array on PostgreSQL, a JSON array on SQLite.
 """
@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from django.db import connection
 
 from remit.invoices.models import Invoice
-from remit.payments.models import Allocation, Event, Payment
+from remit.invoices.repository import id_list
+from remit.payments.models import Allocation, Event, Payment, ScheduledPayment
 from remit.payments.states import PaymentStatus
 
 
@@ -26,11 +27,7 @@ def _column(model, name: str) -> str:
     return model._meta.get_field(name).column
 
 
-def _ids(ids: Sequence[int]) -> tuple[str, object]:
-    """`IN` a list of ids as one parameter: the SQL after the column, and the parameter."""
-    if connection.vendor == "postgresql":
-        return "= ANY(%s)", list(ids)
-    return "IN (SELECT value FROM json_each(%s))", json.dumps(list(ids))
+_ids = id_list
 
 
 def invoice_events_insert(kind: str, invoice_ids: Sequence[int], *, customer_id: int) -> None:
@@ -67,3 +64,17 @@ def invoices_in_flight(invoice_ids: Sequence[int]) -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [PaymentStatus.PENDING.value, ids])
         return {row[0] for row in cursor.fetchall()}
+
+
+def key_first_use(
+    model: type[Payment] | type[ScheduledPayment], customer_id: int, key: str
+) -> tuple[int, str] | None:
+    """(id, request fingerprint) of what the customer's `key` made, if anything."""
+    sql = (
+        f"SELECT {_column(model, 'id')}, {_column(model, 'request_fingerprint')}"  # noqa: S608
+        f" FROM {model._meta.db_table} WHERE {_column(model, 'customer')} = %s"
+        f" AND {_column(model, 'idempotency_key')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [customer_id, key])
+        return cursor.fetchone()

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from remit.invoices.models import Invoice, InvoiceStatus
+from remit.invoices.repository import invoice_balances_update
 from remit.invoices.rules import invoice_status
 from remit.payments.allocation import OpenInvoice
 from remit.payments.events import invoice_event, invoice_events_record
@@ -58,7 +59,7 @@ def invoice_balances_set(
         if kind:
             changes[kind].append(invoice_id)
     for (balance, status), ids in groups.items():
-        Invoice.objects.filter(id__in=ids).update(balance_due_minor=balance, status=status)
+        invoice_balances_update(ids, balance_minor=balance, status=status)
     for kind, ids in changes.items():
         invoice_events_record(kind, ids, customer_id=customer_id)
 

@@ -7,6 +7,7 @@ payment that created it is voided, and given back when a credit application is v
 from __future__ import annotations
 
 from remit.core.money import Money
+from remit.core.repository import instances_insert
 from remit.customers.models import Customer
 from remit.payments.allocation import Split
 from remit.payments.models import Allocation, CreditEntry, CreditKind, Payment, PaymentType
@@ -16,7 +17,7 @@ def credit_entry_add(
     customer: Customer, amount: Money, kind: str, payment: Payment, note: str
 ) -> None:
     """One entry of the ledger: positive adds credit, negative uses it."""
-    CreditEntry.objects.bulk_create(
+    instances_insert(
         [
             CreditEntry(
                 customer=customer,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from remit.core.audit import Actor
+from remit.core.repository import instances_insert
 from remit.payments.events import payment_events_record
 from remit.payments.models import EventKind, Payment, PaymentEvent
 from remit.payments.states import PaymentStatus, next_status
@@ -33,7 +34,7 @@ def payment_transition(
     to = next_status(before, action, outcome, payment=payment.number)
     payment.status = to
     if payment.pk is None:
-        Payment.objects.bulk_create([payment])
+        instances_insert([payment], ids=True)
         kinds = [EventKind.PAYMENT_POSTED]
         if to == PaymentStatus.SETTLED:  # offline money is final at once
             kinds.append(EventKind.PAYMENT_SETTLED)
@@ -42,7 +43,7 @@ def payment_transition(
         payment.save(update_fields=["status", *also])
         if to != before and to != PaymentStatus.PENDING:
             payment_events_record([f"payment.{to}"], payment, reason=reason)
-    PaymentEvent.objects.bulk_create(
+    instances_insert(
         [
             PaymentEvent(
                 payment=payment,

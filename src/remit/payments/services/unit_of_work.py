@@ -23,7 +23,9 @@ from remit.core.errors import IdempotencyConflict, RemitError
 from remit.core.inputs.invoice_list import InvoiceRequest
 from remit.core.money import Money
 from remit.customers.models import Customer
+from remit.customers.repository import customer_row_lock
 from remit.payments.models import Payment, ScheduledPayment
+from remit.payments.repository import key_first_use
 
 MAX_KEY_LENGTH = 255
 _MADE = {Payment: "posted", ScheduledPayment: "scheduled"}
@@ -55,7 +57,7 @@ def customer_lock(customer: Customer) -> Customer:
     """Take the customer's row lock until the transaction ends (SQLite's write transaction
     already keeps other writers out). What services use of the customer, its number and
     currency, never changes (`customer_update`), so the object is not read again."""
-    list(Customer.objects.select_for_update().filter(pk=customer.pk).order_by().values_list("pk"))
+    customer_row_lock(customer.pk)
     return customer
 
 
@@ -90,8 +92,11 @@ def _first(model, customer: Customer, key: str, fingerprint: str):
             f"An idempotency key of 1 to {MAX_KEY_LENGTH} characters is required.",
             fields={"idempotency_key": "invalid"},
         )
-    first = model.objects.filter(customer=customer, idempotency_key=key).first()
-    if first is not None and first.request_fingerprint != fingerprint:
+    found = key_first_use(model, customer.pk, key)  # usually nothing: no object is built
+    if found is None:
+        return None
+    first = model.objects.get(pk=found[0])
+    if found[1] != fingerprint:
         raise IdempotencyConflict(
             f"The idempotency key was already used for {first.number}, with a different "
             f"request; nothing was {_MADE[model]}."
