@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "remit.worker",
     "remit.receipts",
+    "remit.integrations",
     "remit.portal",
     "remit.backoffice",
     "remit.api",

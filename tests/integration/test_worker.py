@@ -14,7 +14,6 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from remit.api.models import IdempotencyRecord
 from remit.books.audit import books_audit
 from remit.core.audit import Actor
 from remit.core.errors import RemitError
@@ -22,6 +21,7 @@ from remit.core.models import AuditEvent
 from remit.core.money import Money
 from remit.gateways.protocol import CardDetails, Outcome
 from remit.gateways.sandbox import SandboxGateway
+from remit.integrations.models import IdempotencyRecord
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.gateway_services import card_payment_submit

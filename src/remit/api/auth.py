@@ -17,11 +17,11 @@ from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from remit.api.keys import api_key_check
-from remit.api.models import Scope
 from remit.core.audit import Actor
 from remit.core.errors import RemitError
 from remit.customers.models import Membership, role_can_pay
+from remit.integrations.keys import api_key_check
+from remit.integrations.models import Scope
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 

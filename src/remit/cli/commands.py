@@ -31,6 +31,7 @@ from remit.customers.models import Customer
 from remit.customers.selectors import customer_get, customer_list
 from remit.gateways.protocol import CardDetails
 from remit.gateways.registry import gateway_name, get_gateway
+from remit.integrations.keys import api_key_create, api_key_revoke
 from remit.invoices.selectors import invoice_list
 from remit.invoices.services import invoices_import
 from remit.payments.gateway_services import card_payment_submit, payment_refund
@@ -328,8 +329,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_api_key(args: argparse.Namespace) -> int:
     """`remit api-key create --name N --scope S [--customer C]`, `remit api-key revoke PREFIX`."""
-    from remit.api.keys import api_key_create, api_key_revoke
-
     if args.api_key_command == "revoke":
         revoked = api_key_revoke(prefix=args.prefix, actor=Actor.command_line())
         if args.json:
