@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "remit.portal",
     "remit.backoffice",
     "remit.api",
+    "remit.webhooks",
     "ninja",  # serves /api/docs from local static files, not a CDN
     "axes",
 ]
