@@ -317,16 +317,6 @@ def cmd_run_scheduled(args: argparse.Namespace) -> int:
     return _show_counts(counts, args.json, "Scheduled payments")
 
 
-def cmd_worker(args: argparse.Namespace) -> int:
-    # Imported here, as demo_data is: only this command needs the task backend's worker.
-    from remit.worker.scheduler import run_worker
-
-    run_worker(once=args.once, reconcile_every=args.reconcile_every, settle_at=args.settle_at)
-    if args.once:
-        print("Reconciled and settled once.")
-    return 0
-
-
 def cmd_api_key(args: argparse.Namespace) -> int:
     """`remit api-key create --name N --scope S [--customer C]`, `remit api-key revoke PREFIX`."""
     if args.api_key_command == "revoke":
