@@ -45,6 +45,7 @@ soak: $(VENV)/.installed-test
 lint:
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports --no-cache
 
 format:
 	$(BIN)/ruff format src tests bench

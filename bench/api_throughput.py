@@ -128,8 +128,8 @@ class _Sides:
     def __init__(self, count: int) -> None:
         from django.test import Client
 
-        from remit.api.keys import api_key_create
         from remit.core.audit import Actor
+        from remit.integrations.keys import api_key_create
 
         self.count = count
         self.services_targets = _invoices("BS", count)

@@ -1,5 +1,5 @@
 """Time moved on, for tests of what the reconciler does once an attempt is no longer in
-flight (its deadline and the clock margin past: `remit.payments.attempts`)."""
+flight (its deadline and the clock margin past: `remit.payments.services.attempts`)."""
 
 from __future__ import annotations
 

@@ -33,9 +33,11 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "remit.worker",
     "remit.receipts",
+    "remit.integrations",
     "remit.portal",
     "remit.backoffice",
     "remit.api",
+    "remit.webhooks",
     "ninja",  # serves /api/docs from local static files, not a CDN
     "axes",
 ]

@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import include, path
 
-from remit.gateways import sandbox_views
 from remit.gateways.card_entry import SANDBOX_TOKENIZE_URL
 from remit.gateways.registry import gateway_name
+from remit.webhooks import sandbox_views
 
 
 def home(request):
@@ -21,7 +21,7 @@ urlpatterns = [
     path("staff/", include("remit.backoffice.urls")),
     path("api/", include("remit.api.urls")),
     path("admin/", admin.site.urls),
-    path("webhooks/", include("remit.gateways.webhook_urls")),
+    path("webhooks/", include("remit.webhooks.urls")),
 ]
 
 if gateway_name() == "sandbox":

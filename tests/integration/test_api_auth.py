@@ -11,11 +11,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from remit.api.keys import api_key_create, api_key_revoke
-from remit.api.models import ApiKey
 from remit.core.errors import NotFound, RemitError
 from remit.core.models import AuditEvent
 from remit.customers.models import Membership, Role
+from remit.integrations.keys import api_key_create, api_key_revoke
+from remit.integrations.models import ApiKey
 from remit.payments.models import Payment
 from tests.integration.test_api_support import (
     ADMIN,
@@ -210,9 +210,9 @@ def test_a_user_without_memberships_sees_nothing(acme):
 
 def test_staff_see_keys_in_the_admin_without_their_hash(admin_client):
     new = api_key_create(name="Netsuite", scope="read", actor=ADMIN)
-    listing = admin_client.get("/admin/api/apikey/")
+    listing = admin_client.get("/admin/integrations/apikey/")
     assert listing.status_code == 200
     assert b"Netsuite" in listing.content
-    page = admin_client.get(f"/admin/api/apikey/{new.api_key.pk}/change/")
+    page = admin_client.get(f"/admin/integrations/apikey/{new.api_key.pk}/change/")
     assert page.status_code == 200
     assert new.api_key.secret_hash.encode() not in page.content

@@ -13,9 +13,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from remit.api.idempotency import ABANDONED_AFTER, fingerprint, idempotency_purge
-from remit.api.models import IdempotencyRecord
 from remit.core.errors import GatewayUnavailable
+from remit.integrations.idempotency import ABANDONED_AFTER, fingerprint, idempotency_purge
+from remit.integrations.models import IdempotencyRecord
 from remit.payments.models import Payment
 from tests.integration.test_api_support import Api, assert_error, key_for, row_counts, save_card
 
@@ -177,6 +177,6 @@ def running(erp: Api, path: str, body: dict, key: str, *, started) -> None:
 
 
 def _key_id(key: str) -> int:
-    from remit.api.models import ApiKey
+    from remit.integrations.models import ApiKey
 
     return ApiKey.objects.get(prefix=key.split("_")[1]).pk

@@ -13,11 +13,11 @@ import pytest
 from django.apps import apps
 from django.test import Client
 
-from remit.api.keys import api_key_create
 from remit.core.audit import Actor
 from remit.customers.models import Customer
 from remit.gateways.protocol import CardDetails
 from remit.gateways.sandbox import SandboxGateway
+from remit.integrations.keys import api_key_create
 from remit.payments.models import PaymentMethod
 from remit.payments.services.method import payment_method_add
 from tests.factories import make_customer, make_invoice

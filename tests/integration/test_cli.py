@@ -12,6 +12,7 @@ from remit.invoices.models import Invoice
 from remit.ledger.models import JournalEntry
 from remit.payments.models import Allocation, CreditEntry, Payment
 from tests.factories import make_customer, make_invoice
+from tests.integration.test_api_support import Api, key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +112,38 @@ def test_preview_prints_the_split_and_writes_nothing(capsys, acme):
     assert preview["credit_created"] == "74.25"
     assert len(preview["allocations"]) == 3
     assert row_counts() == before
+
+
+def test_a_payment_prints_exactly_as_the_api_answers_it(capsys, client, acme):
+    code, out, _ = run(
+        capsys,
+        *("post", "--customer", "C-0001", "--amount", "500", "--type", "check"),
+        *("--reference", "4411", "--note", "left at the desk", "--json"),
+    )
+    assert code == 0
+    printed = json.loads(out)
+    api = Api(client, key_for())
+    answered = api.get(f"/payments/{printed['number']}")
+    assert answered.status_code == 200
+    assert printed == answered.json()
+    assert printed["credit_created"] == "74.25" and printed["notes"] == "left at the desk"
+
+    _, out, _ = run(capsys, "void", printed["number"], "--reason", "bounced", "--json")
+    voided = json.loads(out)
+    assert voided == api.get(f"/payments/{printed['number']}").json()
+    assert voided["credit_created"] == "74.25" and voided["void_reason"] == "bounced"
+
+
+def test_an_invoice_says_partly_paid_as_the_api_does(capsys, client, acme):
+    run(capsys, "post", "--customer", "C-0001", "--amount", "40", "--type", "cash")
+    code, out, _ = run(capsys, "invoices", "--customer", "C-0001", "--json")
+    assert code == 0
+    printed = {invoice["number"]: invoice for invoice in json.loads(out)}
+    assert printed["INV-0001"]["status"] == "open" and printed["INV-0001"]["partly_paid"]
+    assert not printed["INV-0002"]["partly_paid"]
+    api = Api(client, key_for())
+    for number, invoice in printed.items():
+        assert invoice == api.get(f"/invoices/{number}").json()
 
 
 def test_the_same_key_twice_posts_one_payment(capsys, acme):

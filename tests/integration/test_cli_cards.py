@@ -94,7 +94,7 @@ def test_a_card_payment_is_pending_then_settle_makes_it_paid(capsys, acme):
     )
     payment = json.loads(out)
     assert code == 0 and payment["status"] == "pending"
-    assert payment["method"] == "Visa •••• 4242"
+    assert payment["method"]["display"] == "Visa •••• 4242"
     code, out, _ = run(capsys, "settle", "--json")
     assert json.loads(out)["settled"] == 1
     _, out, _ = run(capsys, "invoices", "--customer", "C-0001", "--status", "paid", "--json")

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from remit.api.models import IdempotencyRecord
 from remit.books.audit import books_audit
 from remit.core.audit import Actor
 from remit.core.errors import RemitError
@@ -22,7 +21,9 @@ from remit.core.models import AuditEvent
 from remit.core.money import Money
 from remit.gateways.protocol import CardDetails, Outcome
 from remit.gateways.sandbox import SandboxGateway
+from remit.integrations.models import IdempotencyRecord
 from remit.invoices.models import Invoice, InvoiceStatus
+from remit.main import main as remit
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import MethodKind, Payment, Source
 from remit.payments.services.card import card_payment_submit
@@ -106,6 +107,17 @@ def test_a_pending_card_payment_is_settled_by_the_worker():
     assert settled.actor == "system:worker"
     assert last_settlement() == settle.enqueued_at
     assert books_audit().ok
+
+
+def test_remit_worker_once_runs_the_worker_from_the_remit_program(capsys):
+    payment, _ = card_payment(APPROVES, "worker-from-the-program")
+
+    assert remit(["worker", "--once", "--settle-at", "23:00"]) == 0
+
+    assert capsys.readouterr().out == "Reconciled and settled once.\n"
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SETTLED
+    assert [r.task_path for r in results()] == [reconcile_task.module_path, settle_task.module_path]
 
 
 def test_a_timeout_card_payment_is_reconciled_by_the_worker():

@@ -7,18 +7,16 @@ may see a customer but not pay for it (a viewer, a read-only key) is refused 403
 
 from __future__ import annotations
 
-import logging
 from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 
 from remit.api.auth import Forbidden, Principal
 from remit.core.errors import NotFound, RemitError
+from remit.core.web import security_event
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
 from remit.payments.models import Payment, PaymentMethod, ScheduledPayment
-
-security_log = logging.getLogger("remit.security")
 
 M = TypeVar("M", bound=Model)
 
@@ -28,7 +26,7 @@ def _seen(principal: Principal, rows: QuerySet[M], what: str, customer_of) -> M:
     if found is None:
         raise NotFound(f"There is no {what}.")
     if not principal.may_see(customer_of(found)):
-        security_log.warning("api: %s asked for %s of another customer", principal.owner, what)
+        security_event("api", "not found", f"{what} is another customer's", who=principal.owner)
         raise NotFound(f"There is no {what}.")
     return found
 

@@ -8,7 +8,6 @@ and a portal user, see only their customers; anything else is answered 404 (see
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -17,11 +16,12 @@ from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from remit.api.keys import api_key_check
-from remit.api.models import Scope
 from remit.core.audit import Actor
 from remit.core.errors import RemitError
+from remit.core.web import request_id
 from remit.customers.models import Membership, role_can_pay
+from remit.integrations.keys import api_key_check
+from remit.integrations.models import Scope
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -62,11 +62,6 @@ class Principal:
         return role_can_pay(self.roles.get(customer_id))
 
 
-def _request_id(request: HttpRequest) -> str:
-    given = request.headers.get("X-Request-ID", "")
-    return given[:64] if given and given.isprintable() else uuid.uuid4().hex
-
-
 class ApiKeyAuth(HttpBearer):
     """`Authorization: Bearer rk_<prefix>_<secret>`."""
 
@@ -84,7 +79,7 @@ class ApiKeyAuth(HttpBearer):
         if request.method not in READS and api_key.scope != Scope.WRITE:
             raise Forbidden(f"The API key {api_key.prefix} may only read.")
         return Principal(
-            actor=Actor(label=f"api:{api_key.name}"[:150], request_id=_request_id(request)),
+            actor=Actor(label=f"api:{api_key.name}"[:150], request_id=request_id(request)),
             owner=f"api-key:{api_key.pk}",
             integration=True,
             can_write=api_key.scope == Scope.WRITE,
@@ -111,7 +106,7 @@ class PortalSessionAuth(APIKeyCookie):
             return None
         roles = dict(Membership.objects.filter(user=user).values_list("customer_id", "role"))
         return Principal(
-            actor=Actor.for_user(user, request_id=_request_id(request)),
+            actor=Actor.for_user(user, request_id=request_id(request)),
             owner=f"user:{user.pk}",
             integration=False,
             roles=roles,

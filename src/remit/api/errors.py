@@ -42,12 +42,6 @@ class Error(Schema):
     fields: dict[str, str]
 
 
-class IdempotencyInProgress(InProgress):
-    """A request with this key is still running; ask again when it has answered."""
-
-    code = "idempotency_in_progress"
-
-
 STATUS: dict[type[RemitError], int] = {
     NotFound: 404,
     Forbidden: 403,

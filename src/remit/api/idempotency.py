@@ -1,9 +1,10 @@
-"""`Idempotency-Key` on every POST, the way Stripe does it.
+"""`Idempotency-Key` on every POST, the way Stripe does it: the HTTP side of
+`remit.integrations.idempotency`, which keeps the keys and their answers.
 
 - A request is parsed and checked first; refusals there (malformed input, unknown ids, not
   allowed) are answered and not kept. Then the view calls `once(request)`, just before
-  its service: that inserts the key's row, in its own transaction, so a concurrent
-  duplicate finds it and is answered 409 `idempotency_in_progress`.
+  its service: that claims the key (its row is committed at once), so a concurrent
+  duplicate is answered 409 `idempotency_in_progress`.
 - When the service has answered (2xx, or a 4xx refusal), the status and body are stored;
   the same key with the same request gets them back (`Idempotent-Replayed: true`), the
   same key with another request is refused 422 `idempotency_conflict`.
@@ -12,32 +13,30 @@
   money twice. A row left running by a crashed process is taken over after
   `ABANDONED_AFTER`; until then a repeat is answered 409 with `Retry-After`, the seconds
   left.
-- Rows are kept at least `KEEP` (24 hours); `idempotency_purge` deletes older ones.
+- Rows are kept at least 24 hours; the worker's daily `idempotency_purge` deletes older ones.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
-from datetime import timedelta
 from functools import wraps
 from typing import Annotated, Any
 
-from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from ninja import Header
 from ninja.responses import NinjaJSONEncoder
 from pydantic import BaseModel
 
-from remit.api.errors import IdempotencyInProgress, remit_error_response
-from remit.api.models import IdempotencyRecord
-from remit.core.errors import IdempotencyConflict, RemitError
-
-KEEP = timedelta(hours=24)
-ABANDONED_AFTER = timedelta(minutes=5)
-MAX_KEY = 255
+from remit.api.errors import remit_error_response
+from remit.core.errors import RemitError
+from remit.integrations.idempotency import (
+    MAX_KEY,
+    fingerprint,
+    idempotency_claim,
+    idempotency_complete,
+    idempotency_release,
+)
+from remit.integrations.models import IdempotencyRecord
 
 IdempotencyKey = Annotated[
     str,
@@ -54,21 +53,6 @@ IdempotencyKey = Annotated[
 ]
 
 
-def fingerprint(method: str, path: str, body: bytes) -> str:
-    """SHA-256 of the method, the path with its query, and the body's canonical JSON."""
-    try:
-        canonical = json.dumps(
-            json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        ).encode()
-    except ValueError:
-        canonical = body
-    digest = hashlib.sha256()
-    for part in (method.encode(), path.encode(), canonical):
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.hexdigest()
-
-
 class _Replay(Exception):
     def __init__(self, response: HttpResponse) -> None:
         self.response = response
@@ -78,7 +62,7 @@ class _Once:
     """One request's claim on its key: made by `once`, settled by `idempotent`."""
 
     def __init__(self, owner: str, key: str, method: str, path: str, body: bytes) -> None:
-        self.owner, self.key, self.method, self.path = owner, key, method, path[:500]
+        self.owner, self.key, self.method, self.path = owner, key, method, path
         self.fingerprint = fingerprint(method, path, body)
         self.record: IdempotencyRecord | None = None
 
@@ -109,7 +93,12 @@ def idempotent(status: int) -> Callable:
             if response.status_code >= 500:
                 _release(claim.record)
             else:
-                _complete(claim.record, response)
+                idempotency_complete(
+                    record=claim.record,
+                    status=response.status_code,
+                    body=response.content,
+                    content_type=response.get("Content-Type", "application/json"),
+                )
             return response
 
         return wrapper
@@ -125,10 +114,16 @@ def once(request: HttpRequest) -> None:
     Refusals raised before this call (malformed input, unknown ids) are not kept.
     """
     claim: _Once = request.idempotency
-    record, replay = _begin(claim.owner, claim.key, claim.fingerprint, claim.method, claim.path)
-    if replay is not None:
-        raise _Replay(replay)
-    claim.record = record
+    claimed = idempotency_claim(
+        owner=claim.owner,
+        key=claim.key,
+        print_=claim.fingerprint,
+        method=claim.method,
+        path=claim.path,
+    )
+    if claimed.replay:
+        raise _Replay(_replay(claimed.record))
+    claim.record = claimed.record
 
 
 def _render(result: Any, status: int) -> HttpResponse:
@@ -142,61 +137,6 @@ def _render(result: Any, status: int) -> HttpResponse:
     return JsonResponse(data, status=status, safe=False, encoder=NinjaJSONEncoder)
 
 
-def _begin(
-    owner: str, key: str, print_: str, method: str, path: str
-) -> tuple[IdempotencyRecord | None, HttpResponse | None]:
-    for _ in range(2):  # a second try if the first holder released the key meanwhile
-        now = timezone.now()
-        record = _claim(
-            owner=owner, key=key, fingerprint=print_, method=method, path=path, started_at=now
-        )
-        if record is not None:
-            return record, None
-        first = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
-        if first is None:
-            continue
-        if first.fingerprint != print_:
-            raise IdempotencyConflict(
-                f"This Idempotency-Key was already used for another request ({first.method} "
-                f"{first.path}); nothing was done. Use a new key for a new request.",
-                fields={"Idempotency-Key": "reused"},
-            )
-        if first.status is not None:
-            return None, _replay(first)
-        if now - first.started_at > ABANDONED_AFTER and _take_over(first, now):
-            return first, None
-        wait = max(1, int((first.started_at + ABANDONED_AFTER - now).total_seconds()) + 1)
-        break
-    else:
-        wait = 1
-    raise IdempotencyInProgress(
-        "A request with this Idempotency-Key is still running. Repeat it to get its answer; "
-        f"if the first request died, the key is free again in {wait} seconds.",
-        retry_after=wait,
-        fields={"Idempotency-Key": "in progress"},
-    )
-
-
-def _claim(**fields: Any) -> IdempotencyRecord | None:
-    """Insert the key's row, committed at once so that a concurrent duplicate sees it;
-    None when the key is taken."""
-    try:
-        if connection.in_atomic_block:  # inside a caller's transaction (a test): a savepoint
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(**fields)
-        return IdempotencyRecord.objects.create(**fields)  # autocommit: its own transaction
-    except IntegrityError:
-        return None
-
-
-def _take_over(record: IdempotencyRecord, now) -> bool:
-    """Claim a row whose request died without answering (one claimant wins)."""
-    claimed = IdempotencyRecord.objects.filter(
-        pk=record.pk, status__isnull=True, started_at=record.started_at
-    ).update(started_at=now)
-    return claimed == 1
-
-
 def _replay(record: IdempotencyRecord) -> HttpResponse:
     response = HttpResponse(
         bytes(record.body), status=record.status, content_type=record.content_type
@@ -205,22 +145,6 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
     return response
 
 
-def _complete(record: IdempotencyRecord, response: HttpResponse) -> None:
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        status=response.status_code,
-        body=response.content,
-        content_type=response.get("Content-Type", "application/json"),
-        completed_at=timezone.now(),
-    )
-
-
 def _release(record: IdempotencyRecord | None) -> None:
     if record is not None:
-        IdempotencyRecord.objects.filter(pk=record.pk, status__isnull=True).delete()
-
-
-def idempotency_purge(*, older_than: timedelta = KEEP) -> int:
-    """Delete records started before `older_than` ago (never less than 24 hours)."""
-    cutoff = timezone.now() - max(older_than, KEEP)
-    deleted, _ = IdempotencyRecord.objects.filter(started_at__lt=cutoff).delete()
-    return deleted
+        idempotency_release(record=record)

@@ -1,4 +1,8 @@
-"""What the API answers, and how a model becomes it. Amounts are strings ("150.00")."""
+"""What the API answers, and how a model becomes it. Amounts are strings ("150.00").
+
+Invoices and payments read as `remit.receipts.serializers` writes them, the shape
+`remit ... --json` prints too; the schemas here describe that shape for OpenAPI.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,13 @@ from ninja import Schema
 from pydantic import WithJsonSchema
 
 from remit.api.auth import Principal
-from remit.api.selectors import PaymentParts, payment_parts
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
 from remit.payments.allocation import Split
 from remit.payments.models import CreditEntry, Event, Payment, PaymentMethod, ScheduledPayment
 from remit.receipts.selectors import Receipt
+from remit.receipts.serializers import invoice_data, payments_data, preview_data
 
 AMOUNT_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 """An amount as remit writes it: plain digits, the currency's places, a minus for a debit."""
@@ -215,58 +219,12 @@ def customer_out(customer: Customer) -> CustomerOut:
 
 
 def invoice_out(invoice: Invoice) -> InvoiceOut:
-    return InvoiceOut(
-        number=invoice.number,
-        customer=invoice.customer.number,
-        invoice_date=invoice.invoice_date,
-        due_date=invoice.due_date,
-        currency=invoice.currency,
-        total=str(invoice.total),
-        balance_due=str(invoice.balance_due),
-        status=invoice.status,
-        partly_paid=invoice.is_partly_paid,
-        description=invoice.description,
-    )
-
-
-def payment_out(payment: Payment, parts: PaymentParts, principal: Principal) -> PaymentOut:
-    """`parts` from `selectors.payment_parts` (one query for a whole page)."""
-    method = payment.method if payment.method_id else None
-    # DESIGN rule 1, checked by `remit audit`: amount == every allocation (reversed ones
-    # too) + the credit the payment created.
-    credit_created = payment.amount_minor - sum(minor for _, minor, _ in parts.allocations)
-    return PaymentOut(
-        number=payment.number,
-        customer=payment.customer.number,
-        type=payment.type,
-        reference=payment.reference,
-        amount=str(payment.amount),
-        currency=payment.currency,
-        post_date=payment.post_date,
-        status=payment.status,
-        allocation_policy=payment.allocation_policy,
-        allocations=[
-            AllocationOut(
-                invoice=invoice,
-                amount=str(Money.from_minor(minor, payment.currency)),
-                reversed=reversed_,
-            )
-            for invoice, minor, reversed_ in parts.allocations
-        ],
-        credit_created=str(Money.from_minor(credit_created, payment.currency)),
-        method=MethodSummary(id=method.pk, display=method.display) if method else None,
-        gateway_outcome=payment.gateway_outcome or None,
-        failure_reason=payment.failure_reason or None,
-        void_reason=payment.void_reason or None,
-        # Notes are internal to the business: integrations see them, portal users never.
-        notes=payment.notes if principal.integration else None,
-        created_at=payment.created_at,
-    )
+    return InvoiceOut(**invoice_data(invoice))
 
 
 def payments_out(payments: list[Payment], principal: Principal) -> list[PaymentOut]:
-    parts = payment_parts(payments)
-    return [payment_out(p, parts[p.pk], principal) for p in payments]
+    # Notes are internal to the business: integrations see them, portal users never.
+    return [PaymentOut(**data) for data in payments_data(payments, notes=principal.integration)]
 
 
 def payment_answer(payment: Payment, principal: Principal) -> PaymentOut:
@@ -274,17 +232,7 @@ def payment_answer(payment: Payment, principal: Principal) -> PaymentOut:
 
 
 def preview_out(customer: Customer, amount: Money, split: Split) -> PreviewOut:
-    return PreviewOut(
-        customer=customer.number,
-        amount=str(amount),
-        currency=amount.currency,
-        policy=split.policy,
-        allocations=[
-            PreviewLine(invoice=line.invoice.number, amount=str(line.amount))
-            for line in split.lines
-        ],
-        credit_created=str(split.credit),
-    )
+    return PreviewOut(**preview_data(customer, amount, split))
 
 
 def credit_out(customer: Customer, balances: dict[str, Money]) -> CreditOut:

@@ -6,8 +6,6 @@ created while an integrator pages through are neither skipped nor repeated.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TypeVar
 
@@ -18,7 +16,7 @@ from remit.api.access import scoped
 from remit.api.auth import Principal
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
-from remit.payments.models import Allocation, CreditEntry, Event, Payment, ScheduledPayment
+from remit.payments.models import CreditEntry, Event, Payment, ScheduledPayment
 
 M = TypeVar("M", bound=Model)
 
@@ -62,24 +60,6 @@ def invoices_page(
     if due_before:
         rows = rows.filter(due_date__lt=due_before)
     return _page(rows, cursor, limit)
-
-
-@dataclass(frozen=True)
-class PaymentParts:
-    allocations: list[tuple[str, int, bool]] = field(default_factory=list)
-    """(invoice number, amount in minor units, reversed), in the order they were made."""
-
-
-def payment_parts(payments: list[Payment]) -> dict[int, PaymentParts]:
-    """The allocations of many payments, in one query."""
-    ids = [p.pk for p in payments]
-    allocations: dict[int, list[tuple[str, int, bool]]] = defaultdict(list)
-    rows = Allocation.objects.filter(payment_id__in=ids).order_by("id")
-    for payment_id, *line in rows.values_list(
-        "payment_id", "invoice__number", "amount_minor", "reversed"
-    ):
-        allocations[payment_id].append(tuple(line))
-    return {pk: PaymentParts(allocations[pk]) for pk in ids}
 
 
 def payments_page(

@@ -9,22 +9,18 @@ the staff login, ends a session idle for longer than `IDLE_LIMIT`, refuses (403,
 
 from __future__ import annotations
 
-import logging
 import time
-import uuid
 from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from remit.core.audit import Actor
-
-security_log = logging.getLogger("remit.security")
+from remit.core.web import request_id, security_event, to_login
 
 IDLE_LIMIT = 15 * 60
 """Seconds without a request after which a staff session ends."""
@@ -56,7 +52,7 @@ def staff_view(*permissions: str) -> Callable:
             missing = [p for p in (*VIEW, *permissions) if not user.has_perm(p)]
             if not (user.is_active and user.is_staff) or missing:
                 return refuse(request, missing or ["is_staff"])
-            request.actor = Actor.for_user(user, request_id=_request_id(request))
+            request.actor = Actor.for_user(user, request_id=request_id(request))
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -66,14 +62,7 @@ def staff_view(*permissions: str) -> Callable:
 
 def refuse(request: HttpRequest, missing: list[str]) -> HttpResponse:
     """403, logged: what a user may not do is refused and recorded."""
-    security_log.warning(
-        "back office refused %s %s to user %r (id %s): lacks %s",
-        request.method,
-        request.path,
-        request.user.get_username(),
-        request.user.pk,
-        ", ".join(missing),
-    )
+    security_event("back office", "refused", f"lacks {', '.join(missing)}", request=request)
     return render(request, "backoffice/denied.html", status=403)
 
 
@@ -89,15 +78,4 @@ def _idle_too_long(request: HttpRequest) -> bool:
 
 
 def _to_login(request: HttpRequest) -> HttpResponse:
-    login = reverse("backoffice:login")
-    if request.headers.get("HX-Request"):
-        # An htmx request cannot follow a redirect to a page: tell htmx to go there.
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = login
-        return response
-    return redirect_to_login(request.get_full_path(), login_url=login)
-
-
-def _request_id(request: HttpRequest) -> str:
-    given = request.headers.get("X-Request-ID", "")
-    return given[:64] if given.isprintable() and given else uuid.uuid4().hex
+    return to_login(request, reverse("backoffice:login"))

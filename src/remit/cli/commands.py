@@ -31,6 +31,7 @@ from remit.customers.models import Customer
 from remit.customers.selectors import customer_get, customer_list
 from remit.gateways.protocol import CardDetails
 from remit.gateways.registry import gateway_name, get_gateway
+from remit.integrations.keys import api_key_create, api_key_revoke
 from remit.invoices.selectors import invoice_list
 from remit.invoices.services import invoices_import
 from remit.payments.models import PaymentType, Source
@@ -318,20 +319,8 @@ def cmd_run_scheduled(args: argparse.Namespace) -> int:
     return _show_counts(counts, args.json, "Scheduled payments")
 
 
-def cmd_worker(args: argparse.Namespace) -> int:
-    # Imported here, as demo_data is: only this command needs the task backend's worker.
-    from remit.worker.scheduler import run_worker
-
-    run_worker(once=args.once, reconcile_every=args.reconcile_every, settle_at=args.settle_at)
-    if args.once:
-        print("Reconciled and settled once.")
-    return 0
-
-
 def cmd_api_key(args: argparse.Namespace) -> int:
     """`remit api-key create --name N --scope S [--customer C]`, `remit api-key revoke PREFIX`."""
-    from remit.api.keys import api_key_create, api_key_revoke
-
     if args.api_key_command == "revoke":
         revoked = api_key_revoke(prefix=args.prefix, actor=Actor.command_line())
         if args.json:

@@ -1,5 +1,8 @@
 """The `remit` command: a face for operators and scripts over the same services.
 
+The program's entry point is `remit.main`, which adds `remit worker` (the worker face's
+own subcommand) to the subcommands here.
+
 Every refusal is one sentence on stderr and exit code 2, with nothing written.
 """
 
@@ -9,6 +12,8 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Sequence
+from typing import Protocol
 
 EXIT_REFUSED = 2
 
@@ -18,7 +23,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_REFUSED, f"remit: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class Subcommand(Protocol):
+    """A subcommand another face brings to the `remit` program (`remit worker`): a module
+    with these names, given to `main` by `remit.main`."""
+
+    NAME: str
+    HELP: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+def build_parser(others: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
     parser = _Parser(prog="remit", description="Accounts-receivable payments, exactly once.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -119,24 +136,6 @@ def build_parser() -> argparse.ArgumentParser:
     scheduled = sub.add_parser("run-scheduled", help="run the scheduled payments due today")
     _json(scheduled)
 
-    worker = sub.add_parser(
-        "worker", help="run the background worker: reconcile pending payments, settle daily"
-    )
-    worker.add_argument(
-        "--reconcile-every",
-        type=int,
-        default=300,
-        metavar="SECONDS",
-        help="ask the gateway about pending payments this often (default %(default)s)",
-    )
-    worker.add_argument(
-        "--settle-at",
-        default="23:00",
-        metavar="HH:MM",
-        help="the daily settlement cut-off, in the server's time zone (default %(default)s)",
-    )
-    worker.add_argument("--once", action="store_true", help="reconcile and settle once, then stop")
-
     api_key = sub.add_parser("api-key", help="create or revoke an integration's API key")
     keys = api_key.add_subparsers(dest="api_key_command", required=True, parser_class=_Parser)
     create = keys.add_parser("create", help="create a key: it is printed once, kept only hashed")
@@ -157,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="also compare card and bank payments, voids and refunds with the gateway's records",
     )
     _json(audit)
+
+    for other in others:
+        other.add_arguments(sub.add_parser(other.NAME, help=other.HELP))
     return parser
 
 
@@ -169,8 +171,9 @@ def _json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON (amounts as strings)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, *, others: Sequence[Subcommand] = ()) -> int:
+    """Run one subcommand: the command line's own, or one of `others` (see `remit.main`)."""
+    args = build_parser(others).parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "remit.settings")
     import django
 
@@ -178,7 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     from remit.cli import commands
     from remit.core.errors import RemitError
 
-    handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
+    brought = {other.NAME: other.run for other in others}
+    handler = brought.get(args.command) or getattr(
+        commands, "cmd_" + args.command.replace("-", "_")
+    )
     try:
         return handler(args) or 0
     except RemitError as error:
@@ -206,7 +212,3 @@ def _sentence_for_operator(error) -> str:
             f"refund with: remit refund {error.payment} ({error.amount} back to {error.method})"
         )
     return error.message
-
-
-if __name__ == "__main__":
-    sys.exit(main())

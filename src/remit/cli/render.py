@@ -1,5 +1,6 @@
 """How the command line shows things: stable JSON (documented in the README) and text.
 
+Invoices and payments print as the API answers them (`remit.receipts.serializers`).
 Amounts are always strings ("150.00"), never floats.
 """
 
@@ -14,7 +15,8 @@ from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
 from remit.payments.allocation import Split
-from remit.payments.models import CreditEntry, CreditKind, Payment, PaymentMethod
+from remit.payments.models import CreditEntry, Payment, PaymentMethod
+from remit.receipts.serializers import invoice_data, payment_data, preview_data
 
 
 def customer_json(customer: Customer) -> dict:
@@ -27,42 +29,12 @@ def customer_json(customer: Customer) -> dict:
 
 
 def invoice_json(invoice: Invoice) -> dict:
-    return {
-        "number": invoice.number,
-        "customer": invoice.customer.number,
-        "invoice_date": invoice.invoice_date.isoformat(),
-        "due_date": invoice.due_date.isoformat(),
-        "currency": invoice.currency,
-        "total": str(invoice.total),
-        "balance_due": str(invoice.balance_due),
-        "status": invoice.status,
-        "description": invoice.description,
-    }
+    return invoice_data(invoice)
 
 
 def payment_json(payment: Payment) -> dict:
-    created = sum(
-        e.amount_minor for e in payment.credit_entries.all() if e.kind == CreditKind.CREATED
-    )
-    return {
-        "number": payment.number,
-        "customer": payment.customer.number,
-        "type": payment.type,
-        "reference": payment.reference,
-        "amount": str(payment.amount),
-        "currency": payment.currency,
-        "post_date": payment.post_date.isoformat(),
-        "status": payment.status,
-        "allocations": [
-            {"invoice": a.invoice.number, "amount": str(a.amount), "reversed": a.reversed}
-            for a in payment.allocations.select_related("invoice").order_by("id")
-        ],
-        "credit_created": str(Money.from_minor(created, payment.currency)),
-        "notes": payment.notes,
-        "method": payment.method.display if payment.method_id else None,
-        "gateway_outcome": payment.gateway_outcome or None,
-        "failure_reason": payment.failure_reason or None,
-    }
+    """The API's payment, notes included: an operator is the business."""
+    return payment_data(payment, notes=True)
 
 
 def expiry(method: PaymentMethod) -> str:
@@ -86,17 +58,7 @@ def method_json(method: PaymentMethod) -> dict:
 
 
 def preview_json(customer: Customer, amount: Money, split: Split) -> dict:
-    return {
-        "preview": True,
-        "customer": customer.number,
-        "amount": str(amount),
-        "currency": amount.currency,
-        "policy": split.policy,
-        "allocations": [
-            {"invoice": line.invoice.number, "amount": str(line.amount)} for line in split.lines
-        ],
-        "credit_created": str(split.credit),
-    }
+    return {"preview": True, **preview_data(customer, amount, split)}
 
 
 def credit_json(
@@ -153,7 +115,7 @@ def payment_text(data: dict, *, title: str) -> None:
     if data.get("status"):
         print(f"  status: {data['status']}")
     if data.get("method"):
-        print(f"  method: {data['method']}")
+        print(f"  method: {data['method']['display']}")
     if data.get("failure_reason"):
         print(f"  reason: {data['failure_reason']}")
     for allocation in data["allocations"]:

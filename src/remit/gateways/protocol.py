@@ -8,7 +8,7 @@ all the caller has.
 Every money request also carries a deadline: the gateway may not act on it after that
 instant (the sandbox refuses it; a provider's own request timeout serves the same end).
 With it, and `lookup_final_after`, the caller can tell "no such charge yet" from "no
-such charge, ever" (see `remit.payments.attempts`).
+such charge, ever" (see `remit.payments.services.attempts`).
 
 A gateway method answers with a `GatewayResult`, or raises `GatewayRefused` when it sent
 nothing and did nothing (an amount the provider cannot express, a key already used for

@@ -38,7 +38,7 @@ How remit's calls become Stripe's (read before changing any of it):
   "nothing found" is reported as `NOT_FOUND` with an unknown outcome, and
   `lookup_final_after` is 24 hours: Stripe keeps idempotency keys that long, and no
   request remit gave up on can still create a charge after it. Only then does remit
-  conclude that a charge never happened (`remit.payments.attempts`). Stripe has no
+  conclude that a charge never happened (`remit.payments.services.attempts`). Stripe has no
   request deadlines; the adapter's timeout (`call_timeout`) is the longest remit waits.
 - **Refusals.** What the adapter refuses before sending (an amount Stripe cannot express),
   and Stripe's idempotency error (the key was used for another request, so nothing was

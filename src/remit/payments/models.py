@@ -241,7 +241,7 @@ class GatewayAttempt(models.Model):
     """One operation at the gateway, written before its request is sent (outcome empty)
     and completed from the answer. Its key is derived from the payment, so a resend after
     a crash or a lost answer carries the same key and the gateway cannot act twice. Its
-    lifecycle (in flight, unfinished, never reached) is `remit.payments.attempts`."""
+    lifecycle (in flight, unfinished, never reached) is `remit.payments.services.attempts`."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="attempts")
     operation = models.CharField(max_length=8, choices=GatewayOperation.choices)

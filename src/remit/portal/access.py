@@ -12,22 +12,18 @@ customer's id is answered by `not_found(...)`: 404, logged.
 
 from __future__ import annotations
 
-import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from remit.core.audit import Actor
+from remit.core.web import request_id, security_event, to_login, user_label
 from remit.customers.models import Customer, Membership
-
-security_log = logging.getLogger("remit.security")
 
 SESSION_KEY = "portal_customer"
 """The id of the customer the user acts for (one of their memberships)."""
@@ -79,7 +75,7 @@ def portal_view(*, pay: bool = False) -> Callable:
             chosen = request.session.get(SESSION_KEY)
             membership = next((m for m in memberships if m.customer_id == chosen), memberships[0])
             request.portal = Portal(membership=membership, memberships=memberships)
-            request.actor = Actor.for_user(request.user, request_id=_request_id(request))
+            request.actor = Actor.for_user(request.user, request_id=request_id(request))
             if pay and not request.portal.can_pay:
                 _log(request, "refused", "a pay action needs the Accounts Payable role")
                 return render(request, "portal/denied.html", status=403)
@@ -114,16 +110,8 @@ def membership_for(request: HttpRequest, customer_number: str) -> Membership:
 
 
 def _log(request: HttpRequest, what: str, why: str) -> None:
-    security_log.warning(
-        "portal %s: %s %s by user %r (id %s) acting for %s: %s",
-        what,
-        request.method,
-        request.path,
-        request.user.get_username(),
-        request.user.pk,
-        _customer(request),
-        why,
-    )
+    who = f"{user_label(request)} acting for {_customer(request)}"
+    security_event("portal", what, why, request=request, who=who)
 
 
 def _customer(request: HttpRequest) -> str:
@@ -132,15 +120,4 @@ def _customer(request: HttpRequest) -> str:
 
 
 def _to_login(request: HttpRequest) -> HttpResponse:
-    login = reverse("portal:login")
-    if request.headers.get("HX-Request"):
-        # htmx cannot follow a redirect to a whole page: tell it to go there.
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = login
-        return response
-    return redirect_to_login(request.get_full_path(), login_url=login)
-
-
-def _request_id(request: HttpRequest) -> str:
-    given = request.headers.get("X-Request-ID", "")
-    return given[:64] if given.isprintable() and given else uuid.uuid4().hex
+    return to_login(request, reverse("portal:login"))

@@ -17,9 +17,9 @@ import socket
 from django.db import IntegrityError, transaction
 from django_tasks import task
 
-from remit.api.idempotency import idempotency_purge
 from remit.books.gateway_audit import gateway_audit
 from remit.core.audit import Actor
+from remit.integrations.idempotency import idempotency_purge
 from remit.payments.services.reconcile import payments_reconcile, payments_settle
 from remit.payments.services.schedule import schedules_run_due
 from remit.worker.models import DailyRun

@@ -11,7 +11,7 @@ import json
 import pytest
 from django.test import Client
 
-from remit.api.models import IdempotencyRecord
+from remit.integrations.models import IdempotencyRecord
 from remit.payments.models import Allocation, Payment
 from tests.factories import make_customer, make_invoice
 from tests.integration.postgres.together import assert_books_ok, failures, successes, together

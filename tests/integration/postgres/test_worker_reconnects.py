@@ -62,7 +62,7 @@ def worker(tmp_path):
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     env = os.environ | {"DATABASE_URL": url, "REMIT_VAR_DIR": str(tmp_path)}
-    code = "import sys; from remit.cli.main import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from remit.main import main; sys.exit(main(sys.argv[1:]))"
     process = subprocess.Popen(
         [sys.executable, "-c", code, "worker", "--reconcile-every", "1"],
         env=env,

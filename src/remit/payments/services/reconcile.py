@@ -5,7 +5,7 @@ The reconciler never judges an attempt in flight and never retries blindly:
 
 - a pending payment's charge is looked up by its key once the charge is no longer in
   flight, and the answer recorded; "not found" fails the payment only once the gateway
-  can no longer create the charge (`remit.payments.attempts`);
+  can no longer create the charge (`remit.payments.services.attempts`);
 - a void or refund left unfinished (its answer lost, or its process dead) is looked up
   through its charge, and finished from what the gateway says, or sent again with the
   same key, which the gateway replays or acts on once.

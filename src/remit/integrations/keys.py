@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from remit.api.models import ApiKey, Scope
 from remit.core.audit import Actor, audit_record
 from remit.core.errors import NotFound, RemitError
 from remit.customers.models import Customer
+from remit.integrations.models import ApiKey, Scope
 
 KEY_PREFIX = "rk"
 

@@ -16,8 +16,9 @@ Answers:
 - 500: that failed; the event is not kept as processed, so Stripe's retry is processed
   (and the reconciler, every few minutes, catches up in any case).
 
-The payment update is reached through `remit.gateways.hooks` (registered by the payments
-app), because gateways may not import payments.
+The event names the charge by remit's key (`remit_key` in its metadata); a key this
+installation never made (another installation sharing the account, a charge made by hand
+in Stripe's dashboard) is logged and ignored.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from remit.gateways.hooks import charge_changed
+from remit.core.audit import Actor
 from remit.gateways.models import ProcessedWebhookEvent
 from remit.gateways.stripe_webhooks import WebhookRefused, verify_event
+from remit.payments.models import GatewayAttempt
+from remit.payments.services.reconcile import payment_sync
 
-log = logging.getLogger("remit.gateways")
+log = logging.getLogger("remit.webhooks")
 
 SOURCE = "stripe-webhook"  # the actor of what a webhook changes: system:stripe-webhook
 
@@ -79,7 +82,10 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     key = remit_key(event) if wants_sync(event_type) else ""
     if key:
         try:
-            charge_changed(key, source=SOURCE)
+            payment_sync(charge_key=key, actor=Actor.system(SOURCE))
+        except GatewayAttempt.DoesNotExist:
+            # Not a charge this installation made: nothing here to update.
+            log.warning("stripe webhook %s: no charge with key %r here; ignored", event_id, key)
         except Exception:
             # Forget the event, so that Stripe's next delivery of it is processed.
             ProcessedWebhookEvent.objects.filter(event_id=event_id).delete()

@@ -1,4 +1,9 @@
-"""API keys for integrations, and the idempotency records behind `Idempotency-Key`."""
+"""API keys for integrations, and the idempotency records behind `Idempotency-Key`.
+
+Both were the API app's models; their tables keep the names they had there (`api_apikey`,
+`api_idempotencyrecord`), so moving them changed no table (migrations `api/0002` and
+`integrations/0001` move them in Django's state only).
+"""
 
 from __future__ import annotations
 
@@ -37,6 +42,7 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "api_apikey"
         ordering = ["id"]
         verbose_name = "API key"
 
@@ -64,6 +70,7 @@ class IdempotencyRecord(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "api_idempotencyrecord"
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["owner", "key"], name="idempotency_key_per_owner")

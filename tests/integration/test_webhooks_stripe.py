@@ -19,7 +19,6 @@ from django.test import Client
 from remit.core.audit import Actor
 from remit.core.models import AuditEvent
 from remit.core.money import Money
-from remit.gateways import hooks
 from remit.gateways.models import ProcessedWebhookEvent, SandboxCall
 from remit.gateways.protocol import CardDetails
 from remit.gateways.sandbox import SandboxGateway
@@ -28,6 +27,7 @@ from remit.payments.models import GatewayOperation, MethodKind, Payment, Source
 from remit.payments.services.card import card_payment_submit
 from remit.payments.services.method import payment_method_add
 from remit.payments.states import PaymentStatus
+from remit.webhooks import stripe_views
 from tests.factories import make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db
@@ -195,18 +195,15 @@ def test_a_charge_remit_did_not_make_is_ignored(client, payment):
     assert lookups() == 0
 
 
-def test_a_failed_update_is_not_kept_so_the_retry_is_processed(client, payment):
+def test_a_failed_update_is_not_kept_so_the_retry_is_processed(client, payment, monkeypatch):
     payload = event(charge_key(payment), event_id="evt_retry")
-    listener = hooks._listener
 
-    def broken(charge_key: str, *, source: str) -> None:
+    def broken(*, charge_key: str, actor: Actor) -> None:
         raise RuntimeError("database unavailable")
 
-    hooks.set_charge_listener(broken)
-    try:
+    with monkeypatch.context() as patched:
+        patched.setattr(stripe_views, "payment_sync", broken)
         failed = post(client, payload, sign(payload))
-    finally:
-        hooks.set_charge_listener(listener)
     assert failed.status_code == 500
     assert not ProcessedWebhookEvent.objects.exists()
 

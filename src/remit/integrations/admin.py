@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from remit.api.models import ApiKey
 from remit.core.admin_base import ReadOnlyAdmin
+from remit.integrations.models import ApiKey
 
 
 @admin.register(ApiKey)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from remit.gateways.webhook_views import stripe_webhook
+from remit.webhooks.stripe_views import stripe_webhook
 
 app_name = "webhooks"
 urlpatterns = [

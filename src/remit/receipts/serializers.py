@@ -1,0 +1,122 @@
+"""How an invoice, a payment and a payment's preview read outside remit: one JSON shape
+for the API and for `remit ... --json` (README, "The JSON API"), as plain dicts ready for
+`json.dumps`.
+
+Amounts are strings in the currency's minor unit ("150.00", JPY "1500"), never floats;
+dates are YYYY-MM-DD; times are ISO 8601 in UTC, as the API writes them
+("2026-11-21T18:21:32.760Z").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from remit.core.money import Money
+from remit.customers.models import Customer
+from remit.invoices.models import Invoice
+from remit.payments.allocation import Split
+from remit.payments.models import Allocation, Payment
+
+_TIME = DjangoJSONEncoder()
+
+
+def invoice_data(invoice: Invoice) -> dict:
+    return {
+        "number": invoice.number,
+        "customer": invoice.customer.number,
+        "invoice_date": invoice.invoice_date.isoformat(),
+        "due_date": invoice.due_date.isoformat(),
+        "currency": invoice.currency,
+        "total": str(invoice.total),
+        "balance_due": str(invoice.balance_due),
+        "status": invoice.status,
+        "partly_paid": invoice.is_partly_paid,
+        "description": invoice.description,
+    }
+
+
+def payment_data(payment: Payment, *, notes: bool) -> dict:
+    """One payment; `notes` says whether the reader may see its internal notes."""
+    return payments_data([payment], notes=notes)[0]
+
+
+def payments_data(payments: Sequence[Payment], *, notes: bool) -> list[dict]:
+    """Many payments, their allocations read in one query.
+
+    `notes`: the business's internal notes are shown to the business (its integrations,
+    its operators) and never to a customer (a portal user gets `"notes": null`).
+    """
+    lines = _allocations([p.pk for p in payments])
+    return [_payment(payment, lines[payment.pk], notes=notes) for payment in payments]
+
+
+def preview_data(customer: Customer, amount: Money, split: Split) -> dict:
+    """How a payment would be split, before it is made (nothing written)."""
+    return {
+        "customer": customer.number,
+        "amount": str(amount),
+        "currency": amount.currency,
+        "policy": split.policy,
+        "allocations": [
+            {"invoice": line.invoice.number, "amount": str(line.amount)} for line in split.lines
+        ],
+        "credit_created": str(split.credit),
+    }
+
+
+def credit_created_minor(amount_minor: int, allocated_minor: Iterable[int]) -> int:
+    """What a payment did not apply to invoices: the credit it created (DESIGN rule 1,
+    checked by `remit audit`: amount == every allocation, reversed ones too, + credit)."""
+    return amount_minor - sum(allocated_minor)
+
+
+def _payment(payment: Payment, lines: list[tuple[str, int, bool]], *, notes: bool) -> dict:
+    currency = payment.currency
+    method = payment.method if payment.method_id else None
+    created = credit_created_minor(payment.amount_minor, (minor for _, minor, _ in lines))
+    return {
+        "number": payment.number,
+        "customer": payment.customer.number,
+        "type": payment.type,
+        "reference": payment.reference,
+        "amount": str(payment.amount),
+        "currency": currency,
+        "post_date": payment.post_date.isoformat(),
+        "status": payment.status,
+        "allocation_policy": payment.allocation_policy,
+        "allocations": [
+            {
+                "invoice": invoice,
+                "amount": str(Money.from_minor(minor, currency)),
+                "reversed": reversed_,
+            }
+            for invoice, minor, reversed_ in lines
+        ],
+        "credit_created": str(Money.from_minor(created, currency)),
+        "method": {"id": method.pk, "display": method.display} if method else None,
+        "gateway_outcome": payment.gateway_outcome or None,
+        "failure_reason": payment.failure_reason or None,
+        "void_reason": payment.void_reason or None,
+        "notes": payment.notes if notes else None,
+        "created_at": _time(payment.created_at),
+    }
+
+
+def _allocations(payment_ids: list[int]) -> dict[int, list[tuple[str, int, bool]]]:
+    """(invoice number, amount in minor units, reversed) of each payment, in the order
+    they were made."""
+    lines: dict[int, list[tuple[str, int, bool]]] = defaultdict(list)
+    rows = Allocation.objects.filter(payment_id__in=payment_ids).order_by("id")
+    for payment_id, *line in rows.values_list(
+        "payment_id", "invoice__number", "amount_minor", "reversed"
+    ):
+        lines[payment_id].append(tuple(line))
+    return lines
+
+
+def _time(at: datetime) -> str:
+    return _TIME.default(at)
