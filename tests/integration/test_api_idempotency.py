@@ -134,7 +134,7 @@ def test_an_answer_that_says_try_again_releases_the_key(erp, acme, monkeypatch):
     def unavailable(**kwargs):
         raise GatewayUnavailable("The gateway did not answer; the same request is safe to repeat.")
 
-    monkeypatch.setattr("remit.api.routers.payments.card_payment_submit", unavailable)
+    monkeypatch.setattr("remit.api.routers.payments.payment_take", unavailable)
     assert_error(erp.post("/payments", body, key="pay-8"), 503, "gateway_unavailable")
     assert not IdempotencyRecord.objects.exists()
     monkeypatch.undo()
@@ -147,7 +147,7 @@ def test_an_internal_error_is_logged_answered_generically_and_releases_the_key(
     def broken(**kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("remit.api.routers.payments.payment_post", broken)
+    monkeypatch.setattr("remit.api.routers.payments.payment_take", broken)
     with caplog.at_level(logging.ERROR, logger="remit.api"):
         body = assert_error(erp.post("/payments", CHECK, key="pay-9"), 500, "internal_error")
     assert "secret internals" not in json.dumps(body)

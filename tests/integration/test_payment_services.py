@@ -803,7 +803,7 @@ def test_an_import_writes_every_invoice_and_creates_unknown_customers():
     assert after["JournalEntry"] == before["JournalEntry"] + 1
     (entry,) = JournalEntry.objects.filter(reference="CSV import")
     assert_balanced(entry)
-    assert AuditEvent.objects.filter(action="invoices.created").count() == 1
+    assert AuditEvent.objects.filter(action="invoice.created").count() == 1
     assert AuditEvent.objects.filter(action="customer.created", object_id="C-NEW").count() == 1
     assert_books_ok()
 
@@ -909,7 +909,7 @@ def _scenario_credit_application_void(key):
 
 def _scenario_invoice_create(key):
     customer = make_customer()
-    return lambda: make_invoice(customer, "100.00"), "invoices.created"
+    return lambda: make_invoice(customer, "100.00"), "invoice.created"
 
 
 def _scenario_invoice_void(key):
@@ -920,7 +920,7 @@ def _scenario_invoice_void(key):
 def _scenario_invoices_import(key):
     make_customer(number="C-IMP")
     csv_text = HEADER + "\nINV-IMP1,C-IMP,,2025-01-05,2025-02-04,USD,100.00,\n"
-    return lambda: invoices_import(csv_text=csv_text, actor=CLERK), "invoices.created"
+    return lambda: invoices_import(csv_text=csv_text, actor=CLERK), "invoice.created"
 
 
 @pytest.mark.parametrize(

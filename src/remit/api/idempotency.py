@@ -14,14 +14,23 @@
   `ABANDONED_AFTER`; until then a repeat is answered 409 with `Retry-After`, the seconds
   left.
 - Rows are kept at least 24 hours; the worker's daily `idempotency_purge` deletes older ones.
+
+`once(request, together=True)` is for a view whose service is one database transaction
+(an offline payment, a credit application, a schedule): the key's row, the service's
+writes and the stored answer then commit together, once, instead of in three commits. A
+concurrent duplicate waits on the row's unique key until the first commits, then gets its
+answer. A service that calls the gateway (a card or bank payment) must not be inside a
+transaction, so those views claim the key on its own, as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from functools import wraps
 from typing import Annotated, Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Header
 from ninja.responses import NinjaJSONEncoder
@@ -65,6 +74,8 @@ class _Once:
         self.owner, self.key, self.method, self.path = owner, key, method, path
         self.fingerprint = fingerprint(method, path, body)
         self.record: IdempotencyRecord | None = None
+        self.transaction = ExitStack()  # the transaction of `once(together=True)`, if any
+        self.together = False
 
 
 def idempotent(status: int) -> Callable:
@@ -77,43 +88,48 @@ def idempotent(status: int) -> Callable:
             method, path = request.method or "POST", request.get_full_path()
             claim = _Once(request.auth.owner, kwargs["idempotency_key"], method, path, request.body)
             request.idempotency = claim
-            try:
-                response = _render(view(request, *args, **kwargs), status)
-            except _Replay as replay:
-                return replay.response
-            except RemitError as refusal:
-                response = remit_error_response(refusal)
-            except BaseException:
-                _release(claim.record)
-                raise
-            if claim.record is None:
-                # Refused while parsing, before anything ran: nothing to keep.
-                assert response.status_code >= 400, f"{view.__name__} never called once()"
+            with claim.transaction:  # commits the claim, the work and the answer together
+                try:
+                    response = _render(view(request, *args, **kwargs), status)
+                except _Replay as replay:
+                    return replay.response
+                except RemitError as refusal:
+                    response = remit_error_response(refusal)
+                except BaseException:
+                    _release(claim)
+                    raise
+                if claim.record is None:
+                    # Refused while parsing, before anything ran: nothing to keep.
+                    assert response.status_code >= 400, f"{view.__name__} never called once()"
+                    return response
+                if response.status_code >= 500:
+                    _release(claim)
+                else:
+                    idempotency_complete(
+                        record=claim.record,
+                        status=response.status_code,
+                        body=response.content,
+                        content_type=response.get("Content-Type", "application/json"),
+                    )
                 return response
-            if response.status_code >= 500:
-                _release(claim.record)
-            else:
-                idempotency_complete(
-                    record=claim.record,
-                    status=response.status_code,
-                    body=response.content,
-                    content_type=response.get("Content-Type", "application/json"),
-                )
-            return response
 
         return wrapper
 
     return decorate
 
 
-def once(request: HttpRequest) -> None:
+def once(request: HttpRequest, *, together: bool = False) -> None:
     """From here on the request runs once: call it after parsing, just before the service.
 
     A repeat of a finished request is answered with its first answer (the view stops
     here); a repeat while the first runs, or the key on another request, is refused.
-    Refusals raised before this call (malformed input, unknown ids) are not kept.
+    Refusals raised before this call (malformed input, unknown ids) are not kept. With
+    `together`, the claim opens the transaction the service and the answer join.
     """
     claim: _Once = request.idempotency
+    if together:
+        claim.transaction.enter_context(transaction.atomic())
+        claim.together = True
     claimed = idempotency_claim(
         owner=claim.owner,
         key=claim.key,
@@ -145,6 +161,11 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
     return response
 
 
-def _release(record: IdempotencyRecord | None) -> None:
-    if record is not None:
-        idempotency_release(record=record)
+def _release(claim: _Once) -> None:
+    """Free the key for a retry: roll the shared transaction back, or delete the row."""
+    if claim.record is None:
+        return
+    if claim.together:  # the shared transaction's rollback takes the claim with it
+        transaction.set_rollback(True)
+    else:
+        idempotency_release(record=claim.record)

@@ -44,12 +44,12 @@ from remit.payments.selectors import (
     payment_methods,
     payment_preview,
 )
-from remit.payments.services.card import card_payment_submit
 from remit.payments.services.credit import credit_apply
 from remit.payments.services.method import payment_method_add
-from remit.payments.services.offline import payment_post
 from remit.payments.services.reconcile import payments_reconcile, payments_settle
+from remit.payments.services.take import payment_take
 from remit.payments.services.voids import payment_refund, payment_void
+from remit.payments.states import PaymentStatus
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -153,31 +153,16 @@ def cmd_post(args: argparse.Namespace) -> int:
             render.payment_text(data, title="Preview (nothing written)")
         return 0
     key = args.key or f"cli-{uuid.uuid4()}"
-    if args.type in (PaymentType.CARD, PaymentType.BANK) or args.method:
-        if not args.method:
-            raise RemitError("A card or bank payment needs --method (see `remit methods`).")
-        method = payment_method_get(customer=customer, method_id=args.method)
-        if method.kind != args.type:
-            raise RemitError(
-                f"Method {method.pk} is a {method.get_kind_display().lower()}, not a {args.type}."
-            )
-        payment = card_payment_submit(
-            customer=customer,
-            method=method,
-            amount=amount,
-            invoices=requests,
-            post_date=_post_date(args.post_date),
-            notes=args.note,
-            idempotency_key=key,
-            actor=Actor.command_line(),
-            source=Source.CLI,
-        )
-        _show_payment(payment, args.json, "Charged" if payment.status != "failed" else "Declined")
-        return 0 if payment.status != "failed" else 2
-    payment = payment_post(
+    charged = args.type in (PaymentType.CARD, PaymentType.BANK)
+    if charged and not args.method:
+        raise RemitError("A card or bank payment needs --method (see `remit methods`).")
+    payment = payment_take(
         customer=customer,
         amount=amount,
         payment_type=args.type,
+        method=payment_method_get(customer=customer, method_id=args.method)
+        if args.method
+        else None,
         reference=args.reference,
         invoices=requests,
         post_date=_post_date(args.post_date),
@@ -186,8 +171,12 @@ def cmd_post(args: argparse.Namespace) -> int:
         actor=Actor.command_line(),
         source=Source.CLI,
     )
-    _show_payment(payment, args.json, "Posted")
-    return 0
+    if not charged:
+        _show_payment(payment, args.json, "Posted")
+        return 0
+    failed = payment.status == PaymentStatus.FAILED
+    _show_payment(payment, args.json, "Declined" if failed else "Charged")
+    return 2 if failed else 0
 
 
 def cmd_void(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 
 from remit.core.models import Counter
@@ -59,23 +59,24 @@ def instances_insert(objs: Sequence[Model], *, ids: bool = False) -> None:
     INSERT costs several times what the database takes to run it."""
     if not objs:
         return
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: `connection` is a lookup per use
     model = type(objs[0])
     fields = _insert_fields(model)
-    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
-    per_statement = max(1, (connection.features.max_query_params or 65535) // len(fields))
+    rows = [[f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields] for obj in objs]
+    per_statement = max(1, (db.features.max_query_params or 65535) // len(fields))
     found: list[int] = []
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             params = [value for row in chunk for value in row]
-            cursor.execute(_insert_sql(model, fields, len(chunk), ids), params)
+            cursor.execute(_insert_sql(db, model, fields, len(chunk), ids), params)
             if ids:
                 found.extend(row[0] for row in cursor.fetchall())
     for obj, pk in zip(objs, found, strict=False):
         obj.pk = pk
     for obj in objs:
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = db.alias
 
 
 def _insert_fields(model: type[Model]) -> list[Field]:
@@ -83,11 +84,11 @@ def _insert_fields(model: type[Model]) -> list[Field]:
     return [f for f in meta.concrete_fields if f is not meta.auto_field and not f.has_db_default()]
 
 
-def _insert_sql(model: type[Model], fields: list[Field], rows: int, ids: bool) -> str:
-    key = (model, rows, ids, connection.vendor)
+def _insert_sql(db, model: type[Model], fields: list[Field], rows: int, ids: bool) -> str:
+    key = (model, rows, ids, db.vendor)
     sql = _inserts.get(key)
     if sql is None:
-        quote = connection.ops.quote_name
+        quote = db.ops.quote_name
         group = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = (
             f"INSERT INTO {quote(model._meta.db_table)}"  # noqa: S608

@@ -158,7 +158,7 @@ def invoices_create(*, rows: Sequence[InvoiceRow], actor: Actor, reference: str)
     )
     audit_record(
         actor=actor,
-        action="invoices.created",
+        action="invoice.created",
         object_type="Invoice",
         object_id=reference[:64],
         after={"invoices": [r.number for r in rows][:1000], "count": len(rows)},

@@ -23,8 +23,7 @@ EXPLICIT = "explicit"
 
 
 class OpenInvoice(NamedTuple):
-    """What the split needs to know of an invoice. (Tuples: a lump sum makes 10,000 of
-    them, and a tuple is built several times faster than a frozen dataclass.)"""
+    """What the split needs to know of an invoice."""
 
     id: int
     number: str
@@ -100,8 +99,8 @@ def split_payment(
             f"the payment ({amount.format()})."
         )
 
-    # The spread works on the Decimals (a lump sum may cover 10,000 invoices); every
-    # amount stays a whole number of minor units because both sides of each step are.
+    # The spread works on the Decimals; every amount stays a whole number of minor units
+    # because both sides of each step are.
     left = remaining.amount
     for invoice in oldest_first([i for i in invoices if i.number not in fixed]):
         if not left:

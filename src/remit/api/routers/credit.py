@@ -56,7 +56,7 @@ def credit_apply_to_invoices(request, payload: CreditApplyIn, idempotency_key: I
     customer = customer_to_pay(request.auth, payload.customer)
     currency = currency_of(customer, payload.currency)
     shares = invoice_requests(payload.invoices, currency)
-    once(request)
+    once(request, together=True)  # one transaction: the key, the application, the answer
     payment = credit_apply(
         customer=customer,
         currency=currency,

@@ -35,8 +35,7 @@ from remit.core.errors import RemitError
 from remit.customers.models import Customer
 from remit.payments.models import PaymentMethod, Source
 from remit.payments.selectors import payment_preview
-from remit.payments.services.card import card_payment_submit
-from remit.payments.services.offline import payment_post
+from remit.payments.services.take import payment_take
 from remit.payments.services.voids import payment_refund, payment_void
 
 router = Router(tags=["payments"])
@@ -76,35 +75,27 @@ def payments_create(request, payload: PaymentIn, idempotency_key: IdempotencyKey
     currency = currency_of(customer, payload.currency)
     amount = money(payload.amount, currency)
     shares = invoice_requests(payload.invoices, currency)
+    method = None
     if payload.type in GATEWAY:
         method = _method(customer, payload)
-        once(request)
-        payment = card_payment_submit(
-            customer=customer,
-            method=method,
-            amount=amount,
-            invoices=shares,
-            post_date=payload.post_date,
-            notes=payload.notes,
-            idempotency_key=idempotency_key,
-            actor=principal.actor,
-            source=Source.API,
-        )
     else:
         _check_offline(principal, payload)
-        once(request)
-        payment = payment_post(
-            customer=customer,
-            amount=amount,
-            payment_type=payload.type,
-            reference=payload.reference,
-            invoices=shares,
-            post_date=payload.post_date,
-            notes=payload.notes,
-            idempotency_key=idempotency_key,
-            actor=principal.actor,
-            source=Source.API,
-        )
+    # An offline payment is one transaction, which the key and the answer join; a card
+    # or bank payment calls the gateway, which no transaction may span.
+    once(request, together=method is None)
+    payment = payment_take(
+        customer=customer,
+        amount=amount,
+        payment_type=payload.type,
+        method=method,
+        reference=payload.reference,
+        invoices=shares,
+        post_date=payload.post_date,
+        notes=payload.notes,
+        idempotency_key=idempotency_key,
+        actor=principal.actor,
+        source=Source.API,
+    )
     return payment_answer(payment, principal)
 
 

@@ -48,7 +48,7 @@ def schedules_create(request, payload: ScheduleIn, idempotency_key: IdempotencyK
     ahead); the amount is their balance on that day."""
     customer = customer_to_pay(request.auth, payload.customer)
     method = method_of(customer, payload.method)
-    once(request)
+    once(request, together=True)  # one transaction: the key, the schedule, the answer
     schedule = schedule_create(
         customer=customer,
         method=method,

@@ -28,8 +28,7 @@ from remit.backoffice.web import go, window
 from remit.core.errors import RemitError
 from remit.customers.models import Customer
 from remit.payments.models import Payment, PaymentType, Source
-from remit.payments.services.card import card_payment_submit
-from remit.payments.services.offline import payment_post
+from remit.payments.services.take import payment_take
 from remit.payments.states import Outcome, PaymentStatus
 
 BATCH = "backoffice/windows/batch.html"
@@ -155,13 +154,14 @@ def _save(
         "post_date": data["post_date"],
         "notes": data["notes"],
     }
+    card = data["payment_type"] == PaymentType.CARD
     try:
-        if data["payment_type"] == PaymentType.CARD:
-            payment = card_payment_submit(method=data["card"], **common)
-        else:
-            payment = payment_post(
-                payment_type=data["payment_type"], reference=data["reference"], **common
-            )
+        payment = payment_take(
+            payment_type=data["payment_type"],
+            method=data["card"] if card else None,
+            reference="" if card else data["reference"],
+            **common,
+        )
     except RemitError as error:
         attach_error(form, error, SERVICE_FIELDS)
         return None, form

@@ -47,7 +47,8 @@ def payment_take(
             )
         if method.kind != payment_type:
             raise RemitError(
-                f"{method.display} is not a {PaymentType(payment_type).label.lower()}.",
+                f"{method.display} is a {method.get_kind_display().lower()}, not a "
+                f"{PaymentType(payment_type).label.lower()}.",
                 fields={"method": "kind"},
             )
         return card_payment_submit(
