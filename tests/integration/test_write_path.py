@@ -21,7 +21,9 @@ import remit
 from remit.core.audit import Actor
 from remit.core.errors import TransitionRefused
 from remit.core.money import Money
-from remit.payments.models import Event, Payment, PaymentEvent
+from remit.core.repository import _INTEGER, _TEXT, _insert_fields, _prepared
+from remit.ledger.models import JournalEntry, JournalLine
+from remit.payments.models import Allocation, CreditEntry, Event, Payment, PaymentEvent
 from remit.payments.services.offline import payment_post
 from remit.payments.services.transitions import payment_transition
 from remit.payments.services.unit_of_work import money_transaction
@@ -131,3 +133,26 @@ def test_no_code_but_the_transition_function_writes_a_payments_status():
         if writes.search(line)
     ]
     assert [place.split(":")[0] for place in found] == ["payments/services/transitions.py"], found
+
+
+@pytest.mark.parametrize(
+    "model", [Payment, Allocation, Event, PaymentEvent, CreditEntry, JournalEntry, JournalLine]
+)
+def test_the_insert_shortcut_writes_what_the_fields_themselves_would(model):
+    """`instances_insert` passes a plain str or int to its column unchanged, skipping the
+    field's own conversion: for every text and integer column of the rows it writes, that
+    conversion must give the value back as it is."""
+    texts, numbers = ("PMT-000123", "", "é €"), (0, 42, -7, 10**12)
+    shortcut = 0
+    for field in _insert_fields(model):
+        if isinstance(field, _TEXT):
+            samples = texts
+        elif isinstance(field, _INTEGER):
+            samples = numbers
+        else:
+            continue  # dates, JSON, booleans go through the field's own conversion
+        for sample in samples:
+            assert _prepared(field, sample, connection) is sample
+            assert field.get_db_prep_save(sample, connection) == sample, (field, sample)
+            shortcut += 1
+    assert shortcut, "the shortcut is taken for some column of every model"
