@@ -35,6 +35,7 @@ bench: $(VENV)/.installed-test
 	-$(BIN)/python -m bench.run
 	-$(BIN)/python -m bench.portal_open_invoices
 	-$(BIN)/python -m bench.api_throughput
+	-$(BIN)/python -m bench.audit_scale
 
 # A longer Hypothesis run of the money rules and random histories, then the gateway fault
 # simulator over SOAK_HISTORIES seeded histories on SQLite and on PostgreSQL (if reachable).
