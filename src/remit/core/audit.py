@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from remit.core.models import AuditEvent
-from remit.core.repository import instances_insert
+from remit.core.repository import rows_insert
 
 
 @dataclass(frozen=True)
@@ -54,18 +54,19 @@ def audit_record(
     if obj is not None:
         object_type = type(obj).__name__
         object_id = str(getattr(obj, "number", None) or obj.pk)
-    instances_insert(
+    rows_insert(
+        AuditEvent,
         [
-            AuditEvent(
-                user_id=actor.user_id,
-                actor=actor.label,
-                action=action,
-                object_type=object_type,
-                object_id=object_id,
-                before=before,
-                after=after,
-                request_id=actor.request_id,
-                idempotency_key=idempotency_key,
-            )
-        ]
+            {
+                "user_id": actor.user_id,
+                "actor": actor.label,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "before": before,
+                "after": after,
+                "request_id": actor.request_id,
+                "idempotency_key": idempotency_key,
+            }
+        ],
     )

@@ -3,17 +3,19 @@
 - The numbering counter: UPDATE ... RETURNING takes the counter's row lock and its new
   value together (PostgreSQL, and SQLite since 3.35), so concurrent posts never share a
   number; the ORM cannot say it.
-- `instances_insert`: the INSERT of new model instances that every money service writes
-  (the payment, its allocations, events, history, journal lines, audit), built once per
-  model instead of by the ORM for each row (see its docstring).
+- `rows_insert` (and `instances_insert`): the INSERT of the rows every money service
+  writes (the payment, its allocations, events, history, journal lines, audit), built
+  once per model instead of by the ORM for each row (see its docstring).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Field, Model
+from django.utils import timezone
 
 from remit.core.models import Counter
 
@@ -43,37 +45,65 @@ def counter_next(name: str) -> int:
     return found[0]
 
 
-# --- inserting model instances --------------------------------------------------------
+# --- inserting rows ---------------------------------------------------------------------
 
 _inserts: dict[tuple[type[Model], int, bool, str], str] = {}
 
 
-def instances_insert(objs: Sequence[Model], *, ids: bool = False) -> None:
-    """INSERT new instances of one model, as `bulk_create` does, with the statement built
-    once per model and row count. Values go through each field's own `pre_save` and
-    `get_db_prep_save`, so what is written is what the ORM would write; a column with a
-    database default (the timestamps set by the database) is left to it. With `ids`, the
-    instances get their primary keys (a RETURNING clause, so only when they are needed).
+def rows_insert(
+    model: type[Model], rows: Sequence[Mapping[str, Any]], *, ids: bool = False
+) -> list[int]:
+    """INSERT rows of `model`, each given as {field attname: value} (`payment_id` for a
+    foreign key), with the statement built once per model and row count. A field left out
+    takes its default (`auto_now_add`: now), and a column with a database default (the
+    timestamps set by the database) is left to it. Values go through the fields' own
+    `get_db_prep_save`, so what is written is what the ORM would write. With `ids`, the
+    new primary keys in order (a RETURNING clause, so only when they are needed).
 
-    The money write path uses it for the rows it writes every time: building an ORM
-    INSERT costs several times what the database takes to run it."""
-    if not objs:
-        return
+    The money write path uses it for the rows it writes every time: the ORM builds each
+    INSERT anew, which costs several times what the database takes to run it."""
+    if not rows:
+        return []
     db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: `connection` is a lookup per use
-    model = type(objs[0])
     fields = _insert_fields(model)
-    rows = [[_prepared(f, f.pre_save(obj, True), db) for f in fields] for obj in objs]
+    unknown = set(rows[0]) - {f.attname for f in fields}
+    if unknown:
+        raise ValueError(f"{model.__name__} has no column to write for {sorted(unknown)}")
+    values = [
+        [_prepared(f, row[f.attname] if f.attname in row else _default(f), db) for f in fields]
+        for row in rows
+    ]
     found: list[int] = []
     with db.cursor() as cursor:
-        for sql, params in _statements(db, model, fields, rows, ids):
+        for sql, params in _statements(db, model, fields, values, ids):
             cursor.execute(sql, params)
             if ids:
                 found.extend(row[0] for row in cursor.fetchall())
+    return found
+
+
+def instances_insert(objs: Sequence[Model], *, ids: bool = False) -> None:
+    """INSERT new instances of one model (`rows_insert` for instances the caller goes on
+    using, such as the payment itself); with `ids`, they get their primary keys."""
+    if not objs:
+        return
+    fields = _insert_fields(type(objs[0]))
+    found = rows_insert(
+        type(objs[0]),
+        [{f.attname: f.pre_save(obj, True) for f in fields} for obj in objs],
+        ids=ids,
+    )
     for obj, pk in zip(objs, found, strict=False):
         obj.pk = pk
     for obj in objs:
         obj._state.adding = False
-        obj._state.db = db.alias
+        obj._state.db = DEFAULT_DB_ALIAS
+
+
+def _default(field: Field) -> Any:
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return timezone.now()
+    return field.get_default()
 
 
 def _statements(db, model: type[Model], fields: list[Field], rows: list[list], ids: bool):

@@ -20,11 +20,11 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from remit.core.errors import IdempotencyConflict, InProgress
 from remit.integrations.models import IdempotencyRecord
+from remit.integrations.repository import idempotency_row_insert
 
 KEEP = timedelta(hours=24)
 ABANDONED_AFTER = timedelta(minutes=5)
@@ -123,15 +123,11 @@ def idempotency_purge(*, older_than: timedelta = KEEP) -> int:
 
 
 def _insert(**fields) -> IdempotencyRecord | None:
-    """Insert the key's row, committed at once so that a concurrent duplicate sees it;
-    None when the key is taken."""
-    try:
-        if connection.in_atomic_block:  # inside a caller's transaction (a test): a savepoint
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(**fields)
-        return IdempotencyRecord.objects.create(**fields)  # autocommit: its own transaction
-    except IntegrityError:
-        return None
+    """Insert the key's row; None when the key is taken. Outside a transaction the row is
+    committed at once, so a concurrent duplicate sees it; inside one (`once(together)`),
+    a duplicate waits on the key until that transaction ends."""
+    pk = idempotency_row_insert(**fields)
+    return None if pk is None else IdempotencyRecord(pk=pk, status=None, body=b"", content_type="", **fields)
 
 
 def _take_over(record: IdempotencyRecord, now: datetime) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from remit.core.repository import instances_insert
+from remit.core.repository import rows_insert
 from remit.ledger.models import JournalEntry, JournalLine
 from remit.ledger.rules import Posting, unbalanced_currencies
 
@@ -18,16 +18,20 @@ def journal_post(
     off = unbalanced_currencies(postings)
     if off:
         raise ValueError(f"unbalanced journal entry for {reference}: {off}")
-    entry = JournalEntry(posted_on=posted_on, reference=reference, description=description[:300])
-    instances_insert([entry], ids=True)
-    instances_insert(
+    [entry_id] = rows_insert(
+        JournalEntry,
+        [{"posted_on": posted_on, "reference": reference, "description": description[:300]}],
+        ids=True,
+    )
+    rows_insert(
+        JournalLine,
         [
-            JournalLine(
-                entry=entry,
-                account=p.account,
-                currency=p.amount.currency,
-                amount_minor=p.amount.minor,
-            )
+            {
+                "entry_id": entry_id,
+                "account": p.account,
+                "currency": p.amount.currency,
+                "amount_minor": p.amount.minor,
+            }
             for p in postings
-        ]
+        ],
     )

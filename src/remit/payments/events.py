@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from remit.core.repository import instances_insert
+from remit.core.repository import rows_insert
 from remit.invoices.models import InvoiceStatus
 from remit.payments.models import Event, EventKind, Payment
 from remit.payments.repository import invoice_events_insert
@@ -28,14 +28,15 @@ def invoice_events_record(kind: str, invoice_ids: list[int], *, customer_id: int
 def payment_events_record(kinds: Iterable[str], payment: Payment, **data: object) -> None:
     """One event per kind about `payment` (posted, settled...), in one statement."""
     data = {"status": payment.status, "amount": str(payment.amount), **data}
-    instances_insert(
+    rows_insert(
+        Event,
         [
-            Event(
-                kind=kind,
-                customer_id=payment.customer_id,
-                object_number=payment.number,
-                data=data,
-            )
+            {
+                "kind": kind,
+                "customer_id": payment.customer_id,
+                "object_number": payment.number,
+                "data": data,
+            }
             for kind in kinds
-        ]
+        ],
     )

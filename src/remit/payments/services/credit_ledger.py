@@ -7,7 +7,7 @@ payment that created it is voided, and given back when a credit application is v
 from __future__ import annotations
 
 from remit.core.money import Money
-from remit.core.repository import instances_insert
+from remit.core.repository import rows_insert
 from remit.customers.models import Customer
 from remit.payments.allocation import Split
 from remit.payments.models import Allocation, CreditEntry, CreditKind, Payment, PaymentType
@@ -17,17 +17,18 @@ def credit_entry_add(
     customer: Customer, amount: Money, kind: str, payment: Payment, note: str
 ) -> None:
     """One entry of the ledger: positive adds credit, negative uses it."""
-    instances_insert(
+    rows_insert(
+        CreditEntry,
         [
-            CreditEntry(
-                customer=customer,
-                currency=amount.currency,
-                amount_minor=amount.minor,
-                kind=kind,
-                payment=payment,
-                note=note[:300],
-            )
-        ]
+            {
+                "customer_id": customer.pk,
+                "currency": amount.currency,
+                "amount_minor": amount.minor,
+                "kind": kind,
+                "payment_id": payment.pk,
+                "note": note[:300],
+            }
+        ],
     )
 
 

@@ -11,7 +11,7 @@ from remit.core.audit import Actor, audit_record
 from remit.core.errors import InvalidAmount
 from remit.core.money import Money, currency_mismatch
 from remit.core.numbering import next_number
-from remit.core.repository import instances_insert
+from remit.core.repository import rows_insert
 from remit.customers.models import Customer
 from remit.ledger.models import Account
 from remit.ledger.rules import Posting
@@ -62,16 +62,17 @@ def payment_record(
         method_id=method_id,
     )
     payment_transition(payment, action=action, outcome=outcome, actor=actor)
-    instances_insert(
+    rows_insert(
+        Allocation,
         [
-            Allocation(
-                payment=payment,
-                invoice_id=line.invoice.id,
-                amount_minor=line.amount.minor,
-                currency=amount.currency,
-            )
+            {
+                "payment_id": payment.pk,
+                "invoice_id": line.invoice.id,
+                "amount_minor": line.amount.minor,
+                "currency": amount.currency,
+            }
             for line in split.lines
-        ]
+        ],
     )
     invoice_balances_set(
         {line.invoice.id: line.invoice for line in split.lines},

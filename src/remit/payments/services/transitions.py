@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from remit.core.audit import Actor
-from remit.core.repository import instances_insert
+from remit.core.repository import instances_insert, rows_insert
 from remit.payments.events import payment_events_record
 from remit.payments.models import EventKind, Payment, PaymentEvent
 from remit.payments.states import PaymentStatus, next_status
@@ -43,17 +43,18 @@ def payment_transition(
         payment.save(update_fields=["status", *also])
         if to != before and to != PaymentStatus.PENDING:
             payment_events_record([f"payment.{to}"], payment, reason=reason)
-    instances_insert(
+    rows_insert(
+        PaymentEvent,
         [
-            PaymentEvent(
-                payment=payment,
-                from_status=before or "new",
-                action=action,
-                outcome=outcome,
-                to_status=to,
-                actor=actor.label,
-                detail=reason[:300],
-            )
-        ]
+            {
+                "payment_id": payment.pk,
+                "from_status": before or "new",
+                "action": action,
+                "outcome": outcome,
+                "to_status": to,
+                "actor": actor.label,
+                "detail": reason[:300],
+            }
+        ],
     )
     return to
