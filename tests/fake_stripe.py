@@ -200,6 +200,11 @@ class FakeStripe:
             return 200, self._create_intent(params, processing=behaviour == "processing"), behaviour
         if method == "GET" and path == "/v1/payment_intents/search":
             return 200, self._search(params), behaviour
+        if method == "GET" and path == "/v1/payment_intents":
+            intents = [self._view(i, _expand_under(params, "data")) for i in self.intents.values()]
+            return 200, _page(path, intents, params), behaviour
+        if method == "GET" and path == "/v1/refunds":
+            return 200, _page(path, list(self.refunds.values()), params), behaviour
         if method == "POST" and path == "/v1/refunds":
             return 200, self._refund(params), behaviour
         match = re.fullmatch(r"/v1/payment_intents/([A-Za-z0-9_]+)(/cancel|/capture)?", path)
@@ -536,6 +541,17 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 # --- helpers ------------------------------------------------------------------------------
+def _page(path: str, items: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+    """A list page as Stripe answers one: newest first, `limit` at a time after the id
+    `starting_after`."""
+    items = list(reversed(items))
+    after = params.get("starting_after")
+    if after:
+        items = items[[i["id"] for i in items].index(after) + 1 :]
+    limit = int(params.get("limit", 10))
+    return {"object": "list", "url": path, "has_more": len(items) > limit, "data": items[:limit]}
+
+
 def _id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(12)}"
 

@@ -480,3 +480,28 @@ def test_a_missing_secret_or_no_tolerance_is_a_configuration_fault():
         verify_event(payload, sign(payload), "")
     with pytest.raises(ValueError, match="tolerance"):
         verify_event(payload, sign(payload), WEBHOOK_SECRET, tolerance=0)
+
+
+# --- records, for remit audit --gateway --------------------------------------------------------
+def test_the_records_list_every_charge_with_its_state_and_refunds_across_pages(gateway, fake):
+    card = token(gateway)
+    kept, _ = charge(gateway, card, "100.00")
+    refunded, _ = charge(gateway, card, "40.00")
+    voided_key, _ = charge(make_gateway(fake, capture="manual"), card, "25.00")
+    declined, _ = charge(gateway, token(gateway, DECLINE), "10.00")
+    many = [charge(gateway, card, "1.00")[0] for _ in range(120)]  # more than a page
+    gateway.refund(RefundRequest(key("refund"), refunded, usd("40.00")))
+    make_gateway(fake, capture="manual").void(ActionRequest(key("void"), voided_key))
+
+    records = {record.key: record for record in gateway.records()}
+
+    assert set(records) == {kept, refunded, voided_key, declined, *many}
+    assert (records[kept].status, records[kept].amount, records[kept].refunds) == (
+        ChargeStatus.SETTLED,
+        usd("100.00"),
+        (),
+    )
+    assert records[refunded].status == ChargeStatus.REFUNDED
+    assert [r.amount for r in records[refunded].refunds] == [usd("40.00")]
+    assert records[voided_key].status == ChargeStatus.VOIDED
+    assert records[declined].status == ChargeStatus.DECLINED

@@ -127,7 +127,11 @@ def _insert(**fields) -> IdempotencyRecord | None:
     committed at once, so a concurrent duplicate sees it; inside one (`once(together)`),
     a duplicate waits on the key until that transaction ends."""
     pk = idempotency_row_insert(**fields)
-    return None if pk is None else IdempotencyRecord(pk=pk, status=None, body=b"", content_type="", **fields)
+    return (
+        None
+        if pk is None
+        else IdempotencyRecord(pk=pk, status=None, body=b"", content_type="", **fields)
+    )
 
 
 def _take_over(record: IdempotencyRecord, now: datetime) -> bool:
