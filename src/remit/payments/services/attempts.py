@@ -33,7 +33,14 @@ from django.utils import timezone
 
 from remit.core.errors import AttemptInProgress
 from remit.core.money import Money
-from remit.gateways.protocol import ChargeStatus, Gateway, GatewayRefused, GatewayResult
+from remit.gateways.protocol import (
+    ActionRequest,
+    ChargeStatus,
+    Gateway,
+    GatewayRefused,
+    GatewayResult,
+    RefundRequest,
+)
 from remit.payments.models import GatewayAttempt, GatewayOperation, Payment
 from remit.payments.states import Outcome
 
@@ -136,6 +143,25 @@ def gateway_send(send: Callable[[], GatewayResult]) -> GatewayResult:
     except Exception:
         log.exception("gateway call failed; the outcome is unknown and will be reconciled")
         return GatewayResult(outcome=Outcome.UNKNOWN)
+
+
+def action_send(gateway: Gateway, attempt: GatewayAttempt, charge_key: str) -> GatewayResult:
+    """Send a void or refund attempt (outside any transaction), with its key, amount and
+    the deadline of its last stamp."""
+    if attempt.operation == GatewayOperation.VOID:
+        request = ActionRequest(
+            idempotency_key=attempt.idempotency_key,
+            charge_key=charge_key,
+            deadline=attempt.deadline,
+        )
+        return gateway_send(lambda: gateway.void(request))
+    refund = RefundRequest(
+        idempotency_key=attempt.idempotency_key,
+        charge_key=charge_key,
+        amount=Money.from_minor(attempt.amount_minor, attempt.currency),
+        deadline=attempt.deadline,
+    )
+    return gateway_send(lambda: gateway.refund(refund))
 
 
 def gateway_lookup(gateway: Gateway, charge_key: str) -> GatewayResult:

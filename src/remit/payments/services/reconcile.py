@@ -22,24 +22,21 @@ import logging
 from django.utils import timezone
 
 from remit.core.audit import Actor
-from remit.core.money import Money
 from remit.gateways.protocol import (
-    ActionRequest,
     ChargeStatus,
     Gateway,
     GatewayResult,
-    RefundRequest,
 )
 from remit.gateways.registry import get_gateway
 from remit.payments.models import GatewayAttempt, GatewayOperation, Payment
 from remit.payments.services.attempts import (
     UNFINISHED,
+    action_send,
     attempt_in_flight,
     attempt_resumable,
     attempt_resume,
     charge_attempt,
     gateway_lookup,
-    gateway_send,
 )
 from remit.payments.services.card import charge_answer_record
 from remit.payments.services.unit_of_work import money_transaction
@@ -114,7 +111,7 @@ def action_resume(attempt_id: int, *, actor: Actor, gateway: Gateway) -> int:
     log.info("resuming the %s of %s (%s)", attempt.operation, payment.number, attempt.sends)
     result = _already_done(attempt, gateway_lookup(gateway, charge.idempotency_key))
     if result is None:
-        result = gateway_send(lambda: _send(gateway, attempt, charge.idempotency_key))
+        result = action_send(gateway, attempt, charge.idempotency_key)
     action_answer_record(attempt.pk, result, actor=actor, reason="finished by the reconciler")
     return 1
 
@@ -128,22 +125,3 @@ def _already_done(attempt: GatewayAttempt, charge: GatewayResult) -> GatewayResu
     if charge.charge_status != wanted:
         return None
     return GatewayResult(outcome=Outcome.APPROVED, charge_status=wanted)
-
-
-def _send(gateway: Gateway, attempt: GatewayAttempt, charge_key: str) -> GatewayResult:
-    if attempt.operation == GatewayOperation.VOID:
-        return gateway.void(
-            ActionRequest(
-                idempotency_key=attempt.idempotency_key,
-                charge_key=charge_key,
-                deadline=attempt.deadline,
-            )
-        )
-    return gateway.refund(
-        RefundRequest(
-            idempotency_key=attempt.idempotency_key,
-            charge_key=charge_key,
-            amount=Money.from_minor(attempt.amount_minor, attempt.currency),
-            deadline=attempt.deadline,
-        )
-    )

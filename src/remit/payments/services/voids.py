@@ -16,21 +16,19 @@ from remit.core.audit import Actor, audit_record
 from remit.core.errors import GatewayUnavailable, RefundRequired, RemitError, VoidRefused
 from remit.customers.models import Customer
 from remit.gateways.protocol import (
-    ActionRequest,
     ChargeStatus,
     Gateway,
     GatewayResult,
-    RefundRequest,
 )
 from remit.gateways.registry import get_gateway
 from remit.payments.models import GatewayAttempt, GatewayOperation, Payment, PaymentType
 from remit.payments.selectors import credit_balance
 from remit.payments.services.attempts import (
+    action_send,
     attempt_of,
     attempt_record,
     attempt_start,
     charge_attempt,
-    gateway_send,
 )
 from remit.payments.services.credit_ledger import credit_created, credit_used_refusal
 from remit.payments.services.reversal import payment_reverse
@@ -99,16 +97,7 @@ def payment_refund(*, payment: Payment, actor: Actor, gateway: Gateway | None = 
         attempt = attempt_start(
             payment, GatewayOperation.REFUND, gateway=gateway, amount=payment.amount
         )
-    result = gateway_send(
-        lambda: gateway.refund(
-            RefundRequest(
-                idempotency_key=attempt.idempotency_key,
-                charge_key=charge.idempotency_key,
-                amount=payment.amount,
-                deadline=attempt.deadline,
-            )
-        )
-    )
+    result = action_send(gateway, attempt, charge.idempotency_key)
     payment = action_answer_record(attempt.pk, result, actor=actor)
     if payment.status == PaymentStatus.REFUNDED:
         return payment
@@ -201,15 +190,7 @@ def _void_at_gateway(payment: Payment, reason: str, actor: Actor, gateway: Gatew
         attempt = attempt_start(
             payment, GatewayOperation.VOID, gateway=gateway, amount=payment.amount
         )
-    result = gateway_send(
-        lambda: gateway.void(
-            ActionRequest(
-                idempotency_key=attempt.idempotency_key,
-                charge_key=charge.idempotency_key,
-                deadline=attempt.deadline,
-            )
-        )
-    )
+    result = action_send(gateway, attempt, charge.idempotency_key)
     payment = action_answer_record(attempt.pk, result, actor=actor, reason=reason)
     if result.outcome == Outcome.DECLINED:
         raise _refund_offer(payment, result.decline_reason)
