@@ -55,7 +55,14 @@ REMIT_STRIPE_WEBHOOK_SECRET = os.environ.get("REMIT_STRIPE_WEBHOOK_SECRET", "")
 # The publishable key (pk_...) the card entry gives Stripe.js in the browser.
 REMIT_STRIPE_PUBLISHABLE_KEY = os.environ.get("REMIT_STRIPE_PUBLISHABLE_KEY", "")
 
+# /metrics answers a request bearing `Authorization: Bearer <this>`; unset, it is a 404.
+REMIT_METRICS_TOKEN = os.environ.get("REMIT_METRICS_TOKEN", "")
+
 MIDDLEWARE = [
+    # First: they time, count and label the whole of a request (remit.core.metrics,
+    # remit.core.web: its id and user on every log line).
+    "remit.core.metrics.RequestMetricsMiddleware",
+    "remit.core.web.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -117,11 +124,18 @@ def _database() -> dict:
         }
     elif config["ENGINE"] == "django.db.backends.postgresql":
         # Parameters travel apart from the SQL (psycopg's server-side binding): a lump
-        # sum's 10,000 ids are one array, not 10,000 literals in the text, and a statement
-        # run often on a connection is prepared. Behind PgBouncer in transaction mode,
-        # REMIT_PG_SERVER_SIDE_BINDING=0 turns it off (prepared statements need a session).
+        # sum's 10,000 ids are one array, not 10,000 literals in the text. Each statement
+        # is parsed unnamed and never prepared (Django leaves psycopg's prepare_threshold
+        # at None), so it works behind PgBouncer in transaction mode too;
+        # REMIT_PG_SERVER_SIDE_BINDING=0 turns it off all the same.
         config.setdefault("OPTIONS", {})["server_side_binding"] = (
             os.environ.get("REMIT_PG_SERVER_SIDE_BINDING", "1") != "0"
+        )
+        # Behind a pooler in transaction mode (PgBouncer's pool_mode = transaction) a
+        # session outlives no transaction: REMIT_PG_TRANSACTION_POOLING=1 turns off what
+        # needs one, the server-side cursors of QuerySet.iterator() (Django's advice).
+        config["DISABLE_SERVER_SIDE_CURSORS"] = (
+            os.environ.get("REMIT_PG_TRANSACTION_POOLING", "") == "1"
         )
     return config
 
@@ -155,10 +169,28 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 LOGIN_URL = "/portal/login/"
 
+# One JSON object a line on stderr (remit.core.logs), each with the request id, user or
+# API key prefix, customer and payment where known; card numbers, API keys and passwords
+# masked whoever logs them. REMIT_LOG_FORMAT=text for people (`make run` sets it).
+REMIT_LOG_FORMAT = os.environ.get("REMIT_LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "context": {"()": "remit.core.logs.ContextFilter"},
+        "redact": {"()": "remit.core.logs.RedactFilter"},
+    },
+    "formatters": {
+        "json": {"()": "remit.core.logs.JsonFormatter"},
+        "text": {"()": "remit.core.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context", "redact"],
+            "formatter": "text" if REMIT_LOG_FORMAT == "text" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"remit": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

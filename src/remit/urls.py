@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import include, path
 
+from remit.core.metrics import metrics_view
 from remit.gateways.card_entry import SANDBOX_TOKENIZE_URL
 from remit.gateways.registry import gateway_name
+from remit.payments.metrics import PendingPayments
 from remit.webhooks import sandbox_views
+from remit.worker.metrics import WorkerRuns
 
 
 def home(request):
@@ -22,6 +25,8 @@ urlpatterns = [
     path("api/", include("remit.api.urls")),
     path("admin/", admin.site.urls),
     path("webhooks/", include("remit.webhooks.urls")),
+    # Prometheus, with REMIT_METRICS_TOKEN as a bearer token (404 otherwise).
+    path("metrics", metrics_view([PendingPayments(), WorkerRuns()]), name="metrics"),
 ]
 
 if gateway_name() == "sandbox":

@@ -68,3 +68,21 @@ def test_a_failure_of_an_earlier_run_does_not_fail_the_next(capsys):
 
     assert remit(["worker", "--once"]) == 0
     assert sentences(capsys.readouterr().err) == []
+
+
+def test_metrics_show_when_each_task_last_ran_and_how_it_ended(client, settings):
+    settings.REMIT_METRICS_TOKEN = "t"
+    broken_import_task.enqueue()
+    remit(["worker", "--once"])
+
+    page = client.get("/metrics", headers={"Authorization": "Bearer t"}).content.decode()
+    ran = {
+        line.split("{", 1)[1].split("}", 1)[0]
+        for line in page.splitlines()
+        if line.startswith("remit_worker_last_run_timestamp_seconds{")
+    }
+    assert ran == {
+        'status="successful",task="reconcile"',
+        'status="successful",task="settle"',
+        'status="failed",task="broken_import"',
+    }

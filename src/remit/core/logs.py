@@ -1,0 +1,160 @@
+"""Logs an operator can search: one JSON object a line, each carrying what it happened to.
+
+Every record passes two filters on its way out (settings.LOGGING):
+
+- `ContextFilter` adds the fields of the current scope: a web request's id, the signed-in
+  user or the API key's prefix, and the customer and payment the request is working on
+  (bound by the services as they learn them); a worker task's name. A scope is a
+  contextvar, so a service's own log lines inside a request carry them without being told.
+- `RedactFilter` is the guard: a Luhn-valid run of 13 to 19 digits (a card number), a
+  remit API key's secret, a bearer token and a `password=` value are masked in the message,
+  its arguments, an exception's text and any extra field, whoever logged them.
+
+`JsonFormatter` writes the line; `TextFormatter` is for people (`REMIT_LOG_FORMAT=text`,
+which `make run` sets).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+CONTEXT_FIELDS = ("request_id", "user", "api_key", "customer", "payment", "task")
+
+_scope: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "remit_log_scope", default=None
+)
+
+
+@contextmanager
+def log_scope(*, bindable: bool = True, **fields: Any) -> Iterator[dict[str, Any]]:
+    """Fields every log line inside the block carries. In a `bindable` scope (a web
+    request) `log_bind` adds more as they become known; a worker task's scope is not
+    bindable, as one task works through many customers' payments."""
+    outer = _scope.get() or {}
+    scope = {**outer, **{k: v for k, v in fields.items() if v not in (None, "")}}
+    scope["_bindable"] = bindable
+    token = _scope.set(scope)
+    try:
+        yield scope
+    finally:
+        _scope.reset(token)
+
+
+def log_bind(**fields: Any) -> None:
+    """Add fields to the current request's scope (nothing outside a bindable one)."""
+    scope = _scope.get()
+    if scope is not None and scope.get("_bindable"):
+        scope.update({k: v for k, v in fields.items() if v not in (None, "")})
+
+
+def log_fields() -> dict[str, Any]:
+    """The current scope's fields."""
+    return {k: v for k, v in (_scope.get() or {}).items() if not k.startswith("_")}
+
+
+class ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        for name, value in log_fields().items():
+            if not hasattr(record, name):  # an explicit extra= wins
+                setattr(record, name, value)
+        return True
+
+
+# A card number as people type it: 13 to 19 digits, maybe in groups split by a space or a
+# dash. Only a Luhn-valid run is masked, so ids, amounts and timestamps stay readable.
+_DIGIT_RUN = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+_API_KEY = re.compile(r"\b(rk_[0-9a-f]{8})_[A-Za-z0-9_-]+")
+_BEARER = re.compile(r"(?i)\b(bearer)\s+(?!\[redacted\])\S+")
+_SECRET_VALUE = re.compile(
+    r"(?i)\b(password|passwd|secret|cvc|cvv)(\W{0,3}[:=]\W{0,2})(?!\[redacted\])[^\s&,;'\"]+"
+)
+_SECRET_NAMES = re.compile(r"(?i)password|passwd|secret|cvc|cvv|authorization|card_number")
+REDACTED = "[redacted]"
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def redact(text: str) -> str:
+    """`text` with card numbers, API key secrets, bearer tokens and passwords masked."""
+
+    def card(match: re.Match) -> str:
+        digits = re.sub(r"\D", "", match.group())
+        return f"[card …{digits[-4:]}]" if luhn_valid(digits) else match.group()
+
+    text = _DIGIT_RUN.sub(card, text)
+    text = _API_KEY.sub(rf"\1_{REDACTED}", text)
+    text = _BEARER.sub(rf"\1 {REDACTED}", text)
+    return _SECRET_VALUE.sub(rf"\1\2{REDACTED}", text)
+
+
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+class RedactFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        for name in set(record.__dict__) - _STANDARD:
+            value = record.__dict__[name]
+            if _SECRET_NAMES.search(name):
+                record.__dict__[name] = REDACTED
+            elif isinstance(value, str):
+                record.__dict__[name] = redact(value)
+        return True
+
+
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in record.__dict__.items() if k not in _STANDARD and k[0] != "_"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC), level, logger, message, the context, the
+    exception if any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            **_extras(record),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    """`2026-12-01 10:00:00,000 INFO remit.payments: message [request_id=… user=…]`."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        context = " ".join(f"{k}={v}" for k, v in _extras(record).items())
+        if not context:
+            return text
+        first, newline, rest = text.partition("\n")
+        return f"{first} [{context}]{newline}{rest}"
