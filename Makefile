@@ -20,6 +20,8 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 # The worker (settlement, reconciliation) runs beside the server and stops with it.
+# The demo logs for people; production's default is JSON (README, Logs).
+run: export REMIT_LOG_FORMAT ?= text
 run: $(VENV)/.installed
 	$(BIN)/remit demo --no-serve
 	$(BIN)/remit worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; $(BIN)/remit serve
@@ -43,7 +45,7 @@ SOAK_HISTORIES ?= 10000
 soak: $(VENV)/.installed-test
 	REMIT_HYPOTHESIS_PROFILE=soak $(BIN)/pytest tests/unit tests/integration -k "hypothesis or stateful or property"
 	$(BIN)/pytest tests/simulation --sim-histories $(SOAK_HISTORIES)
-	./scripts/test-postgres --sim-histories $(SOAK_HISTORIES) -k simulation
+	REMIT_TEST_PG_PASSES=direct ./scripts/test-postgres --sim-histories $(SOAK_HISTORIES) -k simulation
 
 lint:
 	$(BIN)/ruff check src tests bench
