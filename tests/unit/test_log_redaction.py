@@ -3,9 +3,12 @@ bearer tokens and passwords are masked; the numbers an operator needs are kept."
 
 from __future__ import annotations
 
+import json
+import logging
+
 import pytest
 
-from remit.core.logs import log_bind, log_fields, log_scope, redact
+from remit.core.logs import JsonFormatter, TextFormatter, log_bind, log_fields, log_scope, redact
 
 
 @pytest.mark.parametrize(
@@ -20,6 +23,7 @@ from remit.core.logs import log_bind, log_fields, log_scope, redact
         ("Authorization: Bearer abc.def", "Authorization: Bearer [redacted]"),
         ('{"password": "pa55word"}', '{"password": "[redacted]"}'),
         ("cvc=123 given", "cvc=[redacted] given"),
+        ('json {\\"password\\": \\"pa55\\"}', 'json {\\"password\\": \\"[redacted]\\"}'),
     ],
 )
 def test_secrets_are_masked(said, logged):
@@ -51,3 +55,25 @@ def test_a_scope_carries_its_fields_and_binding_adds_to_a_request_not_to_a_task(
     assert log_fields() == {}
     log_bind(payment="PMT-2")  # outside any scope: nothing
     assert log_fields() == {}
+
+
+def test_both_formats_mask_and_leave_the_record_as_logged_for_other_handlers():
+    record = logging.LogRecord(
+        "remit.test", logging.WARNING, __file__, 1, "card %s", ("4242424242424242",), None
+    )
+    record.card_number = "4242"
+    text, line = TextFormatter().format(record), JsonFormatter().format(record)
+
+    assert "4242424242424242" not in text + line
+    assert text.endswith("WARNING remit.test: card [card …4242] [card_number=[redacted]]")
+    assert json.loads(line)["message"] == "card [card …4242]"
+    assert record.getMessage() == "card 4242424242424242"  # a test's capture still sees it
+
+
+def test_a_masked_json_line_is_still_json():
+    record = logging.LogRecord(
+        "remit.test", logging.INFO, __file__, 1, 'sign-in password="pa55 word"', None, None
+    )
+    assert json.loads(JsonFormatter().format(record))["message"] == (
+        'sign-in password="[redacted] word"'
+    )

@@ -1,17 +1,18 @@
 """Logs an operator can search: one JSON object a line, each carrying what it happened to.
 
-Every record passes two filters on its way out (settings.LOGGING):
+`ContextFilter` (on the handler, settings.LOGGING) adds the fields of the current scope
+to every record: a web request's id, the signed-in user or the API key's prefix, and the
+customer and payment the request is working on (bound by the services as they learn
+them); a worker task's name. A scope is a contextvar, so a service's own log lines inside
+a request carry them without being told.
 
-- `ContextFilter` adds the fields of the current scope: a web request's id, the signed-in
-  user or the API key's prefix, and the customer and payment the request is working on
-  (bound by the services as they learn them); a worker task's name. A scope is a
-  contextvar, so a service's own log lines inside a request carry them without being told.
-- `RedactFilter` is the guard: a Luhn-valid run of 13 to 19 digits (a card number), a
-  remit API key's secret, a bearer token and a `password=` value are masked in the message,
-  its arguments, an exception's text and any extra field, whoever logged them.
-
-`JsonFormatter` writes the line; `TextFormatter` is for people (`REMIT_LOG_FORMAT=text`,
-which `make run` sets).
+`JsonFormatter` writes one JSON object a line; `TextFormatter` is for people
+(`REMIT_LOG_FORMAT=text`, which `make run` sets). Both are the guard: a Luhn-valid run of
+13 to 19 digits (a card number), a remit API key's secret, a bearer token and a
+`password=` value are masked in the message, an exception's text and every extra field
+(an extra named like a password or a card number is masked whole), whoever logged them.
+They mask what they write and leave the record as it was, so another handler (an error
+tracker, the tests' capture) still sees what was logged.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ _DIGIT_RUN = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _API_KEY = re.compile(r"\b(rk_[0-9a-f]{8})_[A-Za-z0-9_-]+")
 _BEARER = re.compile(r"(?i)\b(bearer)\s+(?!\[redacted\])\S+")
 _SECRET_VALUE = re.compile(
-    r"(?i)\b(password|passwd|secret|cvc|cvv)(\W{0,3}[:=]\W{0,2})(?!\[redacted\])[^\s&,;'\"]+"
+    r"(?i)\b(password|passwd|secret|cvc|cvv)(\\?[\"']?\s*[:=]\s*\\?[\"']?)"
+    r"(?!\[redacted\])[^\s&,;'\"\\]+"
 )
 _SECRET_NAMES = re.compile(r"(?i)password|passwd|secret|cvc|cvv|authorization|card_number")
 REDACTED = "[redacted]"
@@ -105,48 +107,44 @@ def redact(text: str) -> str:
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
-class RedactFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        for name in set(record.__dict__) - _STANDARD:
-            value = record.__dict__[name]
-            if _SECRET_NAMES.search(name):
-                record.__dict__[name] = REDACTED
-            elif isinstance(value, str):
-                record.__dict__[name] = redact(value)
-        return True
-
-
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
-    return {k: v for k, v in record.__dict__.items() if k not in _STANDARD and k[0] != "_"}
+    """The record's extra fields and context, masked."""
+    fields = {}
+    for name, value in record.__dict__.items():
+        if name in _STANDARD or name.startswith("_"):
+            continue
+        if _SECRET_NAMES.search(name):
+            fields[name] = REDACTED
+        elif isinstance(value, str):
+            fields[name] = redact(value)
+        else:
+            fields[name] = value
+    return fields
 
 
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time (UTC), level, logger, message, the context, the
-    exception if any."""
+    exception if any; masked."""
 
     def format(self, record: logging.LogRecord) -> str:
         line = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
             **_extras(record),
         }
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
-            line["exception"] = record.exc_text
-        return json.dumps(line, default=str, ensure_ascii=False)
+            line["exception"] = redact(record.exc_text)
+        # Again over the whole line: a secret inside an extra that is not a string.
+        return redact(json.dumps(line, default=str, ensure_ascii=False))
 
 
 class TextFormatter(logging.Formatter):
-    """`2026-12-01 10:00:00,000 INFO remit.payments: message [request_id=… user=…]`."""
+    """`2026-12-01 10:00:00,000 INFO remit.payments: message [request_id=… user=…]`;
+    masked."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -154,7 +152,7 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
         context = " ".join(f"{k}={v}" for k, v in _extras(record).items())
-        if not context:
-            return text
-        first, newline, rest = text.partition("\n")
-        return f"{first} [{context}]{newline}{rest}"
+        if context:
+            first, newline, rest = text.partition("\n")
+            text = f"{first} [{context}]{newline}{rest}"
+        return redact(text)
