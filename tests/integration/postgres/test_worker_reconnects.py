@@ -106,5 +106,11 @@ def test_the_worker_survives_its_connection_being_cut_and_goes_on_reconciling(wo
     worker.send_signal(signal.SIGTERM)
     _, log = worker.communicate(timeout=WAIT)
     lost = [line for line in log.splitlines() if "database connection lost" in line]
-    assert len(lost) == 1, log  # one line for the one cut
-    assert "database connection back" in log
+    if os.environ.get("REMIT_PG_TRANSACTION_POOLING") == "1":
+        # Through PgBouncer the cut is the pooler's: it opens new server connections
+        # itself, and the worker notices only if it was handed a cut one.
+        assert len(lost) <= 1, log
+    else:
+        assert len(lost) == 1, log  # one line for the one cut
+    if lost:
+        assert "database connection back" in log
