@@ -183,7 +183,7 @@ LOGGING = {
     },
     "handlers": {
         "console": {
-            "class": "logging.StreamHandler",
+            "class": "remit.core.logs.StderrHandler",
             "filters": ["context"],
             "formatter": "text" if REMIT_LOG_FORMAT == "text" else "json",
         }

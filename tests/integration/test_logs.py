@@ -37,13 +37,13 @@ def log_lines():
     """The JSON lines the configured console handler writes during the test."""
     (handler,) = [h for h in logging.getLogger("remit").handlers if h.name == "console"]
     buffer = io.StringIO()
-    old_stream, old_formatter = handler.stream, handler.formatter
-    handler.stream = buffer  # not setStream(): it flushes the old stream, maybe closed
+    old_formatter = handler.formatter
+    handler.setStream(buffer)
     handler.setFormatter(JsonFormatter())
     try:
         yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines()]
     finally:
-        handler.stream = old_stream
+        handler.setStream(sys.stderr)  # back to whatever stderr is
         handler.setFormatter(old_formatter)
 
 

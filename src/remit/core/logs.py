@@ -21,6 +21,7 @@ import contextvars
 import json
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -156,3 +157,20 @@ class TextFormatter(logging.Formatter):
             first, newline, rest = text.partition("\n")
             text = f"{first} [{context}]{newline}{rest}"
         return redact(text)
+
+
+class StderrHandler(logging.StreamHandler):
+    """Writes to `sys.stderr` as it is when each line is written, not as it was when
+    logging was configured (a test's capture, since closed, or a replaced stream)."""
+
+    def __init__(self) -> None:
+        self._stream = None
+        super().__init__()
+
+    @property
+    def stream(self):
+        return self._stream or sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        self._stream = None if value is sys.stderr else value

@@ -18,6 +18,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from remit.core.audit import Actor
@@ -100,6 +101,16 @@ def test_the_worker_survives_its_connection_being_cut_and_goes_on_reconciling(wo
     eventually(
         lambda: Payment.objects.get(pk=payment.pk).gateway_outcome == "approved",
         "the worker reconciled the lost answer after losing its connection",
+        worker,
+    )
+    # The worker logs "back" once the tick that ran the reconcile is over; a task enqueued
+    # after the answer was seen is the next tick's, so by then the line is written.
+    seen = timezone.now()
+    eventually(
+        lambda: DBTaskResult.objects.filter(
+            enqueued_at__gt=seen, finished_at__isnull=False
+        ).exists(),
+        "the worker went on to its next tick",
         worker,
     )
     assert worker.poll() is None, "the worker stopped"
