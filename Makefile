@@ -19,8 +19,16 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-# The worker (settlement, reconciliation) runs beside the server and stops with it.
-run: $(VENV)/.installed
+# The demo is served as production is (gunicorn, debug off), with a secret key of its own,
+# made once in var/. The worker (settlement, reconciliation) runs beside the server and
+# stops with it.
+DEMO_KEY := var/demo-secret-key
+$(DEMO_KEY):
+	mkdir -p var
+	umask 077; $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: export REMIT_SECRET_KEY = $(shell cat $(DEMO_KEY) 2>/dev/null)
+run: $(VENV)/.installed $(DEMO_KEY)
 	$(BIN)/remit demo --no-serve
 	$(BIN)/remit worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; $(BIN)/remit serve
 
@@ -55,4 +63,4 @@ format:
 	$(BIN)/ruff check --fix src tests bench
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .hypothesis
+	rm -rf $(VENV) var/*.sqlite3* var/static $(DEMO_KEY) .pytest_cache .hypothesis

@@ -54,6 +54,23 @@ def _quick_password_hashing():
     get_hashers_by_algorithm.cache_clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_found_where_they_are(tmp_path_factory):
+    """Pages name their static files as the apps hold them: production's storage names the
+    hashed copies `collectstatic` makes, which a test run does not make (and STATIC_ROOT is
+    an empty folder of the run's own). `tests/browser/test_production_server.py` walks
+    pages under the real storage, served by gunicorn."""
+    from django.conf import settings as django_settings
+    from django.test.utils import override_settings
+
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(
+        STORAGES={**django_settings.STORAGES, "staticfiles": plain},
+        STATIC_ROOT=tmp_path_factory.mktemp("static"),
+    ):
+        yield
+
+
 @pytest.fixture
 def actor() -> Actor:
     return Actor(label="test-clerk")
