@@ -164,6 +164,9 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# Asking browsers' preload list to carry the domain is the domain owner's choice, for
+# every host under it: REMIT_HSTS_PRELOAD=1 (check --deploy's W021 until then).
+SECURE_HSTS_PRELOAD = HTTPS and os.environ.get("REMIT_HSTS_PRELOAD", "") == "1"
 # The header a TLS-terminating proxy sets, as Django names it (HTTP_X_FORWARDED_PROTO),
 # optionally with the value meaning HTTPS (HTTP_X_FORWARDED_PROTO=https, the default value).
 # Set it only behind a proxy that overwrites that header: a client could send it too.
