@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test bench lint format soak clean
+.PHONY: run test bench load lint format soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ bench: $(VENV)/.installed-test
 	-$(BIN)/python -m bench.portal_open_invoices
 	-$(BIN)/python -m bench.api_throughput
 	-$(BIN)/python -m bench.audit_scale
+
+# Two `remit serve` and two `remit worker` on one PostgreSQL database (remit_load, dropped
+# and created), driven over the loopback at 1, 8 and 32 clients; a fixed number of
+# payments, then `remit audit` and `remit audit --gateway`. About 3 minutes.
+load: $(VENV)/.installed-test
+	$(BIN)/python -m bench.load
 
 # A longer Hypothesis run of the money rules and random histories, then the gateway fault
 # simulator over SOAK_HISTORIES seeded histories on SQLite and on PostgreSQL (if reachable).

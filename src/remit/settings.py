@@ -110,7 +110,10 @@ TEMPLATES = [
 
 def _database() -> dict:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'remit.sqlite3'}"
-    config = dj_database_url.parse(url, conn_max_age=0)
+    # Each request opens its own connection unless REMIT_DB_CONN_MAX_AGE (seconds) keeps
+    # one per server thread open between requests, checked before reuse.
+    keep = int(os.environ.get("REMIT_DB_CONN_MAX_AGE", "0"))
+    config = dj_database_url.parse(url, conn_max_age=keep, conn_health_checks=keep > 0)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         config["OPTIONS"] = {
