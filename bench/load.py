@@ -44,8 +44,8 @@ import requests
 from bench.run import _pg_problem, _pg_recreate, _public
 
 PG_URL = "postgres://postgres@127.0.0.1:5432/remit_load"
-LEVELS = {1: 90, 8: 480, 32: 640}  # concurrent clients: payments made at that level
-SERVICES_PAYMENTS = 480  # the services' own rate, in 8 threads
+LEVELS = {1: 150, 8: 800, 32: 960}  # concurrent clients: payments made at that level
+SERVICES_PAYMENTS = 800  # the services' own rate, in 8 threads
 WARMUP = 48  # requests before the first level, not counted (each gunicorn worker warms up)
 TARGET = 0.5
 API_CUSTOMERS, PORTAL_CUSTOMERS = 48, 8
