@@ -9,10 +9,12 @@ Idempotency-Key) and Pay Selected Invoices through the portal (a signed-in sessi
 form with its CSRF token), spread over the two servers as a load balancer would.
 
 Printed per level: payments/s, p50/p95/p99 latency (and per kind), and the 5xx count,
-which must be 0. Then the services' own rate on the same mix in 8 threads of this process
-against the same database (`payment_take`, `checkout_submit`: no HTTP), and the target:
-8-client payments/s through the servers >= 0.5 x the services' rate at 8. After the
-processes stop, `remit audit` and `remit audit --gateway` must both be clean.
+which must be 0. Beside the 8-client level, in blocks that alternate with it (so that
+whatever else the machine does weighs on both), the services' own rate on the same mix in
+8 threads of this process against the same database (`payment_take`, `checkout_submit`:
+no HTTP), and the target: 8-client payments/s through the servers >= 0.5 x the services'
+rate at 8. After the processes stop, `remit audit` and `remit audit --gateway` must both
+be clean.
 
 Bounded: a fixed number of requests, every wait has a deadline, every process is stopped
 at the end, error or not. The database is left for inspection; the next run drops it.
@@ -46,6 +48,7 @@ from bench.run import _pg_problem, _pg_recreate, _public
 PG_URL = "postgres://postgres@127.0.0.1:5432/remit_load"
 LEVELS = {1: 150, 8: 800, 32: 960}  # concurrent clients: payments made at that level
 SERVICES_PAYMENTS = 800  # the services' own rate, in 8 threads
+BLOCKS = 4  # the 8-client level and the services alternate in this many blocks each
 WARMUP = 48  # requests before the first level, not counted (each gunicorn worker warms up)
 TARGET = 0.5
 API_CUSTOMERS, PORTAL_CUSTOMERS = 48, 8
@@ -129,11 +132,20 @@ class Load:
         drive(servers, world, sessions, warmup, clients=8)
 
         results = {}
+        services_seconds = 0.0
+        services_items, items = items[: self.services_count], items[self.services_count :]
         for clients, count in self.levels.items():
             batch, items = items[:count], items[count:]
-            results[clients] = drive(servers, world, sessions, batch, clients=clients)
+            if clients != 8:
+                results[clients] = drive(servers, world, sessions, batch, clients=clients)
+            else:  # alternating with the services' own blocks
+                level = Level(0.0, {}, 0, [])
+                for b in range(BLOCKS):
+                    services_seconds += services_run(world, services_items[b::BLOCKS], threads=8)
+                    level.add(drive(servers, world, sessions, batch[b::BLOCKS], clients=8))
+                results[clients] = level
             print(results[clients].line(clients), flush=True)
-        services_rate = services_own_rate(world, items[: self.services_count], threads=8)
+        services_rate = len(services_items) / services_seconds
         self.processes.stop_all()
         audits = [self.processes.remit("audit"), self.processes.remit("audit", "--gateway")]
         return report(results, services_rate, audits, time.monotonic() - started)
@@ -267,6 +279,13 @@ class Level:
     def rate(self) -> float:
         return self.payments / self.seconds
 
+    def add(self, other: Level) -> None:
+        self.seconds += other.seconds
+        for kind, times in other.latencies.items():
+            self.latencies.setdefault(kind, []).extend(times)
+        self.server_errors += other.server_errors
+        self.refused += other.refused
+
     def all_latencies(self) -> list[float]:
         return [t for times in self.latencies.values() for t in times]
 
@@ -358,8 +377,8 @@ def pay(http: requests.Session, server: str, world: World, sessions, item: Item)
     return answer.status_code, answer.status_code == 201
 
 
-def services_own_rate(world: World, items: list[Item], *, threads: int) -> float:
-    """The same mix by the services themselves, `threads` at once, no HTTP: payments/s."""
+def services_run(world: World, items: list[Item], *, threads: int) -> float:
+    """The same mix by the services themselves, `threads` at once, no HTTP: the seconds."""
     from django.db import connection
 
     from remit.core.audit import Actor
@@ -421,7 +440,7 @@ def services_own_rate(world: World, items: list[Item], *, threads: int) -> float
         thread.start()
     for thread in pool:
         thread.join()
-    return len(items) / (time.perf_counter() - started)
+    return time.perf_counter() - started
 
 
 # --- the processes ---------------------------------------------------------------------

@@ -7,6 +7,7 @@ Amounts, invoice lists and dates are read by the parsers every face uses
 from __future__ import annotations
 
 import argparse
+import os
 import uuid
 from datetime import date
 from pathlib import Path
@@ -89,11 +90,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise RemitError(problem)
     where = f"http://{args.host}:{args.port}/"
     if args.dev:
-        print(
-            f"remit DEVELOPMENT server (Django's runserver, reloads on code changes; "
-            f"not for production) on {where}  (Ctrl+C stops it)",
-            flush=True,
-        )
+        if os.environ.get("RUN_MAIN") != "true":  # once, not again in the reloaded child
+            print(
+                f"remit DEVELOPMENT server (Django's runserver, reloads on code changes; "
+                f"not for production) on {where}  (Ctrl+C stops it)",
+                flush=True,
+            )
         serve_dev(host=args.host, port=args.port)
         return 0
     workers = args.workers or default_workers()

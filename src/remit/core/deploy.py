@@ -30,7 +30,10 @@ def secret_key_problem() -> str | None:
 
 
 def static_files_problem() -> str | None:
-    """The sentence saying that the static files were never collected, or None."""
+    """The sentence saying that the static files were never collected, or None. In DEBUG
+    the pages name the files as the apps hold them, and WhiteNoise finds them there."""
+    if settings.DEBUG:
+        return None
     storage = storages["staticfiles"]
     if isinstance(storage, ManifestFilesMixin) and storage.read_manifest() is None:
         return (
