@@ -33,6 +33,13 @@ settings.register_profile(
 settings.load_profile(os.environ.get("REMIT_HYPOTHESIS_PROFILE", "default"))
 
 
+def pytest_configure(config):
+    # WhiteNoise warns when STATIC_ROOT does not exist; a test run collects no static files
+    # (see _static_files_found_where_they_are), and a WSGI handler built while the tests
+    # are collected meets the unset folder.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
 def pytest_collection_modifyitems(config, items):
     if connection.vendor == "postgresql":
         return
