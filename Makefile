@@ -47,7 +47,7 @@ bench: $(VENV)/.installed-test
 
 # Two `remit serve` and two `remit worker` on one PostgreSQL database (remit_load, dropped
 # and created), driven over the loopback at 1, 8 and 32 clients; a fixed number of
-# payments, then `remit audit` and `remit audit --gateway`. About 3 minutes.
+# payments, then `remit audit` and `remit audit --gateway`. 1 to 3 minutes.
 load: $(VENV)/.installed-test
 	$(BIN)/python -m bench.load
 
