@@ -48,7 +48,9 @@ class Installation:
     """A var folder (SQLite database, collected static files) with the demo loaded."""
 
     def __init__(self, var: Path) -> None:
-        keep = {k: v for k, v in os.environ.items() if not k.startswith(("REMIT_", "DATABASE"))}
+        # The browser tests' own DJANGO_ALLOW_ASYNC_UNSAFE is not the server's.
+        cleared = ("REMIT_", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        keep = {k: v for k, v in os.environ.items() if not k.startswith(cleared)}
         self.env = keep | {
             "REMIT_VAR_DIR": str(var),
             "REMIT_SECRET_KEY": secrets.token_urlsafe(50),

@@ -19,8 +19,10 @@ MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
 
 
 def run(command: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
-    """`command` with the installation's REMIT_* variables cleared, then `env` set."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("REMIT_", "DATABASE_URL"))}
+    """`command` with the installation's REMIT_* variables (and the browser tests'
+    DJANGO_ALLOW_ASYNC_UNSAFE) cleared, then `env` set."""
+    cleared = ("REMIT_", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(cleared)}
     clean |= {"REMIT_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "remit.settings"}
     return subprocess.run(
         command, env=clean | env, capture_output=True, text=True, timeout=120, cwd=ROOT
