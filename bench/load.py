@@ -17,7 +17,8 @@ rate at 8. After the processes stop, `remit audit` and `remit audit --gateway` m
 be clean.
 
 Bounded: a fixed number of requests, every wait has a deadline, every process is stopped
-at the end, error or not. The database is left for inspection; the next run drops it.
+at the end, error or not. The database is left for inspection (the next run drops it),
+and so are the processes' logs when the run fails.
 
     python -m bench.load [--pg-url URL] [--workers 3] [--scale 1.0]
 """
@@ -29,6 +30,7 @@ import itertools
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -89,10 +91,16 @@ def main(argv: list[str] | None = None) -> int:
     }
     os.environ.update(env)
     processes = Processes(env, var)
+    failed = 1
     try:
-        return Load(args, env, processes).run()
+        failed = Load(args, env, processes).run()
+        return failed
     finally:
         processes.stop_all()
+        if failed:
+            print(f"The servers' and workers' logs are in {var}", file=sys.stderr)
+        else:
+            shutil.rmtree(var, ignore_errors=True)
 
 
 class Load:
