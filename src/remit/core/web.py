@@ -31,7 +31,7 @@ def request_id(request: HttpRequest) -> str:
     return given[:MAX_REQUEST_ID] if given and given.isprintable() else uuid.uuid4().hex
 
 
-def client_address(request: HttpRequest) -> str:
+def client_address(request: HttpRequest) -> str | None:
     """The address of the client: the connection's own (REMOTE_ADDR), or, behind a proxy
     configured with REMIT_CLIENT_ADDRESS_HEADER, the last address in that header (the one
     the proxy in front of remit saw; the ones before it are the client's word).
@@ -47,7 +47,7 @@ def client_address(request: HttpRequest) -> str:
             return str(ipaddress.ip_address(given))
         except ValueError:
             pass  # no header, or not an address: the connection's own
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return request.META.get("REMOTE_ADDR") or None  # None: not known (a test's request)
 
 
 def to_login(request: HttpRequest, login_url: str) -> HttpResponse:

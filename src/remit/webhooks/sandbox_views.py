@@ -30,7 +30,7 @@ def _rate(group: str, request: HttpRequest) -> str:
 
 
 def _address(group: str, request: HttpRequest) -> str:
-    return client_address(request)
+    return client_address(request) or "unknown"
 
 
 @csrf_exempt  # the gateway's endpoint, not remit's: it changes nothing of remit's
