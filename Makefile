@@ -20,6 +20,8 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 # The worker (settlement, reconciliation) runs beside the server and stops with it.
+# The demo mounts the sandbox gateway's tokenising endpoint (REMIT_SANDBOX=1).
+run: export REMIT_SANDBOX = 1
 run: $(VENV)/.installed
 	$(BIN)/remit demo --no-serve
 	$(BIN)/remit worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; $(BIN)/remit serve
