@@ -20,13 +20,14 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 # The demo is served as production is (gunicorn, debug off), with a secret key of its own,
-# made once in var/. The worker (settlement, reconciliation) runs beside the server and
-# stops with it.
+# made once in var/, and mounts the sandbox gateway's tokenising endpoint (REMIT_SANDBOX=1).
+# The worker (settlement, reconciliation) runs beside the server and stops with it.
 DEMO_KEY := var/demo-secret-key
 $(DEMO_KEY):
 	mkdir -p var
 	umask 077; $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
+run: export REMIT_SANDBOX = 1
 run: export REMIT_SECRET_KEY = $(shell cat $(DEMO_KEY) 2>/dev/null)
 run: $(VENV)/.installed $(DEMO_KEY)
 	$(BIN)/remit demo --no-serve

@@ -34,10 +34,26 @@ settings.load_profile(os.environ.get("REMIT_HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_configure(config):
+    """The suite runs as `make run` does, with the sandbox's tokenising endpoint mounted
+    (REMIT_SANDBOX=1; the settings are already read, so it is set on them). The tests of
+    the endpoint's mounting rule change it and reload the URLs."""
+    from django.conf import settings as django_settings
+
+    django_settings.REMIT_SANDBOX = True
     # WhiteNoise warns when STATIC_ROOT does not exist; a test run collects no static files
     # (see _static_files_found_where_they_are), and a WSGI handler built while the tests
     # are collected meets the unset folder.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the tokeniser's per-minute count of one test
+    (every request comes from 127.0.0.1) is not the next one's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
 
 
 def pytest_collection_modifyitems(config, items):

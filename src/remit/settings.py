@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "remit.webhooks",
     "ninja",  # serves /api/docs from local static files, not a CDN
     "axes",
+    "csp",
 ]
 
 # Background tasks (reconcile, the daily settlement) are rows in remit's own database;
@@ -60,11 +61,28 @@ REMIT_STRIPE_API_KEY = os.environ.get("REMIT_STRIPE_API_KEY", "")
 REMIT_STRIPE_WEBHOOK_SECRET = os.environ.get("REMIT_STRIPE_WEBHOOK_SECRET", "")
 # The publishable key (pk_...) the card entry gives Stripe.js in the browser.
 REMIT_STRIPE_PUBLISHABLE_KEY = os.environ.get("REMIT_STRIPE_PUBLISHABLE_KEY", "")
+# The sandbox gateway's tokenising endpoint (/sandbox-gateway/v1/tokens) is mounted only
+# when the sandbox is the gateway and this, or REMIT_DEBUG, says so (`make run` sets it):
+# a real installation never answers card numbers it has no use for.
+REMIT_SANDBOX = os.environ.get("REMIT_SANDBOX", "") == "1"
+# How many cards one client address may tokenise a minute (django-ratelimit, counted in
+# the default cache: per process with Django's local-memory cache).
+REMIT_SANDBOX_TOKENIZE_RATE = os.environ.get("REMIT_SANDBOX_TOKENIZE_RATE", "30/m")
+
+# A portal session that may pay ends after this many minutes without a request (staff
+# sessions after 15).
+REMIT_PORTAL_IDLE_MINUTES = int(os.environ.get("REMIT_PORTAL_IDLE_MINUTES", "30"))
+# Behind a reverse proxy, the header in which the proxy passes the client's address
+# (such as X-Forwarded-For or X-Real-IP; its last address is the one the proxy saw).
+# Empty: the address is the connection's own (REMOTE_ADDR). The sign-in lockout and the
+# sandbox tokeniser's rate limit count by this address.
+REMIT_CLIENT_ADDRESS_HEADER = os.environ.get("REMIT_CLIENT_ADDRESS_HEADER", "")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files, before anything that reads a session or a user (WhiteNoise's advice).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -79,15 +97,45 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# 10 failed logins lock the account for 30 minutes (by username, whatever the address).
-AXES_FAILURE_LIMIT = 10
+# Sign-in lockout (django-axes): 10 failed sign-ins for one username from one address lock
+# that pair for 30 minutes; 50 failed sign-ins from one address, whatever the usernames
+# (password spraying), lock the address. Someone elsewhere cannot lock an account out.
+# remit.core.signin.SigninLockoutHandler counts each group against its own limit.
+AXES_HANDLER = "remit.core.signin.SigninLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = 10  # one username from one address
+REMIT_SIGNIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("REMIT_SIGNIN_ADDRESS_FAILURES", "50"))
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = True  # the pair's count only; see SigninLockoutHandler
 AXES_LOCKOUT_TEMPLATE = "remit/locked_out.html"
-# W006 asks to lock by address too; the rule is per account, so rotating addresses does
-# not help an attacker either.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_CLIENT_IP_CALLABLE = "remit.core.web.client_address"
+
+
+def _content_security_policy(gateway: str) -> dict:
+    """Every page's Content-Security-Policy (django-csp): scripts and styles from remit's
+    own static files only, no inline script, style or event handler anywhere. With the
+    Stripe gateway, Stripe.js and its frames are allowed as Stripe documents."""
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+    if gateway == "stripe":
+        stripe_js = ["https://js.stripe.com", "https://*.js.stripe.com"]
+        directives["script-src"] += stripe_js
+        directives["frame-src"] = [*stripe_js, "https://hooks.stripe.com"]
+        directives["connect-src"] += ["https://api.stripe.com"]
+    return {"DIRECTIVES": directives}
+
+
+CONTENT_SECURITY_POLICY = _content_security_policy(REMIT_GATEWAY)
 
 ROOT_URLCONF = "remit.urls"
 WSGI_APPLICATION = "remit.wsgi.application"

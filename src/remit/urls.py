@@ -3,8 +3,7 @@ from django.http import HttpResponseRedirect
 from django.urls import include, path
 
 from remit.core import health
-from remit.gateways.card_entry import SANDBOX_TOKENIZE_URL
-from remit.gateways.registry import gateway_name
+from remit.gateways.card_entry import SANDBOX_TOKENIZE_URL, sandbox_tokenizer_mounted
 from remit.webhooks import sandbox_views
 
 
@@ -27,6 +26,7 @@ urlpatterns = [
     path("webhooks/", include("remit.webhooks.urls")),
 ]
 
-if gateway_name() == "sandbox":
-    # The sandbox gateway's own hosted tokenising endpoint (a real gateway hosts its own).
+if sandbox_tokenizer_mounted():
+    # The sandbox gateway's own hosted tokenising endpoint (a real gateway hosts its own),
+    # for a demo or a development machine only (REMIT_DEBUG or REMIT_SANDBOX=1).
     urlpatterns.append(path(SANDBOX_TOKENIZE_URL.lstrip("/"), sandbox_views.tokenize))

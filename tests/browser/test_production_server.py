@@ -1,7 +1,8 @@
 """The demo served as production serves it: `remit serve` (gunicorn, debug off, a real
 secret key, WhiteNoise's hashed static files), started as `make run` starts it, on a free
 port and a database of its own, with `remit worker` beside it. Chromium signs in to the
-back office and the portal and pays an invoice; every static file it loads is served.
+back office and the portal and pays an invoice; every static file it loads is served, and
+the Content-Security-Policy is never violated.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from remit.cli.demo_data import AP_CLERK, STAFF
+from tests.browser.conftest import fail_on_csp_violations, watch_csp
 
 REMIT = Path(sys.executable).parent / "remit"
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +56,7 @@ class Installation:
         self.env = keep | {
             "REMIT_VAR_DIR": str(var),
             "REMIT_SECRET_KEY": secrets.token_urlsafe(50),
+            "REMIT_SANDBOX": "1",  # as `make run` sets it
             "DJANGO_SETTINGS_MODULE": "remit.settings",
         }
         self.processes: list[subprocess.Popen] = []
@@ -118,9 +121,10 @@ def server(installation) -> str:
 
 
 @pytest.fixture
-def prod_page(browser, server):
+def prod_page(browser, server, csp_violations):
     context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 800})
     context.set_default_timeout(15_000)
+    watch_csp(context, csp_violations)
     page = context.new_page()
     page.static_answers = []  # (status, url) of every static file the page loads
     page.on(
@@ -129,6 +133,7 @@ def prod_page(browser, server):
     )
     yield page
     context.close()
+    fail_on_csp_violations(csp_violations)
 
 
 def readyz(server: str) -> tuple[int, dict]:
@@ -151,6 +156,7 @@ def test_gunicorn_serves_the_pages_and_whitenoise_the_hashed_compressed_static_f
     page = get(f"{server}/portal/login/")
     assert page.status_code == 200
     assert page.headers["Server"] == "gunicorn"
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     css = re.search(r'href="(/static/remit/base\.[0-9a-f]{12}\.css)"', page.text)
     assert css, "the login page names its stylesheet by its hash"
 

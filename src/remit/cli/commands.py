@@ -24,6 +24,7 @@ from remit.core.deploy import serving_problem
 from remit.core.errors import RemitError
 from remit.core.inputs.amounts import amount_parse
 from remit.core.inputs.dates import date_parse
+from remit.core.inputs.free_text import free_text_parse
 from remit.core.inputs.invoice_list import (
     InvoiceRequest,
     invoice_item_split,
@@ -173,6 +174,8 @@ def cmd_post(args: argparse.Namespace) -> int:
         else:
             render.payment_text(data, title="Preview (nothing written)")
         return 0
+    reference = free_text_parse(args.reference, what="reference")
+    notes = free_text_parse(args.note, what="notes")
     key = args.key or f"cli-{uuid.uuid4()}"
     charged = args.type in (PaymentType.CARD, PaymentType.BANK)
     if charged and not args.method:
@@ -184,10 +187,10 @@ def cmd_post(args: argparse.Namespace) -> int:
         method=payment_method_get(customer=customer, method_id=args.method)
         if args.method
         else None,
-        reference=args.reference,
+        reference=reference,
         invoices=requests,
         post_date=_post_date(args.post_date),
-        notes=args.note,
+        notes=notes,
         idempotency_key=key,
         actor=Actor.command_line(),
         source=Source.CLI,
@@ -201,8 +204,9 @@ def cmd_post(args: argparse.Namespace) -> int:
 
 
 def cmd_void(args: argparse.Namespace) -> int:
+    reason = free_text_parse(args.reason, what="reason")
     payment = payment_void(
-        payment=payment_get(number=args.payment), reason=args.reason, actor=Actor.command_line()
+        payment=payment_get(number=args.payment), reason=reason, actor=Actor.command_line()
     )
     _show_payment(payment, args.json, "Voided")
     return 0

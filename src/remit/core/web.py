@@ -1,5 +1,6 @@
 """What every web face does with a request the same way: the request id the audit trail
-records, the way to a login page (htmx included), and the security log.
+records, the client's address, the way to a login page (htmx included), the idle timeout
+of a session, and the security log.
 
 `remit.security` gets one line for each refusal and each "not found" that may be a probe
 for another customer's data: which face, what happened, the request, who, and why.
@@ -7,9 +8,14 @@ for another customer's data: which face, what happened, the request, who, and wh
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import time
 import uuid
+from collections.abc import Callable
 
+from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
@@ -23,6 +29,25 @@ def request_id(request: HttpRequest) -> str:
     """The caller's X-Request-ID (printable, at most 64 characters), or a new one."""
     given = request.headers.get(REQUEST_ID_HEADER, "")
     return given[:MAX_REQUEST_ID] if given and given.isprintable() else uuid.uuid4().hex
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The address of the client: the connection's own (REMOTE_ADDR), or, behind a proxy
+    configured with REMIT_CLIENT_ADDRESS_HEADER, the last address in that header (the one
+    the proxy in front of remit saw; the ones before it are the client's word).
+
+    The sign-in lockout (django-axes, through AXES_CLIENT_IP_CALLABLE) and the sandbox
+    tokeniser's rate limit count by it.
+    """
+    header = getattr(settings, "REMIT_CLIENT_ADDRESS_HEADER", "")
+    if header:
+        meta = "HTTP_" + header.upper().replace("-", "_")
+        given = request.META.get(meta, "").split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(given))
+        except ValueError:
+            pass  # no header, or not an address: the connection's own
+    return request.META.get("REMOTE_ADDR") or None  # None: not known (a test's request)
 
 
 def to_login(request: HttpRequest, login_url: str) -> HttpResponse:
@@ -56,3 +81,47 @@ def security_event(
     if not who:
         who = user_label(request) if request is not None else "an unknown caller"
     security_log.warning("%s %s: %sby %s: %s", face, what, where, who, why)
+
+
+class IdleTimeout:
+    """A session that ends after `minutes` without a request: staff after 15 minutes, a
+    portal user who may pay after REMIT_PORTAL_IDLE_MINUTES. `key` is where the session
+    keeps the time of its last request, written at most every 30 seconds."""
+
+    TOUCH_EVERY = 30  # seconds
+
+    def __init__(self, key: str, minutes: Callable[[], int]) -> None:
+        self.key = key
+        self._minutes = minutes
+
+    @property
+    def minutes(self) -> int:
+        return self._minutes()
+
+    @property
+    def seconds(self) -> int:
+        return self.minutes * 60
+
+    def expired(self, request: HttpRequest) -> bool:
+        """True (and the user signed out) when the session has been idle too long;
+        otherwise this request counts as activity."""
+        seen = request.session.get(self.key)
+        if seen is not None and time.time() - seen > self.seconds:
+            logout(request)
+            return True
+        self.mark_seen(request)
+        return False
+
+    def mark_seen(self, request: HttpRequest) -> None:
+        now = int(time.time())
+        if now - request.session.get(self.key, 0) >= self.TOUCH_EVERY:
+            request.session[self.key] = now
+
+    def sentence(self) -> str:
+        return f"You were signed out after {self.minutes} minutes without activity."
+
+
+STAFF_IDLE = IdleTimeout("backoffice_seen", lambda: 15)
+"""The back office's sessions."""
+PORTAL_IDLE = IdleTimeout("portal_seen", lambda: settings.REMIT_PORTAL_IDLE_MINUTES)
+"""The sessions of portal users who may pay (the portal's pages and the API alike)."""
