@@ -3,7 +3,7 @@ environment: DATABASE_URL, REMIT_SECRET_KEY, REMIT_DEBUG, REMIT_ALLOWED_HOSTS, R
 REMIT_PROXY_SSL_HEADER (README "Running in production").
 
 The development key below lets the tests and the command line run without a key; the
-servers refuse it while DEBUG is off (`remit.core.deploy.unsafe_settings`, checked by
+servers refuse it while DEBUG is off (`remit.core.deploy.secret_key_problem`, checked by
 `remit serve` and by `remit.wsgi`)."""
 
 from __future__ import annotations
