@@ -1,5 +1,10 @@
 """Django settings for remit. Everything that differs per installation comes from the
-environment: DATABASE_URL, REMIT_SECRET_KEY, REMIT_DEBUG, REMIT_ALLOWED_HOSTS."""
+environment: DATABASE_URL, REMIT_SECRET_KEY, REMIT_DEBUG, REMIT_ALLOWED_HOSTS, REMIT_HTTPS,
+REMIT_PROXY_SSL_HEADER (README "Running in production").
+
+The development key below lets the tests and the command line run without a key; the
+servers refuse it while DEBUG is off (`remit.core.deploy.secret_key_problem`, checked by
+`remit serve` and by `remit.wsgi`)."""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("REMIT_VAR_DIR", PROJECT_DIR / "var"))
 
 DEBUG = os.environ.get("REMIT_DEBUG", "") == "1"
-SECRET_KEY = os.environ.get("REMIT_SECRET_KEY") or "dev-only-not-secret-change-me"
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret-change-me"  # noqa: S105  (refused by servers)
+SECRET_KEY = os.environ.get("REMIT_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = os.environ.get("REMIT_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
 INSTALLED_APPS = [
@@ -74,6 +80,8 @@ REMIT_CLIENT_ADDRESS_HEADER = os.environ.get("REMIT_CLIENT_ADDRESS_HEADER", "")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files, before anything that reads a session or a user (WhiteNoise's advice).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -150,7 +158,10 @@ TEMPLATES = [
 
 def _database() -> dict:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'remit.sqlite3'}"
-    config = dj_database_url.parse(url, conn_max_age=0)
+    # Each request opens its own connection unless REMIT_DB_CONN_MAX_AGE (seconds) keeps
+    # one per server thread open between requests, checked before reuse.
+    keep = int(os.environ.get("REMIT_DB_CONN_MAX_AGE", "0"))
+    config = dj_database_url.parse(url, conn_max_age=keep, conn_health_checks=keep > 0)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         config["OPTIONS"] = {
@@ -189,6 +200,29 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# `collectstatic` (run by `remit migrate` and `remit demo`) writes each file under a name
+# with its hash, gzipped beside it; WhiteNoise serves them, cached for ever, whatever DEBUG.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# Behind TLS (REMIT_HTTPS=1): plain HTTP is redirected to HTTPS, except the health checks
+# a load balancer asks over plain HTTP, and browsers are told to use HTTPS only for a year.
+# Plain `make run` leaves them off.
+HTTPS = os.environ.get("REMIT_HTTPS", "") == "1"
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# Asking browsers' preload list to carry the domain is the domain owner's choice, for
+# every host under it: REMIT_HSTS_PRELOAD=1 (check --deploy's W021 until then).
+SECURE_HSTS_PRELOAD = HTTPS and os.environ.get("REMIT_HSTS_PRELOAD", "") == "1"
+# The header a TLS-terminating proxy sets, as Django names it (HTTP_X_FORWARDED_PROTO),
+# optionally with the value meaning HTTPS (HTTP_X_FORWARDED_PROTO=https, the default value).
+# Set it only behind a proxy that overwrites that header: a client could send it too.
+_proxy_header, _, _proxy_value = os.environ.get("REMIT_PROXY_SSL_HEADER", "").partition("=")
+SECURE_PROXY_SSL_HEADER = (_proxy_header, _proxy_value or "https") if _proxy_header else None
 
 # Secure cookies always: browsers treat http://127.0.0.1 and localhost as secure
 # contexts, so `make run` works without weakening this.

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import include, path
 
+from remit.core import health
 from remit.gateways.card_entry import SANDBOX_TOKENIZE_URL, sandbox_tokenizer_mounted
 from remit.webhooks import sandbox_views
 
@@ -16,6 +17,8 @@ def home(request):
 
 urlpatterns = [
     path("", home),
+    path("healthz", health.healthz),
+    path("readyz", health.readyz),
     path("portal/", include("remit.portal.urls")),
     path("staff/", include("remit.backoffice.urls")),
     path("api/", include("remit.api.urls")),

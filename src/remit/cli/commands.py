@@ -7,6 +7,7 @@ Amounts, invoice lists and dates are read by the parsers every face uses
 from __future__ import annotations
 
 import argparse
+import os
 import uuid
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,9 @@ from django.utils import timezone
 from remit.books.audit import books_audit
 from remit.books.gateway_audit import gateway_audit
 from remit.cli import render
+from remit.cli.serve import default_workers, serve, serve_dev
 from remit.core.audit import Actor
+from remit.core.deploy import serving_problem
 from remit.core.errors import RemitError
 from remit.core.inputs.amounts import amount_parse
 from remit.core.inputs.dates import date_parse
@@ -55,6 +58,7 @@ from remit.payments.states import PaymentStatus
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=1)
+    _collect_static()
     return 0
 
 
@@ -62,6 +66,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from remit.cli.demo_data import demo_load
 
     call_command("migrate", interactive=False, verbosity=0)
+    _collect_static()
     summary = demo_load()
     state = "loaded" if summary.created else "already loaded"
     print(
@@ -76,15 +81,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_serve(args)
 
 
+def _collect_static() -> None:
+    """Copy the static files to STATIC_ROOT under hashed names, compressed (WhiteNoise)."""
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    print(f"remit is serving on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
-    call_command(
-        "runserver",
-        f"{args.host}:{args.port}",
-        use_reloader=False,
-        insecure_serving=True,
-        skip_checks=True,
+    if problem := serving_problem():
+        raise RemitError(problem)
+    where = f"http://{args.host}:{args.port}/"
+    if args.dev:
+        if os.environ.get("RUN_MAIN") != "true":  # once, not again in the reloaded child
+            print(
+                f"remit DEVELOPMENT server (Django's runserver, reloads on code changes; "
+                f"not for production) on {where}  (Ctrl+C stops it)",
+                flush=True,
+            )
+        serve_dev(host=args.host, port=args.port)
+        return 0
+    workers = args.workers or default_workers()
+    print(
+        f"remit is serving on {where} with gunicorn: {workers} workers x {args.threads} "
+        f"threads (Ctrl+C or SIGTERM stops it, letting requests in progress finish)",
+        flush=True,
     )
+    serve(host=args.host, port=args.port, workers=workers, threads=args.threads)
     return 0
 
 
