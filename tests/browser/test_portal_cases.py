@@ -239,7 +239,10 @@ def test_paying_with_the_keyboard_only(page: Page, shot):
     world = make_world()
     first = world.invoices[0]
     page.goto("/portal/login/")
-    page.keyboard.type(world.clerk.username)  # the username field has the focus
+    # The username field takes the focus by itself (autofocus); typing waits for it, as a
+    # person would, so no keystroke lands before the field has it.
+    expect(page.get_by_label("Username")).to_be_focused()
+    page.keyboard.type(world.clerk.username)
     page.keyboard.press("Tab")
     page.keyboard.type("portal-test-password-1")
     page.keyboard.press("Enter")
