@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test bench lint format soak clean
+.PHONY: run test bench load lint format soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,19 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
+# The demo is served as production is (gunicorn, debug off), with a secret key of its own,
+# made once in var/, and mounts the sandbox gateway's tokenising endpoint (REMIT_SANDBOX=1).
+# It logs for people (REMIT_LOG_FORMAT=text); production's default is JSON.
 # The worker (settlement, reconciliation) runs beside the server and stops with it.
-# The demo logs for people; production's default is JSON (README, Logs).
+DEMO_KEY := var/demo-secret-key
+$(DEMO_KEY):
+	mkdir -p var
+	umask 077; $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: export REMIT_SANDBOX = 1
 run: export REMIT_LOG_FORMAT ?= text
-run: $(VENV)/.installed
+run: export REMIT_SECRET_KEY = $(shell cat $(DEMO_KEY) 2>/dev/null)
+run: $(VENV)/.installed $(DEMO_KEY)
 	$(BIN)/remit demo --no-serve
 	$(BIN)/remit worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; $(BIN)/remit serve
 
@@ -38,6 +47,12 @@ bench: $(VENV)/.installed-test
 	-$(BIN)/python -m bench.portal_open_invoices
 	-$(BIN)/python -m bench.api_throughput
 	-$(BIN)/python -m bench.audit_scale
+
+# Two `remit serve` and two `remit worker` on one PostgreSQL database (remit_load, dropped
+# and created), driven over the loopback at 1, 8 and 32 clients; a fixed number of
+# payments, then `remit audit` and `remit audit --gateway`. 1 to 3 minutes.
+load: $(VENV)/.installed-test
+	$(BIN)/python -m bench.load
 
 # A longer Hypothesis run of the money rules and random histories, then the gateway fault
 # simulator over SOAK_HISTORIES seeded histories on SQLite and on PostgreSQL (if reachable).
@@ -57,4 +72,4 @@ format:
 	$(BIN)/ruff check --fix src tests bench
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .hypothesis
+	rm -rf $(VENV) var/*.sqlite3* var/static $(DEMO_KEY) .pytest_cache .hypothesis

@@ -33,6 +33,29 @@ settings.register_profile(
 settings.load_profile(os.environ.get("REMIT_HYPOTHESIS_PROFILE", "default"))
 
 
+def pytest_configure(config):
+    """The suite runs as `make run` does, with the sandbox's tokenising endpoint mounted
+    (REMIT_SANDBOX=1; the settings are already read, so it is set on them). The tests of
+    the endpoint's mounting rule change it and reload the URLs."""
+    from django.conf import settings as django_settings
+
+    django_settings.REMIT_SANDBOX = True
+    # WhiteNoise warns when STATIC_ROOT does not exist; a test run collects no static files
+    # (see _static_files_found_where_they_are), and a WSGI handler built while the tests
+    # are collected meets the unset folder.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the tokeniser's per-minute count of one test
+    (every request comes from 127.0.0.1) is not the next one's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 def pytest_collection_modifyitems(config, items):
     if connection.vendor == "postgresql":
         return
@@ -52,6 +75,23 @@ def _quick_password_hashing():
     django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     get_hashers.cache_clear()
     get_hashers_by_algorithm.cache_clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_found_where_they_are(tmp_path_factory):
+    """Pages name their static files as the apps hold them: production's storage names the
+    hashed copies `collectstatic` makes, which a test run does not make (and STATIC_ROOT is
+    an empty folder of the run's own). `tests/browser/test_production_server.py` walks
+    pages under the real storage, served by gunicorn."""
+    from django.conf import settings as django_settings
+    from django.test.utils import override_settings
+
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(
+        STORAGES={**django_settings.STORAGES, "staticfiles": plain},
+        STATIC_ROOT=tmp_path_factory.mktemp("static"),
+    ):
+        yield
 
 
 @pytest.fixture

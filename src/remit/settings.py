@@ -1,5 +1,10 @@
 """Django settings for remit. Everything that differs per installation comes from the
-environment: DATABASE_URL, REMIT_SECRET_KEY, REMIT_DEBUG, REMIT_ALLOWED_HOSTS."""
+environment: DATABASE_URL, REMIT_SECRET_KEY, REMIT_DEBUG, REMIT_ALLOWED_HOSTS, REMIT_HTTPS,
+REMIT_PROXY_SSL_HEADER (README "Running in production").
+
+The development key below lets the tests and the command line run without a key; the
+servers refuse it while DEBUG is off (`remit.core.deploy.secret_key_problem`, checked by
+`remit serve` and by `remit.wsgi`)."""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("REMIT_VAR_DIR", PROJECT_DIR / "var"))
 
 DEBUG = os.environ.get("REMIT_DEBUG", "") == "1"
-SECRET_KEY = os.environ.get("REMIT_SECRET_KEY") or "dev-only-not-secret-change-me"
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret-change-me"  # noqa: S105  (refused by servers)
+SECRET_KEY = os.environ.get("REMIT_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = os.environ.get("REMIT_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
 INSTALLED_APPS = [
@@ -40,6 +46,7 @@ INSTALLED_APPS = [
     "remit.webhooks",
     "ninja",  # serves /api/docs from local static files, not a CDN
     "axes",
+    "csp",
 ]
 
 # Background tasks (reconcile, the daily settlement) are rows in remit's own database;
@@ -54,6 +61,22 @@ REMIT_STRIPE_API_KEY = os.environ.get("REMIT_STRIPE_API_KEY", "")
 REMIT_STRIPE_WEBHOOK_SECRET = os.environ.get("REMIT_STRIPE_WEBHOOK_SECRET", "")
 # The publishable key (pk_...) the card entry gives Stripe.js in the browser.
 REMIT_STRIPE_PUBLISHABLE_KEY = os.environ.get("REMIT_STRIPE_PUBLISHABLE_KEY", "")
+# The sandbox gateway's tokenising endpoint (/sandbox-gateway/v1/tokens) is mounted only
+# when the sandbox is the gateway and this, or REMIT_DEBUG, says so (`make run` sets it):
+# a real installation never answers card numbers it has no use for.
+REMIT_SANDBOX = os.environ.get("REMIT_SANDBOX", "") == "1"
+# How many cards one client address may tokenise a minute (django-ratelimit, counted in
+# the default cache: per process with Django's local-memory cache).
+REMIT_SANDBOX_TOKENIZE_RATE = os.environ.get("REMIT_SANDBOX_TOKENIZE_RATE", "30/m")
+
+# A portal session that may pay ends after this many minutes without a request (staff
+# sessions after 15).
+REMIT_PORTAL_IDLE_MINUTES = int(os.environ.get("REMIT_PORTAL_IDLE_MINUTES", "30"))
+# Behind a reverse proxy, the header in which the proxy passes the client's address
+# (such as X-Forwarded-For or X-Real-IP; its last address is the one the proxy saw).
+# Empty: the address is the connection's own (REMOTE_ADDR). The sign-in lockout and the
+# sandbox tokeniser's rate limit count by this address.
+REMIT_CLIENT_ADDRESS_HEADER = os.environ.get("REMIT_CLIENT_ADDRESS_HEADER", "")
 
 # /metrics answers a request bearing `Authorization: Bearer <this>`; unset, it is a 404.
 REMIT_METRICS_TOKEN = os.environ.get("REMIT_METRICS_TOKEN", "")
@@ -64,6 +87,9 @@ MIDDLEWARE = [
     "remit.core.metrics.RequestMetricsMiddleware",
     "remit.core.web.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files, before anything that reads a session or a user (WhiteNoise's advice).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -78,15 +104,45 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# 10 failed logins lock the account for 30 minutes (by username, whatever the address).
-AXES_FAILURE_LIMIT = 10
+# Sign-in lockout (django-axes): 10 failed sign-ins for one username from one address lock
+# that pair for 30 minutes; 50 failed sign-ins from one address, whatever the usernames
+# (password spraying), lock the address. Someone elsewhere cannot lock an account out.
+# remit.core.signin.SigninLockoutHandler counts each group against its own limit.
+AXES_HANDLER = "remit.core.signin.SigninLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = 10  # one username from one address
+REMIT_SIGNIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("REMIT_SIGNIN_ADDRESS_FAILURES", "50"))
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = True  # the pair's count only; see SigninLockoutHandler
 AXES_LOCKOUT_TEMPLATE = "remit/locked_out.html"
-# W006 asks to lock by address too; the rule is per account, so rotating addresses does
-# not help an attacker either.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_CLIENT_IP_CALLABLE = "remit.core.web.client_address"
+
+
+def _content_security_policy(gateway: str) -> dict:
+    """Every page's Content-Security-Policy (django-csp): scripts and styles from remit's
+    own static files only, no inline script, style or event handler anywhere. With the
+    Stripe gateway, Stripe.js and its frames are allowed as Stripe documents."""
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+    if gateway == "stripe":
+        stripe_js = ["https://js.stripe.com", "https://*.js.stripe.com"]
+        directives["script-src"] += stripe_js
+        directives["frame-src"] = [*stripe_js, "https://hooks.stripe.com"]
+        directives["connect-src"] += ["https://api.stripe.com"]
+    return {"DIRECTIVES": directives}
+
+
+CONTENT_SECURITY_POLICY = _content_security_policy(REMIT_GATEWAY)
 
 ROOT_URLCONF = "remit.urls"
 WSGI_APPLICATION = "remit.wsgi.application"
@@ -109,7 +165,10 @@ TEMPLATES = [
 
 def _database() -> dict:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'remit.sqlite3'}"
-    config = dj_database_url.parse(url, conn_max_age=0)
+    # Each request opens its own connection unless REMIT_DB_CONN_MAX_AGE (seconds) keeps
+    # one per server thread open between requests, checked before reuse.
+    keep = int(os.environ.get("REMIT_DB_CONN_MAX_AGE", "0"))
+    config = dj_database_url.parse(url, conn_max_age=keep, conn_health_checks=keep > 0)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         config["OPTIONS"] = {
@@ -155,6 +214,29 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# `collectstatic` (run by `remit migrate` and `remit demo`) writes each file under a name
+# with its hash, gzipped beside it; WhiteNoise serves them, cached for ever, whatever DEBUG.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# Behind TLS (REMIT_HTTPS=1): plain HTTP is redirected to HTTPS, except the health checks
+# a load balancer asks over plain HTTP, and browsers are told to use HTTPS only for a year.
+# Plain `make run` leaves them off.
+HTTPS = os.environ.get("REMIT_HTTPS", "") == "1"
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# Asking browsers' preload list to carry the domain is the domain owner's choice, for
+# every host under it: REMIT_HSTS_PRELOAD=1 (check --deploy's W021 until then).
+SECURE_HSTS_PRELOAD = HTTPS and os.environ.get("REMIT_HSTS_PRELOAD", "") == "1"
+# The header a TLS-terminating proxy sets, as Django names it (HTTP_X_FORWARDED_PROTO),
+# optionally with the value meaning HTTPS (HTTP_X_FORWARDED_PROTO=https, the default value).
+# Set it only behind a proxy that overwrites that header: a client could send it too.
+_proxy_header, _, _proxy_value = os.environ.get("REMIT_PROXY_SSL_HEADER", "").partition("=")
+SECURE_PROXY_SSL_HEADER = (_proxy_header, _proxy_value or "https") if _proxy_header else None
 
 # Secure cookies always: browsers treat http://127.0.0.1 and localhost as secure
 # contexts, so `make run` works without weakening this.

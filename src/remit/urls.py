@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import include, path
 
+from remit.core import health
 from remit.core.metrics import metrics_view
-from remit.gateways.card_entry import SANDBOX_TOKENIZE_URL
-from remit.gateways.registry import gateway_name
+from remit.gateways.card_entry import SANDBOX_TOKENIZE_URL, sandbox_tokenizer_mounted
 from remit.payments.metrics import PendingPayments
 from remit.webhooks import sandbox_views
 from remit.worker.metrics import WorkerRuns
@@ -20,6 +20,8 @@ def home(request):
 
 urlpatterns = [
     path("", home),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("portal/", include("remit.portal.urls")),
     path("staff/", include("remit.backoffice.urls")),
     path("api/", include("remit.api.urls")),
@@ -29,6 +31,7 @@ urlpatterns = [
     path("metrics", metrics_view([PendingPayments(), WorkerRuns()]), name="metrics"),
 ]
 
-if gateway_name() == "sandbox":
-    # The sandbox gateway's own hosted tokenising endpoint (a real gateway hosts its own).
+if sandbox_tokenizer_mounted():
+    # The sandbox gateway's own hosted tokenising endpoint (a real gateway hosts its own),
+    # for a demo or a development machine only (REMIT_DEBUG or REMIT_SANDBOX=1).
     urlpatterns.append(path(SANDBOX_TOKENIZE_URL.lstrip("/"), sandbox_views.tokenize))

@@ -57,14 +57,59 @@ def browser():
         chromium.close()
 
 
+# Every page reports what the Content-Security-Policy blocked, through a function the
+# context exposes to its pages (so a violation on a page left since is still counted).
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.remitCspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "an inline resource"}`
+    + ` (${event.sourceFile || document.location.href}:${event.lineNumber})`
+  );
+});
+"""
+
+
+def watch_csp(context, violations: list[str]) -> None:
+    """Record in `violations` every Content-Security-Policy violation in `context`'s pages:
+    the `securitypolicyviolation` events, and Chromium's console messages about the CSP
+    (the ones an event does not carry, such as a refused eval)."""
+
+    def report(text: str) -> None:
+        violations.append(text)
+
+    context.expose_function("remitCspViolation", report)
+    context.add_init_script(CSP_REPORTER)
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"console: {message.text}")
+
+    context.on("console", on_console)
+
+
+def fail_on_csp_violations(violations: list[str]) -> None:
+    if violations:
+        listed = "\n".join(f"  {v}" for v in dict.fromkeys(violations))
+        pytest.fail(f"The Content-Security-Policy was violated:\n{listed}", pytrace=False)
+
+
 @pytest.fixture
-def page(browser, live_server):
-    """A fresh browser context per test, pointed at the live server."""
+def csp_violations() -> list[str]:
+    """What the Content-Security-Policy blocked during the test; any fails it."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, csp_violations):
+    """A fresh browser context per test, pointed at the live server, failing the test on
+    any Content-Security-Policy violation."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
     context.set_default_timeout(10_000)
+    watch_csp(context, csp_violations)
     page = context.new_page()
     yield page
     context.close()
+    fail_on_csp_violations(csp_violations)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from remit.core.audit import Actor
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.models import Payment, ScheduledPayment, ScheduleStatus
 from remit.payments.services.schedule import schedules_run_due
+from tests.browser.conftest import fail_on_csp_violations, watch_csp
 from tests.browser.test_portal_seed import open_actions, row, sign_in, tick
 from tests.integration.test_portal_support import DECLINE, give_credit, make_world
 
@@ -238,7 +239,10 @@ def test_paying_with_the_keyboard_only(page: Page, shot):
     world = make_world()
     first = world.invoices[0]
     page.goto("/portal/login/")
-    page.keyboard.type(world.clerk.username)  # the username field has the focus
+    # The username field takes the focus by itself (autofocus); typing waits for it, as a
+    # person would, so no keystroke lands before the field has it.
+    expect(page.get_by_label("Username")).to_be_focused()
+    page.keyboard.type(world.clerk.username)
     page.keyboard.press("Tab")
     page.keyboard.type("portal-test-password-1")
     page.keyboard.press("Enter")
@@ -264,7 +268,7 @@ def test_paying_with_the_keyboard_only(page: Page, shot):
     shot(page, "02-back-on-open-invoices")
 
 
-def test_readable_on_a_phone(browser, live_server, shot):
+def test_readable_on_a_phone(browser, live_server, shot, csp_violations):
     world = make_world()
     Invoice.objects.filter(pk=world.invoices[1].pk).update(status=InvoiceStatus.PENDING)
     context = browser.new_context(
@@ -274,6 +278,7 @@ def test_readable_on_a_phone(browser, live_server, shot):
         is_mobile=True,
         has_touch=True,
     )
+    watch_csp(context, csp_violations)
     page = context.new_page()
     try:
         sign_in(page, world.clerk)
@@ -292,6 +297,7 @@ def test_readable_on_a_phone(browser, live_server, shot):
         shot(page, "03-receipt-390px")
     finally:
         context.close()
+    fail_on_csp_violations(csp_violations)
 
 
 UNLABELLED = """() => [...document.querySelectorAll(

@@ -150,3 +150,11 @@ def test_remit_log_format_chooses_json_or_text(fmt, json_lines):
         }  # fmt: skip
     else:
         assert line.endswith(" WARNING remit.demo: payment PMT-000001")
+
+
+def test_a_health_check_that_went_well_is_not_an_info_line(client, log_lines):
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/no-such-page").status_code == 404
+
+    requests = [line for line in log_lines() if line["logger"] == "remit.request"]
+    assert [line["path"] for line in requests] == ["/no-such-page"]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from remit.core.audit import Actor
+from remit.core.heartbeat import heartbeat_record
 from remit.payments.models import Payment, Source
 from remit.payments.services.card import card_payment_submit
 from remit.payments.services.offline import payment_post
@@ -147,3 +148,21 @@ def test_pending_payments_are_shown_by_age(client, token, new_key):
     assert value(samples, "remit_payments_pending", type="card", age="under_5m") == 1
     assert value(samples, "remit_payments_pending", type="card", age="1d_to_3d") == 1
     assert value(samples, "remit_payments_pending", type="bank", age="over_3d") == 0
+
+
+def test_static_files_are_one_series_however_many_there_are(client, token):
+    client.get("/static/portal/portal.css")
+    client.get("/static/remit/base.css")
+    views = {dict(labels).get("view") for name, labels in scrape(client)}
+    assert "static" in views
+    assert not any(view and "css" in view for view in views)
+
+
+def test_the_workers_heartbeat_shows_who_is_alive(client, token):
+    assert value(scrape(client), "remit_workers_alive") == 0
+    heartbeat_record(worker="remit-host-1")
+    heartbeat_record(worker="remit-host-2")
+    samples = scrape(client)
+    assert value(samples, "remit_workers_alive") == 2
+    beat = value(samples, "remit_worker_heartbeat_timestamp_seconds")
+    assert abs(beat - timezone.now().timestamp()) < 60

@@ -23,6 +23,7 @@ from django.utils.html import escape
 from remit.core.errors import RemitError
 from remit.core.inputs.amounts import amount_parse
 from remit.core.inputs.dates import date_parse
+from remit.core.inputs.free_text import free_text_parse
 from remit.core.inputs.identifiers import NumberKind, number_parse
 from remit.invoices.models import Invoice
 from remit.invoices.rules import invoice_day_check
@@ -36,6 +37,7 @@ from tests.integration.input_faces import (
     api_payment,
     api_schedule,
     batch_payment,
+    cli,
     cli_post,
     customer_form,
     import_in_backoffice,
@@ -181,6 +183,50 @@ KINDS: dict[str, tuple[Callable[[str], object], dict[str, tuple[Face, Callable[[
             ),
         },
     ),
+    # Free text: a card number in it is refused (never stored), with the field named.
+    "check reference": (
+        lambda text: free_text_parse(text, what="reference"),
+        {
+            "back office: Check/Money Order #": (
+                lambda w, t: batch_payment(w, reference=t),
+                escape,
+            ),
+            "API: payment reference": (lambda w, t: api_payment(w, reference=t), str),
+            "command line: post --reference": (
+                lambda w, t: cli_post(w, "--amount=10.00", f"--reference={t}"),
+                str,
+            ),
+        },
+    ),
+    "notes": (
+        lambda text: free_text_parse(text, what="notes"),
+        {
+            "back office: Notes": (lambda w, t: batch_payment(w, notes=t), escape),
+            "API: payment notes": (lambda w, t: api_payment(w, notes=t), str),
+            "command line: post --note": (
+                lambda w, t: cli_post(w, "--amount=10.00", f"--note={t}"),
+                str,
+            ),
+        },
+    ),
+    "invoice description": (
+        lambda text: free_text_parse(text, what="description"),
+        {
+            "back office: invoice Description": (
+                lambda w, t: invoice_form(w, description=t),
+                escape,
+            ),
+            "API: invoice description": (lambda w, t: api_invoice(w, description=t), str),
+            "back office: CSV description": (
+                lambda w, t: import_in_backoffice(w, description=t),
+                lambda s: escape(f"description: {s.rstrip('.')}"),
+            ),
+            "command line: CSV description": (
+                lambda w, t: import_on_command_line(w, description=t),
+                lambda s: f"{IMPORTED}description: {s.rstrip('.')}",
+            ),
+        },
+    ),
     "schedule date": (
         date_parse,
         {
@@ -242,6 +288,17 @@ BAD: dict[str, list[str]] = {
     ],
     "invoice date": ["0001-01-01", "1999-12-31", "2101-01-01", "2026-02-30", "2026/01/01"],
     "schedule date": ["2026-02-30", "20261121", "next week", "\uff12\uff10\uff12\uff16-01-01"],
+    "check reference": ["4242424242424242", "4111 1111 1111 1111", "3782-822463-10005"],
+    "notes": [
+        "Customer read me their card 4242 4242 4242 4242 exp 12/29",
+        "amex 378282246310005, call back",
+        "6011-0009-9013-9424 cvc 123",
+    ],
+    "invoice description": [
+        "Widgets; paid by 5555 5555 5555 4444",
+        "4000056655665556",
+        "card 4242 4242 4242 4242 123",  # the CVC typed right after the number
+    ],
 }
 CASES = [
     pytest.param(kind, text, id=f"{kind}={text!r}") for kind, texts in BAD.items() for text in texts
@@ -324,6 +381,17 @@ def test_an_amount_the_api_accepts_is_accepted_by_every_face_as_the_same_money(w
     assert posted.status == 0 and not posted.refused
 
 
+@pytest.mark.parametrize(
+    "text", ["4411", "Check 000123456789", "INV-10045, INV-10046", "Call 555-123-4567"]
+)
+def test_free_text_without_a_card_number_is_kept_by_every_face(world, text):
+    assert not batch_payment(world, reference="4411", notes=text).refused
+    assert api_payment(world, reference="4411", notes=text).status == 201
+    assert cli_post(world, "--amount=1.00", "--reference=4411", f"--note={text}").status == 0
+    assert not import_in_backoffice(world, description=text).refused
+    assert api_invoice(world, description=text).status == 201
+
+
 def test_a_post_date_inside_the_window_is_accepted_by_every_face(world):
     day = (TODAY - timedelta(days=365)).isoformat()
     assert not batch_payment(world, post_date=day, amount="1.00").refused
@@ -350,4 +418,19 @@ def test_an_import_line_the_database_could_not_hold_is_a_line_error_in_both_face
     on_command_line = import_on_command_line(world, **values)
     assert in_backoffice.refused and escape(words) in in_backoffice.text
     assert on_command_line.status == 2 and f"line 2: {words}" in on_command_line.text
+    assert row_counts() == before
+
+
+def test_a_card_number_in_the_reason_for_a_void_is_refused_by_the_api_and_the_cli(world):
+    posted = api_payment(world, reference="4411")
+    number = world.api.get("/payments").json()["items"][0]["number"]
+    assert posted.status == 201
+    sentence = "Remove the card number from the reason: card numbers are never stored."
+    before = row_counts()
+
+    by_api = api(world.api.post(f"/payments/{number}/void", {"reason": "4242424242424242"}))
+    by_cli = cli(world, "void", number, "--reason=card 4242 4242 4242 4242")
+
+    assert by_api.refused and sentence in by_api.text
+    assert by_cli.status == 2 and sentence in by_cli.text
     assert row_counts() == before

@@ -213,9 +213,56 @@ def test_a_failed_update_is_not_kept_so_the_retry_is_processed(client, payment, 
     assert payment.status == PaymentStatus.SETTLED
 
 
-def test_without_a_secret_nothing_is_accepted(client, payment, settings):
-    settings.REMIT_STRIPE_WEBHOOK_SECRET = ""
+@pytest.mark.parametrize("secret", ["", "   "])
+def test_without_stripe_configured_the_answer_is_503_with_a_sentence(
+    client, payment, settings, secret
+):
+    settings.REMIT_STRIPE_WEBHOOK_SECRET = secret
     payload = event(charge_key(payment))
+    before = written()
+
     answer = post(client, payload, sign(payload))
-    assert answer.status_code == 500
+
+    assert answer.status_code == 503
+    assert answer.json() == {
+        "code": "not_configured",
+        "message": "Stripe is not configured on this installation, so its webhooks are not "
+        "accepted.",
+        "fields": {},
+    }
+    assert written() == before
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "",
+        "garbage",
+        "t=abc,v1=0123",
+        "t=,v1=",
+        "v1=abc",
+        "t=1",
+        "t=99999999999999999999999,v1=ab",
+        ",,,",
+        "t=1,v1=\u00e9\u00e9",  # a byte outside ASCII, as a raw header may carry
+    ],
+)
+def test_a_badly_signed_request_is_answered_400_never_500(client, payment, signature):
+    payload = event(charge_key(payment))
+    before = written()
+
+    answer = post(client, payload, signature)
+
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "webhook_refused"
+    assert "not accepted" in answer.json()["message"]
+    assert written() == before
+
+
+def test_a_body_that_is_not_text_is_answered_400(client):
+    payload = b"\xff\xfe\x00event"
+    assert post(client, payload, sign(payload)).status_code == 400
+    assert post(client, payload).status_code == 400
     assert not ProcessedWebhookEvent.objects.exists()

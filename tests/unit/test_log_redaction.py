@@ -18,6 +18,7 @@ from remit.core.logs import JsonFormatter, TextFormatter, log_bind, log_fields, 
         ("card 4242 4242 4242 4242", "card [card …4242]"),
         ("card 4000-0000-0000-0002", "card [card …0002]"),
         ("amex 378282246310005.", "amex [card …0005]."),
+        ("with its cvc 4242 4242 4242 4242 123", "with its cvc [card …4242]"),
         ("19 digits 6011000990139424123", "19 digits 6011000990139424123"),  # not Luhn-valid
         ("rk_0a1b2c3d_Zx-9_aQ is the key", "rk_0a1b2c3d_[redacted] is the key"),
         ("Authorization: Bearer abc.def", "Authorization: Bearer [redacted]"),

@@ -19,7 +19,7 @@ from ninja.utils import check_csrf
 from remit.core.audit import Actor
 from remit.core.errors import RemitError
 from remit.core.logs import log_bind
-from remit.core.web import request_id
+from remit.core.web import PORTAL_IDLE, request_id
 from remit.customers.models import Membership, role_can_pay
 from remit.integrations.keys import api_key_check
 from remit.integrations.models import Scope
@@ -107,6 +107,9 @@ class PortalSessionAuth(APIKeyCookie):
         if not user.is_authenticated:
             return None
         roles = dict(Membership.objects.filter(user=user).values_list("customer_id", "role"))
+        # A session that may pay ends after the portal's idle time, here as in the portal.
+        if any(role_can_pay(role) for role in roles.values()) and PORTAL_IDLE.expired(request):
+            return None
         return Principal(
             actor=Actor.for_user(user, request_id=request_id(request)),
             owner=f"user:{user.pk}",

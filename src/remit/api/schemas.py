@@ -34,6 +34,7 @@ from remit.core.errors import RemitError
 from remit.core.inputs import amount_text, identifiers
 from remit.core.inputs.amounts import amount_parse, amount_positive
 from remit.core.inputs.dates import date_parse
+from remit.core.inputs.free_text import free_text_parse
 from remit.core.inputs.identifiers import MAX_LENGTH, NumberKind, number_parse
 from remit.core.inputs.invoice_list import InvoiceRequest, invoice_requests_parse, invoices_once
 from remit.core.money import Money, currency_mismatch, minor_digits
@@ -124,6 +125,12 @@ def _number(kind: NumberKind) -> object:
     ]
 
 
+def _free_text(what: str) -> object:
+    """Text a person types (a reference, notes, a description, a reason): never a card
+    number, refused with the sentence every face gives."""
+    return Annotated[str, AfterValidator(_shared(lambda text: free_text_parse(text, what=what)))]
+
+
 CustomerNumber = _number(NumberKind.CUSTOMER)
 InvoiceNumber = _number(NumberKind.INVOICE)
 Id = Annotated[StrictInt, Field(ge=1, le=2**62)]
@@ -197,7 +204,7 @@ class InvoiceIn(Input):
     due_date: Day
     total: Amount
     currency: Currency | None = Field(None, description="Defaults to the customer's.")
-    description: str = Field("", max_length=500)
+    description: _free_text("description") = Field("", max_length=500)
 
     @field_validator("invoice_date", "due_date")
     @classmethod
@@ -225,7 +232,7 @@ def _once(numbers: list[str]) -> None:
 
 
 class InvoiceVoidIn(Input):
-    reason: str = Field("", max_length=300)
+    reason: _free_text("reason") = Field("", max_length=300)
 
 
 # --- payments ---------------------------------------------------------------------------
@@ -250,9 +257,13 @@ class PaymentIn(Input):
         "others record money already received (integrations only)."
     )
     method: Id | None = Field(None, description="The saved card or bank account to charge.")
-    reference: str = Field("", max_length=64, description="Check or money order number.")
+    reference: _free_text("reference") = Field(
+        "", max_length=64, description="Check or money order number."
+    )
     post_date: Day | None = None
-    notes: str = Field("", max_length=2000, description="Internal; never on a receipt.")
+    notes: _free_text("notes") = Field(
+        "", max_length=2000, description="Internal; never on a receipt."
+    )
     invoices: list[InvoiceShare] | None = Field(
         None,
         min_length=1,
@@ -286,7 +297,7 @@ class PreviewIn(Input):
 
 
 class VoidIn(Input):
-    reason: str = Field("", max_length=300)
+    reason: _free_text("reason") = Field("", max_length=300)
 
 
 class CreditApplyIn(Input):

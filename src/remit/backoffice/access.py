@@ -2,30 +2,28 @@
 15 idle minutes.
 
 Every back-office view is wrapped in `staff_view(...)`. It sends an anonymous visitor to
-the staff login, ends a session idle for longer than `IDLE_LIMIT`, refuses (403, logged to
+the staff login, ends a session idle for longer than `IDLE_LIMIT` (`core.web.STAFF_IDLE`,
+the mechanism the portal's sessions that may pay use too), refuses (403, logged to
 `remit.security`) a user who is not staff or lacks a permission, and gives the view the
 `Actor` that services record in the audit trail.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from remit.core.audit import Actor
-from remit.core.web import request_id, security_event, to_login
+from remit.core.web import STAFF_IDLE, request_id, security_event, to_login
 
-IDLE_LIMIT = 15 * 60
+IDLE_LIMIT = STAFF_IDLE.seconds
 """Seconds without a request after which a staff session ends."""
-SEEN_KEY = "backoffice_seen"
-_TOUCH_EVERY = 30  # seconds: the session is written at most this often
+SEEN_KEY = STAFF_IDLE.key
 
 VIEW = ("customers.view_customer", "invoices.view_invoice", "payments.view_payment")
 """Every back-office page needs these."""
@@ -44,11 +42,9 @@ def staff_view(*permissions: str) -> Callable:
             user = request.user
             if not user.is_authenticated:
                 return _to_login(request)
-            if _idle_too_long(request):
-                logout(request)
-                messages.info(request, "You were signed out after 15 minutes without activity.")
+            if STAFF_IDLE.expired(request):
+                messages.info(request, STAFF_IDLE.sentence())
                 return _to_login(request)
-            mark_seen(request)
             missing = [p for p in (*VIEW, *permissions) if not user.has_perm(p)]
             if not (user.is_active and user.is_staff) or missing:
                 return refuse(request, missing or ["is_staff"])
@@ -64,17 +60,6 @@ def refuse(request: HttpRequest, missing: list[str]) -> HttpResponse:
     """403, logged: what a user may not do is refused and recorded."""
     security_event("back office", "refused", f"lacks {', '.join(missing)}", request=request)
     return render(request, "backoffice/denied.html", status=403)
-
-
-def mark_seen(request: HttpRequest) -> None:
-    now = int(time.time())
-    if now - request.session.get(SEEN_KEY, 0) >= _TOUCH_EVERY:
-        request.session[SEEN_KEY] = now
-
-
-def _idle_too_long(request: HttpRequest) -> bool:
-    seen = request.session.get(SEEN_KEY)
-    return seen is not None and time.time() - seen > IDLE_LIMIT
 
 
 def _to_login(request: HttpRequest) -> HttpResponse:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from remit.core.errors import RemitError
 from remit.core.inputs.amounts import amount_parse
-from remit.core.inputs.fields import AmountField, DayField, NumberField
+from remit.core.inputs.fields import AmountField, DayField, FreeTextField, NumberField
 from remit.core.inputs.identifiers import NumberKind
 from remit.core.inputs.invoice_list import InvoiceRequest, invoice_request_parse, invoices_once
 from remit.core.money import Money
@@ -52,9 +52,9 @@ class PaymentForm(forms.Form):
     payment_type = forms.ChoiceField(
         label="Payment Type", choices=PAYMENT_TYPES, widget=forms.Select(attrs={"data-type": ""})
     )
-    reference = forms.CharField(
+    reference = FreeTextField(
+        what="reference",
         label="Check/Money Order #",
-        required=False,
         max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "off", "data-numbered": ""}),
     )
@@ -75,9 +75,9 @@ class PaymentForm(forms.Form):
             }
         ),
     )
-    notes = forms.CharField(
+    notes = FreeTextField(
+        what="notes",
         label="Notes",
-        required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Internal: never on a receipt or in the portal. Shift+Enter for a new line.",
@@ -116,7 +116,7 @@ class PaymentForm(forms.Form):
         data = super().clean()
         kind = data.get("payment_type")
         if kind in NUMBERED:
-            if not data.get("reference", "").strip():
+            if not data.get("reference", "").strip() and "reference" not in self.errors:
                 self.add_error("reference", f"Enter the {NUMBERED[kind]} number.")
         else:
             data["reference"] = ""
@@ -178,9 +178,9 @@ def parse_rows(data: QueryDict, currency: str, *, chosen: set[str] | None = None
 
 
 class VoidForm(forms.Form):
-    reason = forms.CharField(
+    reason = FreeTextField(
+        what="reason",
         label="Reason",
-        required=False,
         max_length=300,
         help_text="Optional; kept with the void in the audit trail.",
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
@@ -204,8 +204,8 @@ class InvoiceForm(forms.Form):
     invoice_date = DayField(label="Invoice date")
     due_date = DayField(label="Due date")
     total = forms.CharField(label="Total", widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    description = forms.CharField(
-        label="Description", required=False, widget=forms.TextInput(attrs={"maxlength": "500"})
+    description = FreeTextField(
+        what="description", label="Description", widget=forms.TextInput(attrs={"maxlength": "500"})
     )
 
     def __init__(self, *args, customer_of, **kwargs) -> None:

@@ -7,6 +7,7 @@ Amounts, invoice lists and dates are read by the parsers every face uses
 from __future__ import annotations
 
 import argparse
+import os
 import uuid
 from datetime import date
 from pathlib import Path
@@ -17,10 +18,13 @@ from django.utils import timezone
 from remit.books.audit import books_audit
 from remit.books.gateway_audit import gateway_audit
 from remit.cli import render
+from remit.cli.serve import default_workers, serve, serve_dev
 from remit.core.audit import Actor
+from remit.core.deploy import serving_problem
 from remit.core.errors import RemitError
 from remit.core.inputs.amounts import amount_parse
 from remit.core.inputs.dates import date_parse
+from remit.core.inputs.free_text import free_text_parse
 from remit.core.inputs.invoice_list import (
     InvoiceRequest,
     invoice_item_split,
@@ -54,6 +58,7 @@ from remit.payments.states import PaymentStatus
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=1)
+    _collect_static()
     return 0
 
 
@@ -61,6 +66,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from remit.cli.demo_data import demo_load
 
     call_command("migrate", interactive=False, verbosity=0)
+    _collect_static()
     summary = demo_load()
     state = "loaded" if summary.created else "already loaded"
     print(
@@ -75,15 +81,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_serve(args)
 
 
+def _collect_static() -> None:
+    """Copy the static files to STATIC_ROOT under hashed names, compressed (WhiteNoise)."""
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    print(f"remit is serving on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
-    call_command(
-        "runserver",
-        f"{args.host}:{args.port}",
-        use_reloader=False,
-        insecure_serving=True,
-        skip_checks=True,
+    if problem := serving_problem():
+        raise RemitError(problem)
+    where = f"http://{args.host}:{args.port}/"
+    if args.dev:
+        if os.environ.get("RUN_MAIN") != "true":  # once, not again in the reloaded child
+            print(
+                f"remit DEVELOPMENT server (Django's runserver, reloads on code changes; "
+                f"not for production) on {where}  (Ctrl+C stops it)",
+                flush=True,
+            )
+        serve_dev(host=args.host, port=args.port)
+        return 0
+    workers = args.workers or default_workers()
+    print(
+        f"remit is serving on {where} with gunicorn: {workers} workers x {args.threads} "
+        f"threads (Ctrl+C or SIGTERM stops it, letting requests in progress finish)",
+        flush=True,
     )
+    serve(host=args.host, port=args.port, workers=workers, threads=args.threads)
     return 0
 
 
@@ -152,6 +174,8 @@ def cmd_post(args: argparse.Namespace) -> int:
         else:
             render.payment_text(data, title="Preview (nothing written)")
         return 0
+    reference = free_text_parse(args.reference, what="reference")
+    notes = free_text_parse(args.note, what="notes")
     key = args.key or f"cli-{uuid.uuid4()}"
     charged = args.type in (PaymentType.CARD, PaymentType.BANK)
     if charged and not args.method:
@@ -163,10 +187,10 @@ def cmd_post(args: argparse.Namespace) -> int:
         method=payment_method_get(customer=customer, method_id=args.method)
         if args.method
         else None,
-        reference=args.reference,
+        reference=reference,
         invoices=requests,
         post_date=_post_date(args.post_date),
-        notes=args.note,
+        notes=notes,
         idempotency_key=key,
         actor=Actor.command_line(),
         source=Source.CLI,
@@ -180,8 +204,9 @@ def cmd_post(args: argparse.Namespace) -> int:
 
 
 def cmd_void(args: argparse.Namespace) -> int:
+    reason = free_text_parse(args.reason, what="reason")
     payment = payment_void(
-        payment=payment_get(number=args.payment), reason=args.reason, actor=Actor.command_line()
+        payment=payment_get(number=args.payment), reason=reason, actor=Actor.command_line()
     )
     _show_payment(payment, args.json, "Voided")
     return 0

@@ -45,7 +45,9 @@ def build_parser(others: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="load the data and stop")
     _serve_options(demo)
 
-    serve = sub.add_parser("serve", help="serve the app")
+    serve = sub.add_parser(
+        "serve", help="serve the app with gunicorn (--dev: Django's reloading development server)"
+    )
     _serve_options(serve)
 
     imp = sub.add_parser("import-invoices", help="import invoices from a CSV file, all or nothing")
@@ -165,6 +167,26 @@ def build_parser(others: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
 def _serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        metavar="N",
+        help="gunicorn worker processes (default 2 x cores + 1, at most 8)",
+    )
+    parser.add_argument(
+        "--threads", type=_positive, default=2, metavar="T", help="threads per worker (default 2)"
+    )
+    parser.add_argument(
+        "--dev",
+        action="store_true",
+        help="Django's development server instead, reloading on code changes: NOT for production",
+    )
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
 
 
 def _json(parser: argparse.ArgumentParser) -> None:

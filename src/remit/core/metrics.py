@@ -94,8 +94,7 @@ class RequestMetricsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         response = self.get_response(request)
-        match = getattr(request, "resolver_match", None)
-        view = (match.view_name or match.route) if match else "unresolved"
+        view = view_label(request)
         method = request.method if request.method in KNOWN_METHODS else "other"
         REQUESTS.labels(method=method, view=view, status=str(response.status_code)).inc()
         LATENCY.labels(method=method, view=view).observe(time.perf_counter() - started)
@@ -103,6 +102,17 @@ class RequestMetricsMiddleware:
 
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def view_label(request: HttpRequest) -> str:
+    """The resolved view's name (its route if unnamed); `static` for a static file
+    (WhiteNoise answers before any URL is resolved); `unresolved` for anything else."""
+    match = getattr(request, "resolver_match", None)
+    if match:
+        return match.view_name or match.route
+    if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+        return "static"
+    return "unresolved"
 
 
 def metrics_view(collectors: Iterable[Collector] = ()) -> Callable[[HttpRequest], HttpResponse]:

@@ -46,3 +46,16 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When each `remit worker` was last seen: it writes its row every
+    `heartbeat.HEARTBEAT_SECONDS`, and /readyz asks whether any row is recent. The time is
+    the database's own clock, on both sides, so no server's clock can make a worker look
+    alive or dead."""
+
+    worker = models.CharField(max_length=64, unique=True, help_text="host-pid, as it runs.")
+    seen_at = models.DateTimeField(db_default=Now(), db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker} seen {self.seen_at:%Y-%m-%d %H:%M:%S}"

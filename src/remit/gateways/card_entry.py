@@ -6,7 +6,9 @@ and the back office alike) sends the card to the gateway, and hands remit's view
 token only; remit then asks the gateway what the token is (`describe_token`).
 
 - `sandbox`: inputs without a `name` (no form can submit them), posted by the script to
-  the sandbox's tokenising endpoint with no cookies;
+  the sandbox's tokenising endpoint with no cookies. That endpoint is mounted only when
+  `sandbox_tokenizer_mounted()` (REMIT_DEBUG or REMIT_SANDBOX=1 says so); without it the
+  card entry says cards cannot be added;
 - `stripe`: Stripe.js Elements mounted with the publishable key
   (`REMIT_STRIPE_PUBLISHABLE_KEY`); `stripe.createPaymentMethod` makes a PaymentMethod
   and the script hands remit its id. Stripe.js is loaded from Stripe, as Stripe requires.
@@ -40,6 +42,13 @@ class CardEntry:
         return bool(self.tokenize_url or self.publishable_key)
 
 
+def sandbox_tokenizer_mounted() -> bool:
+    """Whether the sandbox's tokenising endpoint is served: the sandbox is the gateway, and
+    REMIT_DEBUG or REMIT_SANDBOX=1 says this is a demo or a development machine."""
+    enabled = settings.DEBUG or getattr(settings, "REMIT_SANDBOX", False)
+    return gateway_name() == "sandbox" and bool(enabled)
+
+
 def card_entry() -> CardEntry:
     """The card entry of the configured gateway (`REMIT_GATEWAY`)."""
     name = gateway_name()
@@ -50,5 +59,6 @@ def card_entry() -> CardEntry:
             script_url=STRIPE_JS_URL,
         )
     if name == "sandbox":
-        return CardEntry(gateway="sandbox", tokenize_url=SANDBOX_TOKENIZE_URL, banks=True)
+        url = SANDBOX_TOKENIZE_URL if sandbox_tokenizer_mounted() else ""
+        return CardEntry(gateway="sandbox", tokenize_url=url, banks=True)
     return CardEntry(gateway=name)

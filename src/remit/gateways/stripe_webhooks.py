@@ -51,6 +51,9 @@ def verify_event(
         raise ValueError("No Stripe webhook secret is configured (REMIT_STRIPE_WEBHOOK_SECRET).")
     if tolerance <= 0:
         raise ValueError("The webhook tolerance must be a positive number of seconds.")
+    if not header or not header.isascii():
+        # Unsigned; or a byte no signature has (the SDK's comparison would raise on it).
+        raise WebhookRefused(FORGED)
     try:
         # Who signed it, whatever its age (a tolerance of None skips the timestamp check).
         stripe.WebhookSignature.verify_header(payload, header, secret, tolerance=None)

@@ -24,6 +24,7 @@ from typing import TypeVar
 from remit.core.errors import RemitError
 from remit.core.inputs.amounts import amount_parse
 from remit.core.inputs.dates import date_parse
+from remit.core.inputs.free_text import card_number_sentence, has_card_number
 from remit.core.inputs.identifiers import NumberKind, number_problem
 from remit.core.money import Money
 from remit.invoices import rules
@@ -149,7 +150,8 @@ def _refusal(column: str, sentence: str) -> RemitError:
 
 def row_refusal(row: InvoiceRow) -> RemitError | None:
     """What is wrong with a row, or None: the number rule for the invoice and the
-    customer, the dates' bounds, the lengths of the texts, a total more than zero. The
+    customer, the dates' bounds, the lengths of the texts, no card number in the
+    description, a total more than zero. The
     refusal's message is "column: sentence" and its `fields` hold {column: sentence}.
     The same check for a CSV line, an API invoice and the back office's invoice form."""
     for column, kind in NUMBERS:
@@ -168,6 +170,8 @@ def row_refusal(row: InvoiceRow) -> RemitError | None:
             return _refusal(column, f"It has {len(text)} characters; at most {longest}.")
         if "\x00" in text:
             return _refusal(column, "The NUL character cannot be stored.")
+    if has_card_number(row.description):
+        return _refusal("description", card_number_sentence("description"))
     if not row.total.is_positive():
         return _refusal("total", f"An invoice total must be more than zero; {row.total} is not.")
     return None

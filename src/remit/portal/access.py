@@ -2,7 +2,9 @@
 
 Every portal view is wrapped in `portal_view(...)`. It sends an anonymous visitor to the
 portal login, finds the customer the user is acting for (chosen with the customer
-switcher and kept in the session, only ever among the user's own memberships), refuses
+switcher and kept in the session, only ever among the user's own memberships), ends the
+session of a user who may pay after `REMIT_PORTAL_IDLE_MINUTES` without a request (the
+back office's idle mechanism, `core.web.IdleTimeout`), refuses
 (403, logged to `remit.security`) a pay action to a user without the Accounts Payable
 role, and gives the view `request.portal` and the `Actor` the services record.
 
@@ -16,13 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from remit.core.audit import Actor
-from remit.core.web import request_id, security_event, to_login, user_label
+from remit.core.web import PORTAL_IDLE, request_id, security_event, to_login, user_label
 from remit.customers.models import Customer, Membership
 
 SESSION_KEY = "portal_customer"
@@ -43,6 +46,11 @@ class Portal:
     @property
     def can_pay(self) -> bool:
         return self.membership.can_pay
+
+    @property
+    def idle_seconds(self) -> int:
+        """After how long without a request the session ends (0: never, a viewer's)."""
+        return PORTAL_IDLE.seconds if any(m.can_pay for m in self.memberships) else 0
 
 
 class NotYours(Http404):
@@ -72,6 +80,9 @@ def portal_view(*, pay: bool = False) -> Callable:
             if not memberships:
                 _log(request, "refused", "the user has no portal membership")
                 return render(request, "portal/no_access.html", status=403)
+            if any(m.can_pay for m in memberships) and PORTAL_IDLE.expired(request):
+                messages.info(request, PORTAL_IDLE.sentence())
+                return _to_login(request)
             chosen = request.session.get(SESSION_KEY)
             membership = next((m for m in memberships if m.customer_id == chosen), memberships[0])
             request.portal = Portal(membership=membership, memberships=memberships)

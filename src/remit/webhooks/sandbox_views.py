@@ -3,23 +3,50 @@
 The portal's and back office's card forms post the card to this endpoint (as Stripe.js
 posts to Stripe), never to remit's own views; remit then receives only the token, brand,
 last four digits and expiry. The request body is never logged.
+
+It is mounted only on a demo or development machine (`card_entry.sandbox_tokenizer_mounted`)
+and answers at most REMIT_SANDBOX_TOKENIZE_RATE requests (30 a minute) per client address
+(django-ratelimit, counted in Django's default cache: with the local-memory cache, per
+process); beyond that, 429 in the API's one error shape.
 """
 
 from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 
+from remit.core.web import client_address
 from remit.gateways.protocol import BankDetails, CardDetails, PaymentDetailsInvalid
 from remit.gateways.sandbox import SandboxGateway
 
 
+def _rate(group: str, request: HttpRequest) -> str:
+    return settings.REMIT_SANDBOX_TOKENIZE_RATE
+
+
+def _address(group: str, request: HttpRequest) -> str:
+    return client_address(request) or "unknown"
+
+
 @csrf_exempt  # the gateway's endpoint, not remit's: it changes nothing of remit's
 @require_POST
+@ratelimit(group="sandbox-tokenize", key=_address, rate=_rate, block=False)
 def tokenize(request: HttpRequest) -> JsonResponse:
+    if getattr(request, "limited", False):
+        return JsonResponse(
+            {
+                "code": "rate_limited",
+                "message": "Too many cards were sent from this address; try again in a minute.",
+                "fields": {},
+            },
+            status=429,
+            headers={"Retry-After": "60"},
+        )
     try:
         data = (
             json.loads(request.body or b"{}")

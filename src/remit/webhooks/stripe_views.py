@@ -9,7 +9,8 @@ only *names* the charge: the payment moves by what the gateway answers when aske
 payment the wrong way.
 
 Answers:
-- 400, nothing written: a forged, tampered, expired or malformed request;
+- 503, nothing written: Stripe is not configured here (no REMIT_STRIPE_WEBHOOK_SECRET);
+- 400, nothing written: an unsigned, forged, tampered, expired or malformed request;
 - 200, nothing done: an event id already processed (Stripe redelivers until it gets a
   2xx, and may deliver twice anyway), or an event remit has no use for;
 - 200: the event's charge was brought up to date;
@@ -61,9 +62,13 @@ def remit_key(event: dict) -> str:
 @require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
     secret = getattr(settings, "REMIT_STRIPE_WEBHOOK_SECRET", "")
-    if not secret:
+    if not secret.strip():
         log.error("stripe webhook: REMIT_STRIPE_WEBHOOK_SECRET is not set; event not accepted")
-        return _error(500, "not_configured", "The webhook endpoint is not configured.")
+        return _error(
+            503,
+            "not_configured",
+            "Stripe is not configured on this installation, so its webhooks are not accepted.",
+        )
     try:
         verify_event(request.body, request.headers.get("Stripe-Signature"), secret)
     except WebhookRefused as refused:

@@ -1,22 +1,30 @@
-"""The worker's runs for `/metrics`, read from django-tasks' results at each scrape (one
-GROUP BY): when each task last finished, by outcome, and how many wait to be run. Every
-worker writes there, so this is the same whichever process answers and however many
-workers there are.
+"""The workers for `/metrics`, read from the database at each scrape: from django-tasks'
+results (one GROUP BY), when each task last finished, by outcome, and how many wait to be
+run; from the heartbeat (`core.heartbeat`, the row /readyz reads), when a worker last beat
+and how many are alive. Every worker writes there, so this is the same whichever process
+answers and however many workers there are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.db import models
 from django.db.models import Count, Max
+from django.db.models.functions import Now
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from prometheus_client.core import GaugeMetricFamily
 
+from remit.core.heartbeat import STALE_AFTER
+from remit.core.models import WorkerHeartbeat
+
 
 class WorkerRuns:
     """`remit_worker_last_run_timestamp_seconds{task, status}` (status successful or
-    failed) and `remit_worker_tasks_waiting{task}` (enqueued, not yet run)."""
+    failed), `remit_worker_tasks_waiting{task}` (enqueued, not yet run),
+    `remit_worker_heartbeat_timestamp_seconds` (the last beat of any worker) and
+    `remit_workers_alive` (workers that beat within the heartbeat's STALE_AFTER)."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         rows = (
@@ -42,3 +50,21 @@ class WorkerRuns:
                 last.add_metric([task, status.lower()], finished.timestamp())
         yield last
         yield waiting
+        yield from self._heartbeat()
+
+    def _heartbeat(self) -> Iterator[GaugeMetricFamily]:
+        beats = WorkerHeartbeat.objects.aggregate(
+            last=Max("seen_at"),
+            alive=Count("id", filter=models.Q(seen_at__gte=Now() - STALE_AFTER)),
+        )
+        if beats["last"] is not None:
+            yield GaugeMetricFamily(
+                "remit_worker_heartbeat_timestamp_seconds",
+                "When a worker last said it is alive (Unix time).",
+                value=beats["last"].timestamp(),
+            )
+        yield GaugeMetricFamily(
+            "remit_workers_alive",
+            f"Workers that said they are alive within {STALE_AFTER.seconds} seconds.",
+            value=beats["alive"],
+        )

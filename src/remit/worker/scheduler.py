@@ -17,6 +17,9 @@ seconds), and carries on with its schedule; what was due and not yet enqueued st
 Several workers may share one database: tasks are claimed by one worker each (the task
 backend's own claiming), due schedules by one worker each (`schedules_run_due`), and the
 daily tasks carry their cut-off, so one worker runs each (`tasks.daily_claim`).
+
+Each worker also beats (`core.heartbeat`): a row stamped every 30 seconds, which /readyz
+reads to say a worker is running.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from remit.core.heartbeat import Heartbeat
 from remit.worker.schedule import (
     DAILY,
     GATEWAY_AUDIT,
@@ -101,9 +105,15 @@ def run_worker(*, once: bool = False, reconcile_every: int = 300, settle_at: str
         timezone.localtime(schedule.next_settlement, zone).strftime("%Y-%m-%d %H:%M"),
     )
     backlog: list[str] = []
+    heartbeat = Heartbeat(worker.worker_id)
+
+    def step() -> None:
+        heartbeat.beat()
+        tick(schedule, worker, backlog)
+
     try:
         while worker.running:
-            reconnect.until_back(lambda: tick(schedule, worker, backlog), lambda: worker.running)
+            reconnect.until_back(step, lambda: worker.running)
             if worker.running:
                 time.sleep(min(POLL_SECONDS, schedule.seconds_until_due(timezone.now())))
     finally:

@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import reverse, reverse_lazy
 
-from remit.backoffice.access import mark_seen
+from remit.core.web import STAFF_IDLE
 
 
 class StaffAuthenticationForm(AuthenticationForm):
@@ -33,7 +33,7 @@ class StaffLoginView(LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        mark_seen(self.request)
+        STAFF_IDLE.mark_seen(self.request)
         return response
 
 

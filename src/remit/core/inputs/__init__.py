@@ -11,6 +11,7 @@ option, a CSV column) and renders the refusal its own way.
 - `identifiers`: the one rule for customer, invoice and payment numbers;
 - `dates`: a date as YYYY-MM-DD, and the bounds a date must fall within;
 - `invoice_list`: the invoices a payment names, each with an amount or none (`N=AMOUNT`);
+- `free_text`: a reference, notes, a description, a reason: never a card number;
 - `fields`: Django form fields over the same parsers, for the faces with HTML forms.
 
 The rules that depend on the business (how far back a payment may be dated, which years

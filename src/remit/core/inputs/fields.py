@@ -19,6 +19,7 @@ from django import forms
 from remit.core.errors import RemitError
 from remit.core.inputs.amounts import amount_parse
 from remit.core.inputs.dates import date_parse
+from remit.core.inputs.free_text import free_text_parse
 from remit.core.inputs.identifiers import MAX_LENGTH, NumberKind, number_parse
 from remit.core.money import Money
 
@@ -53,6 +54,21 @@ class NumberField(forms.CharField):
         if text in self.empty_values:
             return text
         return _or_error(lambda: number_parse(text, self.kind))
+
+
+class FreeTextField(forms.CharField):
+    """Text a person types (a reference, notes, a description, a reason): anything but a
+    card number. `what` names it in the refusal ("Remove the card number from the notes:
+    ...")."""
+
+    def __init__(self, *, what: str, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.what = what
+
+    def clean(self, value: str) -> str:
+        text = super().clean(value)
+        return _or_error(lambda: free_text_parse(text, what=self.what))
 
 
 class DateInput(forms.DateInput):

@@ -13,6 +13,7 @@ from datetime import date
 
 from remit.core.audit import Actor
 from remit.core.errors import RemitError
+from remit.core.inputs.free_text import free_text_parse
 from remit.core.inputs.invoice_list import InvoiceRequest
 from remit.core.money import Money
 from remit.customers.models import Customer
@@ -39,7 +40,12 @@ def payment_take(
     method: PaymentMethod | None = None,
     gateway: Gateway | None = None,
 ) -> Payment:
-    """Take a payment of `payment_type`: offline money, or a saved card or bank account."""
+    """Take a payment of `payment_type`: offline money, or a saved card or bank account.
+
+    A card number in the reference or the notes is refused here too, whichever face (or
+    script) called: the faces refuse it first, with the same sentence."""
+    free_text_parse(reference, what="reference")
+    free_text_parse(notes, what="notes")
     if payment_type in GATEWAY_TYPES:
         if method is None:
             raise RemitError(

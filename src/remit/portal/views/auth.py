@@ -1,7 +1,8 @@
 """Sign in, sign out, and switching between the customers a user acts for.
 
 Sign-in is Django's LoginView: it passes the request to `authenticate`, so django-axes
-counts failures and locks the account after 10 of them for 30 minutes.
+counts failures (see `core.signin`: 10 for one username from one address lock that
+pair for 30 minutes). The idle clock of a session that may pay starts at sign-in.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
+from remit.core.web import PORTAL_IDLE
 from remit.portal.access import SESSION_KEY, membership_for, portal_view
 from remit.portal.web import go
 
@@ -19,6 +21,11 @@ class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
     next_page = reverse_lazy("portal:invoices")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        PORTAL_IDLE.mark_seen(self.request)
+        return response
 
 
 class LogoutView(auth_views.LogoutView):

@@ -277,6 +277,14 @@
     if (amount) amount.focus();
   });
 
+  // The split is previewed as amounts are typed: an input in one of the amount fields of a
+  // [data-amount-inputs] block tells that block (hx-trigger="amount-input"). Done here, not
+  // in an hx-trigger filter, which htmx would evaluate as code (the CSP allows no eval).
+  document.addEventListener("input", (event) => {
+    const live = event.target.closest("[data-amount-inputs]");
+    if (live && event.target.matches(live.dataset.amountInputs)) htmx.trigger(live, "amount-input");
+  });
+
   // Apply credit: an amount typed for an invoice chooses it.
   document.addEventListener("input", (event) => {
     if (!event.target.matches("#credit-form [name=fixed]") || !event.target.value.trim()) return;

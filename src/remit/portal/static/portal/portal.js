@@ -173,4 +173,18 @@
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
+
+  // --- a session that may pay ends after the idle time: take the screen back too ---------
+  // (the server has signed the session out by then; the reload shows the sign-in page)
+  const idle = document.querySelector('meta[name="remit-idle-seconds"]');
+  if (idle) {
+    const idleMs = Number(idle.content) * 1000 + 5000;
+    let idleTimer = null;
+    const resetIdle = () => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => window.location.reload(), idleMs);
+    };
+    document.addEventListener("htmx:afterRequest", resetIdle);
+    resetIdle();
+  }
 })();
