@@ -21,6 +21,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 # The demo is served as production is (gunicorn, debug off), with a secret key of its own,
 # made once in var/, and mounts the sandbox gateway's tokenising endpoint (REMIT_SANDBOX=1).
+# It logs for people (REMIT_LOG_FORMAT=text); production's default is JSON.
 # The worker (settlement, reconciliation) runs beside the server and stops with it.
 DEMO_KEY := var/demo-secret-key
 $(DEMO_KEY):
@@ -28,6 +29,7 @@ $(DEMO_KEY):
 	umask 077; $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
 run: export REMIT_SANDBOX = 1
+run: export REMIT_LOG_FORMAT ?= text
 run: export REMIT_SECRET_KEY = $(shell cat $(DEMO_KEY) 2>/dev/null)
 run: $(VENV)/.installed $(DEMO_KEY)
 	$(BIN)/remit demo --no-serve
@@ -58,7 +60,7 @@ SOAK_HISTORIES ?= 10000
 soak: $(VENV)/.installed-test
 	REMIT_HYPOTHESIS_PROFILE=soak $(BIN)/pytest tests/unit tests/integration -k "hypothesis or stateful or property"
 	$(BIN)/pytest tests/simulation --sim-histories $(SOAK_HISTORIES)
-	./scripts/test-postgres --sim-histories $(SOAK_HISTORIES) -k simulation
+	REMIT_TEST_PG_PASSES=direct ./scripts/test-postgres --sim-histories $(SOAK_HISTORIES) -k simulation
 
 lint:
 	$(BIN)/ruff check src tests bench

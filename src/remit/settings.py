@@ -78,7 +78,14 @@ REMIT_PORTAL_IDLE_MINUTES = int(os.environ.get("REMIT_PORTAL_IDLE_MINUTES", "30"
 # sandbox tokeniser's rate limit count by this address.
 REMIT_CLIENT_ADDRESS_HEADER = os.environ.get("REMIT_CLIENT_ADDRESS_HEADER", "")
 
+# /metrics answers a request bearing `Authorization: Bearer <this>`; unset, it is a 404.
+REMIT_METRICS_TOKEN = os.environ.get("REMIT_METRICS_TOKEN", "")
+
 MIDDLEWARE = [
+    # First: they time, count and label the whole of a request (remit.core.metrics,
+    # remit.core.web: its id and user on every log line).
+    "remit.core.metrics.RequestMetricsMiddleware",
+    "remit.core.web.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files, before anything that reads a session or a user (WhiteNoise's advice).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -176,11 +183,18 @@ def _database() -> dict:
         }
     elif config["ENGINE"] == "django.db.backends.postgresql":
         # Parameters travel apart from the SQL (psycopg's server-side binding): a lump
-        # sum's 10,000 ids are one array, not 10,000 literals in the text, and a statement
-        # run often on a connection is prepared. Behind PgBouncer in transaction mode,
-        # REMIT_PG_SERVER_SIDE_BINDING=0 turns it off (prepared statements need a session).
+        # sum's 10,000 ids are one array, not 10,000 literals in the text. Each statement
+        # is parsed unnamed and never prepared (Django leaves psycopg's prepare_threshold
+        # at None), so it works behind PgBouncer in transaction mode too;
+        # REMIT_PG_SERVER_SIDE_BINDING=0 turns it off all the same.
         config.setdefault("OPTIONS", {})["server_side_binding"] = (
             os.environ.get("REMIT_PG_SERVER_SIDE_BINDING", "1") != "0"
+        )
+        # Behind a pooler in transaction mode (PgBouncer's pool_mode = transaction) a
+        # session outlives no transaction: REMIT_PG_TRANSACTION_POOLING=1 turns off what
+        # needs one, the server-side cursors of QuerySet.iterator() (Django's advice).
+        config["DISABLE_SERVER_SIDE_CURSORS"] = (
+            os.environ.get("REMIT_PG_TRANSACTION_POOLING", "") == "1"
         )
     return config
 
@@ -237,10 +251,25 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 LOGIN_URL = "/portal/login/"
 
+# One JSON object a line on stderr (remit.core.logs), each with the request id, user or
+# API key prefix, customer and payment where known; the formatters mask card numbers, API
+# keys and passwords whoever logs them. REMIT_LOG_FORMAT=text for people (`make run` sets it).
+REMIT_LOG_FORMAT = os.environ.get("REMIT_LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "remit.core.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "remit.core.logs.JsonFormatter"},
+        "text": {"()": "remit.core.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "remit.core.logs.StderrHandler",
+            "filters": ["context"],
+            "formatter": "text" if REMIT_LOG_FORMAT == "text" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"remit": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

@@ -3,8 +3,11 @@ from django.http import HttpResponseRedirect
 from django.urls import include, path
 
 from remit.core import health
+from remit.core.metrics import metrics_view
 from remit.gateways.card_entry import SANDBOX_TOKENIZE_URL, sandbox_tokenizer_mounted
+from remit.payments.metrics import PendingPayments
 from remit.webhooks import sandbox_views
+from remit.worker.metrics import WorkerRuns
 
 
 def home(request):
@@ -17,13 +20,15 @@ def home(request):
 
 urlpatterns = [
     path("", home),
-    path("healthz", health.healthz),
-    path("readyz", health.readyz),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("portal/", include("remit.portal.urls")),
     path("staff/", include("remit.backoffice.urls")),
     path("api/", include("remit.api.urls")),
     path("admin/", admin.site.urls),
     path("webhooks/", include("remit.webhooks.urls")),
+    # Prometheus, with REMIT_METRICS_TOKEN as a bearer token (404 otherwise).
+    path("metrics", metrics_view([PendingPayments(), WorkerRuns()]), name="metrics"),
 ]
 
 if sandbox_tokenizer_mounted():

@@ -18,6 +18,7 @@ from ninja.utils import check_csrf
 
 from remit.core.audit import Actor
 from remit.core.errors import RemitError
+from remit.core.logs import log_bind
 from remit.core.web import PORTAL_IDLE, request_id
 from remit.customers.models import Membership, role_can_pay
 from remit.integrations.keys import api_key_check
@@ -76,6 +77,7 @@ class ApiKeyAuth(HttpBearer):
         api_key = api_key_check(token)
         if api_key is None:
             return None
+        log_bind(api_key=api_key.prefix)  # the request's log lines name the key, never its secret
         if request.method not in READS and api_key.scope != Scope.WRITE:
             raise Forbidden(f"The API key {api_key.prefix} may only read.")
         return Principal(

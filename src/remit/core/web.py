@@ -19,16 +19,67 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
+from remit.core.logs import log_bind, log_scope
+from remit.core.metrics import view_label
+
 security_log = logging.getLogger("remit.security")
+request_log = logging.getLogger("remit.request")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 MAX_REQUEST_ID = 64
+ROUTINE_VIEWS = frozenset({"static", "healthz", "readyz"})
 
 
 def request_id(request: HttpRequest) -> str:
-    """The caller's X-Request-ID (printable, at most 64 characters), or a new one."""
+    """The caller's X-Request-ID (printable, at most 64 characters), or a new one; the
+    same for the whole request (the audit trail, the logs and the response header)."""
+    known = getattr(request, "remit_request_id", None)
+    if known:
+        return known
     given = request.headers.get(REQUEST_ID_HEADER, "")
-    return given[:MAX_REQUEST_ID] if given and given.isprintable() else uuid.uuid4().hex
+    chosen = given[:MAX_REQUEST_ID] if given and given.isprintable() else uuid.uuid4().hex
+    request.remit_request_id = chosen
+    return chosen
+
+
+class RequestContextMiddleware:
+    """Every log line written while a request is served carries its request id, and the
+    user once known (API keys bind their prefix in the API's authentication); the
+    services add the customer and the payment. One line at the end says what was asked,
+    what was answered and how long it took. The response carries X-Request-ID."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        with log_scope(request_id=request_id(request)):
+            response = self.get_response(request)
+            view = view_label(request)
+            # A static file or a load balancer's health check that went well is routine.
+            routine = view in ROUTINE_VIEWS and response.status_code < 400
+            request_log.log(
+                logging.DEBUG if routine else logging.INFO,
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "view": view,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+        response.headers.setdefault(REQUEST_ID_HEADER, request_id(request))
+        return response
+
+    def process_view(self, request: HttpRequest, view, args, kwargs) -> None:
+        # Runs after the authentication middleware: the session's user is known here.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            log_bind(user=user.get_username())
 
 
 def client_address(request: HttpRequest) -> str | None:

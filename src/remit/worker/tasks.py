@@ -10,15 +10,18 @@ daily tasks go further and run once per cut-off whatever the number of workers
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django_tasks import task
 
 from remit.books.gateway_audit import gateway_audit
 from remit.core.audit import Actor
+from remit.core.logs import log_scope
 from remit.integrations.idempotency import idempotency_purge
 from remit.payments.services.reconcile import payments_reconcile, payments_settle
 from remit.payments.services.schedule import schedules_run_due
@@ -30,7 +33,22 @@ ACTOR = Actor.system("worker")
 SKIPPED = {"skipped": 1}  # another worker ran this cut-off's task
 
 
+def logged_as(name: str) -> Callable:
+    """Every log line of the task carries `task=name` (remit.core.logs)."""
+
+    def wrap(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def scoped(*args, **kwargs):
+            with log_scope(task=name, bindable=False):
+                return function(*args, **kwargs)
+
+        return scoped
+
+    return wrap
+
+
 @task()
+@logged_as("reconcile")
 def reconcile_task() -> dict[str, int]:
     """Ask the gateway about every pending card and bank payment (DESIGN rule 4)."""
     counts = payments_reconcile(actor=ACTOR)
@@ -40,6 +58,7 @@ def reconcile_task() -> dict[str, int]:
 
 
 @task()
+@logged_as("settle")
 def settle_task(cutoff: str = "") -> dict[str, int]:
     """The daily cut-off: the gateway settles, then every pending payment is brought up to
     date. With `cutoff`, once per cut-off among all workers."""
@@ -51,6 +70,7 @@ def settle_task(cutoff: str = "") -> dict[str, int]:
 
 
 @task()
+@logged_as("run_scheduled")
 def run_scheduled_task() -> dict[str, int]:
     """Scheduled payments that are due today (and any a dead worker left running)."""
     counts = schedules_run_due(actor=ACTOR)
@@ -60,6 +80,7 @@ def run_scheduled_task() -> dict[str, int]:
 
 
 @task()
+@logged_as("purge")
 def purge_task(cutoff: str = "") -> dict[str, int]:
     """The API's stored answers older than a day (kept at least 24 hours, then deleted
     daily at the cut-off, so the table does not grow for ever)."""
@@ -72,6 +93,7 @@ def purge_task(cutoff: str = "") -> dict[str, int]:
 
 
 @task()
+@logged_as("gateway_audit")
 def gateway_audit_task(cutoff: str = "") -> dict[str, int]:
     """After the settlement: remit's card and bank payments against the gateway's records
     (`remit audit --gateway`); every difference is logged as an error."""

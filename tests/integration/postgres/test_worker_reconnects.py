@@ -18,6 +18,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from remit.core.audit import Actor
@@ -102,9 +103,25 @@ def test_the_worker_survives_its_connection_being_cut_and_goes_on_reconciling(wo
         "the worker reconciled the lost answer after losing its connection",
         worker,
     )
+    # The worker logs "back" once the tick that ran the reconcile is over; a task enqueued
+    # after the answer was seen is the next tick's, so by then the line is written.
+    seen = timezone.now()
+    eventually(
+        lambda: DBTaskResult.objects.filter(
+            enqueued_at__gt=seen, finished_at__isnull=False
+        ).exists(),
+        "the worker went on to its next tick",
+        worker,
+    )
     assert worker.poll() is None, "the worker stopped"
     worker.send_signal(signal.SIGTERM)
     _, log = worker.communicate(timeout=WAIT)
     lost = [line for line in log.splitlines() if "database connection lost" in line]
-    assert len(lost) == 1, log  # one line for the one cut
-    assert "database connection back" in log
+    if os.environ.get("REMIT_PG_TRANSACTION_POOLING") == "1":
+        # Through PgBouncer the cut is the pooler's: it opens new server connections
+        # itself, and the worker notices only if it was handed a cut one.
+        assert len(lost) <= 1, log
+    else:
+        assert len(lost) == 1, log  # one line for the one cut
+    if lost:
+        assert "database connection back" in log

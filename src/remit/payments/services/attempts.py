@@ -26,11 +26,13 @@ From those stamps follow the three rules that keep remit and the gateway in agre
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from remit.core import metrics
 from remit.core.errors import AttemptInProgress
 from remit.core.money import Money
 from remit.gateways.protocol import (
@@ -131,18 +133,22 @@ def attempt_record(attempt: GatewayAttempt, result: GatewayResult) -> None:
     attempt.save(update_fields=["outcome", "gateway_reference", "decline_reason", "completed_at"])
 
 
-def gateway_send(send: Callable[[], GatewayResult]) -> GatewayResult:
-    """Send one request. A refusal before sending is `refused` (nothing left remit); any
-    other failure is `unknown`: the request may have been acted on, so it is resumed,
-    never retried blindly."""
+def gateway_send(send: Callable[[], GatewayResult], *, operation: str) -> GatewayResult:
+    """Send one request (`operation`: charge, void, refund, lookup). A refusal before
+    sending is `refused` (nothing left remit); any other failure is `unknown`: the request
+    may have been acted on, so it is resumed, never retried blindly. Every call is counted
+    by operation and outcome for `/metrics`."""
+    started = time.perf_counter()
     try:
-        return send()
+        result = send()
     except GatewayRefused as refusal:
         log.warning("gateway refused before sending: %s", refusal.message)
-        return GatewayResult(outcome=Outcome.REFUSED, decline_reason=refusal.message)
+        result = GatewayResult(outcome=Outcome.REFUSED, decline_reason=refusal.message)
     except Exception:
         log.exception("gateway call failed; the outcome is unknown and will be reconciled")
-        return GatewayResult(outcome=Outcome.UNKNOWN)
+        result = GatewayResult(outcome=Outcome.UNKNOWN)
+    metrics.gateway_call(operation, str(result.outcome), time.perf_counter() - started)
+    return result
 
 
 def action_send(gateway: Gateway, attempt: GatewayAttempt, charge_key: str) -> GatewayResult:
@@ -154,19 +160,19 @@ def action_send(gateway: Gateway, attempt: GatewayAttempt, charge_key: str) -> G
             charge_key=charge_key,
             deadline=attempt.deadline,
         )
-        return gateway_send(lambda: gateway.void(request))
+        return gateway_send(lambda: gateway.void(request), operation="void")
     refund = RefundRequest(
         idempotency_key=attempt.idempotency_key,
         charge_key=charge_key,
         amount=Money.from_minor(attempt.amount_minor, attempt.currency),
         deadline=attempt.deadline,
     )
-    return gateway_send(lambda: gateway.refund(refund))
+    return gateway_send(lambda: gateway.refund(refund), operation="refund")
 
 
 def gateway_lookup(gateway: Gateway, charge_key: str) -> GatewayResult:
     """Ask the gateway about a charge. A lookup that fails, or is refused, tells nothing."""
-    result = gateway_send(lambda: gateway.lookup(charge_key))
+    result = gateway_send(lambda: gateway.lookup(charge_key), operation="lookup")
     return GatewayResult(outcome=Outcome.UNKNOWN) if result.outcome == Outcome.REFUSED else result
 
 

@@ -139,7 +139,8 @@ def card_payment_submit(
                 description=f"{payment.number} for {customer.number}",
                 deadline=attempt.deadline,
             )
-        )
+        ),
+        operation="charge",
     )
     return charge_answer_record(payment.pk, result, actor=actor, gateway=gateway)
 
