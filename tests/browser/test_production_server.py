@@ -109,6 +109,9 @@ def installation(tmp_path_factory):
     installation = Installation(tmp_path_factory.mktemp("var"))
     loaded = installation.remit("demo", "--no-serve")
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    # make run prints the logins; no line per demo payment buries them on the terminal.
+    assert "ap.clerk   remit-ap-clerk-demo" in loaded.stdout
+    assert "PMT-" not in loaded.stderr, loaded.stderr[:500]
     yield installation
     installation.stop_all()
 

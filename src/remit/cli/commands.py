@@ -7,6 +7,7 @@ Amounts, invoice lists and dates are read by the parsers every face uses
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import uuid
 from datetime import date
@@ -67,7 +68,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     call_command("migrate", interactive=False, verbosity=0)
     _collect_static()
-    summary = demo_load()
+    # The summary below says what was loaded; a line per demo payment would bury the logins.
+    payments_log = logging.getLogger("remit.payments")
+    level = payments_log.level
+    payments_log.setLevel(logging.WARNING)
+    try:
+        summary = demo_load()
+    finally:
+        payments_log.setLevel(level)
     state = "loaded" if summary.created else "already loaded"
     print(
         f"Demo data {state}: {summary.customers} customers, {summary.invoices} invoices, "
