@@ -83,6 +83,7 @@ def _measure(args: argparse.Namespace) -> int:
     os.environ["DATABASE_URL"] = args.url
     os.environ["DJANGO_SETTINGS_MODULE"] = "remit.settings"
     os.environ.pop("REMIT_DEBUG", None)
+    os.environ["REMIT_LOG_LEVEL"] = "WARNING"  # no line per page view among the figures
     import django
 
     django.setup()
@@ -97,6 +98,7 @@ def _run(args: argparse.Namespace) -> int:
 
     setup_test_environment()  # the test Client's ALLOWED_HOSTS ("testserver")
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # pages name hashed files
     started = time.perf_counter()
     small = _customer("C-SMALL", args.small)
     large = _customer("C-LARGE", args.invoices)

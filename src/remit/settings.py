@@ -255,6 +255,8 @@ LOGIN_URL = "/portal/login/"
 # API key prefix, customer and payment where known; the formatters mask card numbers, API
 # keys and passwords whoever logs them. REMIT_LOG_FORMAT=text for people (`make run` sets it).
 REMIT_LOG_FORMAT = os.environ.get("REMIT_LOG_FORMAT", "json")
+# remit's own lines from INFO (a line per request and per payment); WARNING for errors only.
+REMIT_LOG_LEVEL = os.environ.get("REMIT_LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -271,5 +273,5 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"remit": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {"remit": {"handlers": ["console"], "level": REMIT_LOG_LEVEL, "propagate": False}},
 }
