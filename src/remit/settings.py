@@ -86,6 +86,7 @@ MIDDLEWARE = [
     # remit.core.web: its id and user on every log line).
     "remit.core.metrics.RequestMetricsMiddleware",
     "remit.core.web.RequestContextMiddleware",
+    "remit.core.web.HeadWithoutBody",
     "django.middleware.security.SecurityMiddleware",
     # Static files, before anything that reads a session or a user (WhiteNoise's advice).
     "whitenoise.middleware.WhiteNoiseMiddleware",

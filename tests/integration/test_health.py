@@ -116,3 +116,29 @@ def test_a_worker_writes_its_beat_at_most_every_heartbeat_interval():
     now[0] += 1
     heartbeat.beat()
     assert WorkerHeartbeat.objects.get().seen_at >= first
+
+
+def _through_wsgi(method: str, path: str) -> tuple[dict[str, str], bytes]:
+    """The answer as a WSGI server receives it (Django's test client drops HEAD bodies
+    itself, so it cannot show what the server gets)."""
+    from wsgiref.util import setup_testing_defaults
+
+    from django.core.wsgi import get_wsgi_application
+
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "HTTP_HOST": "127.0.0.1"}
+    setup_testing_defaults(environ)
+    started: dict[str, str] = {}
+
+    def start_response(status, headers, exc_info=None):
+        started.update(headers)
+
+    return started, b"".join(get_wsgi_application()(environ, start_response))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/healthz", "/portal/login/"])
+def test_a_head_request_gets_the_get_headers_and_no_body_so_the_server_drops_nothing(path):
+    get_headers, get_body = _through_wsgi("GET", path)
+    head_headers, head_body = _through_wsgi("HEAD", path)
+    assert get_body and head_body == b""
+    assert head_headers["Content-Length"] == get_headers["Content-Length"]

@@ -14,7 +14,7 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from remit.core.heartbeat import STALE_AFTER, worker_seen
 
@@ -24,13 +24,13 @@ OK = "ok"
 
 
 @never_cache
-@require_GET
+@require_safe  # GET, and HEAD for load balancers that probe with it
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": OK})
 
 
 @never_cache
-@require_GET
+@require_safe  # GET, and HEAD for load balancers that probe with it
 def readyz(request: HttpRequest) -> JsonResponse:
     checks = readiness()
     failing = [name for name, result in checks.items() if result != OK]

@@ -82,6 +82,22 @@ class RequestContextMiddleware:
             log_bind(user=user.get_username())
 
 
+class HeadWithoutBody:
+    """A HEAD request is answered with the GET's headers (Content-Length included) and no
+    body. Django leaves dropping the body to the server; gunicorn drops it with a warning
+    on every such request, which a load balancer probing with HEAD would fill the log with."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method == "HEAD" and not response.streaming:
+            response.headers.setdefault("Content-Length", str(len(response.content)))
+            response.content = b""
+        return response
+
+
 def client_address(request: HttpRequest) -> str | None:
     """The address of the client: the connection's own (REMOTE_ADDR), or, behind a proxy
     configured with REMIT_CLIENT_ADDRESS_HEADER, the last address in that header (the one
