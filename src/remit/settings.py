@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "remit.worker",
     "remit.receipts",
     "remit.integrations",
+    "remit.notifications",
     "remit.portal",
     "remit.backoffice",
     "remit.api",
@@ -77,6 +78,18 @@ REMIT_PORTAL_IDLE_MINUTES = int(os.environ.get("REMIT_PORTAL_IDLE_MINUTES", "30"
 # Empty: the address is the connection's own (REMOTE_ADDR). The sign-in lockout and the
 # sandbox tokeniser's rate limit count by this address.
 REMIT_CLIENT_ADDRESS_HEADER = os.environ.get("REMIT_CLIENT_ADDRESS_HEADER", "")
+
+# Email (remit.notifications; README "Email, statements and pay by link"). REMIT_EMAIL_URL:
+# smtp://user:pass@host:port, smtp+tls://… (STARTTLS), smtps://… (TLS from the start), or
+# file:///path (each email an .eml file there); unset: .eml files in var/mail/.
+REMIT_EMAIL_URL = os.environ.get("REMIT_EMAIL_URL", "")
+REMIT_EMAIL_FROM = os.environ.get("REMIT_EMAIL_FROM", "Remit Billing <billing@remit.example>")
+REMIT_EMAIL_REPLY_TO = os.environ.get("REMIT_EMAIL_REPLY_TO", "")
+# Links in emails (pay by link, unsubscribe) start with this address.
+REMIT_PUBLIC_URL = os.environ.get("REMIT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+REMIT_SCHEDULE_REMINDER_DAYS = int(os.environ.get("REMIT_SCHEDULE_REMINDER_DAYS", "3"))
+REMIT_OVERDUE_REMINDERS = os.environ.get("REMIT_OVERDUE_REMINDERS", "7,14,30")
+REMIT_PAY_LINK_DAYS = int(os.environ.get("REMIT_PAY_LINK_DAYS", "14"))
 
 # /metrics answers a request bearing `Authorization: Bearer <this>`; unset, it is a 404.
 REMIT_METRICS_TOKEN = os.environ.get("REMIT_METRICS_TOKEN", "")

@@ -23,6 +23,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("portal/", include("remit.portal.urls")),
+    path("", include("remit.portal.public_urls")),  # an email's pay and unsubscribe links
     path("staff/", include("remit.backoffice.urls")),
     path("api/", include("remit.api.urls")),
     path("admin/", admin.site.urls),

@@ -29,6 +29,12 @@ class PayForm(forms.Form):
         return "" if method == NEW_METHOD else method
 
 
+class PayLinkForm(forms.Form):
+    """Make Payment on a pay link's page: the key made when the page was shown."""
+
+    key = forms.UUIDField(error_messages={"required": "The page has expired; open it again."})
+
+
 class ScheduleForm(forms.Form):
     key = forms.UUIDField(error_messages={"required": "The form has expired; open it again."})
     invoice = forms.CharField(required=False)

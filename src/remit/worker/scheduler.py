@@ -38,6 +38,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from remit.core.heartbeat import Heartbeat
+from remit.worker.notify import Notifier
 from remit.worker.schedule import (
     DAILY,
     GATEWAY_AUDIT,
@@ -95,6 +96,7 @@ def run_worker(*, once: bool = False, reconcile_every: int = 300, settle_at: str
         for task in (reconcile_task, settle_task):  # one after the other, in this order
             task.enqueue()
             worker.run()
+        reconnect.until_back(lambda: Notifier().tick(timezone.now(), force=True), lambda: True)
         return
     worker.configure_signals()
     log.info(
@@ -106,10 +108,12 @@ def run_worker(*, once: bool = False, reconcile_every: int = 300, settle_at: str
     )
     backlog: list[str] = []
     heartbeat = Heartbeat(worker.worker_id)
+    notifier = Notifier()
 
     def step() -> None:
         heartbeat.beat()
         tick(schedule, worker, backlog)
+        notifier.tick(timezone.now())  # emails (remit.notifications), every few seconds
 
     try:
         while worker.running:
