@@ -17,6 +17,8 @@ from hypothesis import HealthCheck, settings
 from remit.core.audit import Actor
 from remit.core.money import Money
 
+pytest_plugins = ["tests.smtp_server"]  # the `smtp` fixture: a real local SMTP server
+
 # Bounded in the default run so `make test` stays quick; `make soak` runs far more.
 settings.register_profile(
     "default",

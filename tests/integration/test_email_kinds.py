@@ -22,7 +22,7 @@ from remit.payments.services.offline import payment_post
 from remit.payments.services.schedule import schedule_create, schedules_run_due
 from tests.factories import make_invoice
 from tests.integration.test_email_outbox import customer_with_email
-from tests.smtp_server import attachments, body, smtp  # noqa: F401 (the fixture)
+from tests.smtp_server import attachments, body
 
 pytestmark = pytest.mark.django_db
 CLERK = Actor(label="ap-clerk")

@@ -16,7 +16,7 @@ from remit.notifications.services import notifications_run
 from remit.notifications.transport import TryLater, transport_from_url
 from remit.payments.services.offline import payment_post
 from tests.factories import make_customer, make_invoice
-from tests.smtp_server import attachments, body, smtp  # noqa: F401 (the fixture)
+from tests.smtp_server import attachments, body
 
 pytestmark = pytest.mark.django_db
 CLERK = Actor(label="clerk")
@@ -159,7 +159,7 @@ def test_the_email_url_is_read_as_documented():
     )
     assert transport_from_url("smtp://mail.example:2525").port == 2525
     assert transport_from_url("smtps://mail.example").port == 465
-    assert str(transport_from_url("file:///tmp/out").folder) == "/tmp/out"
+    assert str(transport_from_url("file:///srv/out").folder) == "/srv/out"
     from remit.core.errors import RemitError
 
     with pytest.raises(RemitError):
