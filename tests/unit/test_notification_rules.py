@@ -1,0 +1,56 @@
+"""The outbox's rules: backoff, the overdue sequence, expiring cards, reminder days."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from remit.notifications import rules
+
+
+def test_tries_wait_longer_each_time_and_end():
+    waits = [rules.next_try_delay(n) for n in range(1, rules.MAX_TRIES)]
+    assert waits[0] == timedelta(minutes=1)
+    assert all(a < b for a, b in itertools.pairwise(waits))
+    assert rules.next_try_delay(rules.MAX_TRIES) is None
+    assert sum(waits, timedelta()) > timedelta(days=2)  # a server down for a weekend day
+
+
+def test_the_sequence_is_read_sorted_and_once_each():
+    assert rules.overdue_steps("30, 7,14,7") == (7, 14, 30)
+    assert rules.overdue_steps("") == ()
+    for bad in ("0", "-7", "seven", "7.5", "\u0667"):
+        with pytest.raises(ValueError, match="days past due"):
+            rules.overdue_steps(bad)
+
+
+@given(
+    st.integers(min_value=-400, max_value=400),
+    st.lists(st.integers(min_value=1, max_value=365), max_size=6),
+)
+def test_the_step_reached_is_the_latest_not_after_the_days_past_due(days, steps):
+    steps = tuple(sorted(set(steps)))
+    step = rules.step_reached(days, steps)
+    if step is None:
+        assert all(s > days for s in steps)
+    else:
+        assert step <= days and all(s <= step or s > days for s in steps)
+
+
+def test_a_card_is_good_through_the_end_of_its_month():
+    assert not rules.card_expires_before(12, 2026, date(2026, 12, 31))
+    assert rules.card_expires_before(12, 2026, date(2027, 1, 1))
+    assert rules.card_expires_before(1, 2027, date(2027, 2, 1))
+    assert not rules.card_expires_before(None, None, date(2030, 1, 1))
+
+
+@given(st.integers(min_value=0, max_value=30), st.integers(min_value=-5, max_value=40))
+def test_a_reminder_is_due_from_n_days_ahead_until_the_day_before(days_before, ahead):
+    today = date(2026, 12, 1)
+    assert rules.reminder_due(today + timedelta(days=ahead), today, days_before) == (
+        0 < ahead <= days_before
+    )
