@@ -7,6 +7,7 @@ from remit.backoffice.views import (
     cards,
     credit,
     customers,
+    emails,
     invoices,
     payment_detail,
     payments,
@@ -45,6 +46,11 @@ urlpatterns = [
         payment_detail.receipt_download,
         name="receipt_pdf",
     ),
+    # emails (remit.notifications)
+    path(C + "emails/", emails.index, name="emails"),
+    path(C + "emails/contact", emails.contact, name="email_contact"),
+    path(C + "emails/<str:email_id>/", emails.show, name="email"),
+    path(C + "emails/<str:email_id>/email.eml", emails.download, name="email_download"),
     # invoices
     path("invoices/", invoices.index, name="invoices"),
     path("invoices/new/", invoices.new, name="invoice_new"),

@@ -93,3 +93,44 @@ def statement_email(
         after={"from": start.isoformat(), "to": end.isoformat(), "emails": [e.to for e in made]},
     )
     return made
+
+
+@transaction.atomic
+def contact_save(
+    *,
+    customer: Customer,
+    email: str,
+    name: str = "",
+    kinds: set[str] | None = None,
+    actor: Actor,
+) -> Contact:
+    """Add a contact, or change which kinds an existing one (by address) gets."""
+    email = email.strip()
+    if not email or "@" not in email:
+        raise RemitError("Enter the contact's email address.", fields={"email": "invalid"})
+    contact = Contact.objects.filter(customer=customer, email__iexact=email).first()
+    contact = contact or Contact(customer=customer, email=email)
+    if name:
+        contact.name = name.strip()[:200]
+    for kind in Kind.values:
+        setattr(contact, kind, kinds is None or kind in kinds)
+    contact.save()
+    audit_record(
+        actor=actor,
+        action="contact.saved",
+        object_type="Contact",
+        object_id=f"{customer.number} {email}",
+        after={k: getattr(contact, k) for k in Kind.values},
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_remove(*, contact: Contact, actor: Actor) -> None:
+    audit_record(
+        actor=actor,
+        action="contact.removed",
+        object_type="Contact",
+        object_id=f"{contact.customer.number} {contact.email}",
+    )
+    contact.delete()
