@@ -90,6 +90,10 @@ REMIT_PUBLIC_URL = os.environ.get("REMIT_PUBLIC_URL", "http://127.0.0.1:8000").r
 REMIT_SCHEDULE_REMINDER_DAYS = int(os.environ.get("REMIT_SCHEDULE_REMINDER_DAYS", "3"))
 REMIT_OVERDUE_REMINDERS = os.environ.get("REMIT_OVERDUE_REMINDERS", "7,14,30")
 REMIT_PAY_LINK_DAYS = int(os.environ.get("REMIT_PAY_LINK_DAYS", "14"))
+# "Remit to" on statements: lines separated by "|".
+REMIT_REMIT_TO = os.environ.get(
+    "REMIT_REMIT_TO", "Remit Billing|PO Box 1000|Springfield, IL 62701|billing@remit.example"
+)
 
 # /metrics answers a request bearing `Authorization: Bearer <this>`; unset, it is a 404.
 REMIT_METRICS_TOKEN = os.environ.get("REMIT_METRICS_TOKEN", "")

@@ -54,3 +54,37 @@ def test_a_reminder_is_due_from_n_days_ahead_until_the_day_before(days_before, a
     assert rules.reminder_due(today + timedelta(days=ahead), today, days_before) == (
         0 < ahead <= days_before
     )
+
+
+# --- statements ------------------------------------------------------------------------
+
+from remit.statements import rules as statement_rules  # noqa: E402
+
+
+@given(st.lists(st.tuples(st.integers(-100, 400), st.integers(0, 10**9)), max_size=30))
+def test_aging_puts_every_balance_in_exactly_one_bucket(rows):
+    buckets = statement_rules.aging(rows)
+    assert set(buckets) == set(statement_rules.BUCKETS)
+    assert sum(buckets.values()) == sum(minor for _, minor in rows)
+
+
+def test_aging_buckets_edges():
+    edges = {
+        0: "current",
+        1: "1_30",
+        30: "1_30",
+        31: "31_60",
+        60: "31_60",
+        61: "61_90",
+        90: "61_90",
+        91: "over_90",
+        -5: "current",
+    }
+    assert {d: statement_rules.aging_bucket(d) for d in edges} == edges
+
+
+@given(st.integers(-(10**6), 10**6), st.lists(st.integers(-(10**6), 10**6), max_size=20))
+def test_the_running_balance_ends_at_the_opening_plus_every_amount(opening, amounts):
+    balances = statement_rules.running(opening, amounts)
+    assert len(balances) == len(amounts)
+    assert (balances[-1] if balances else opening) == opening + sum(amounts)
