@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "remit.receipts",
     "remit.integrations",
     "remit.notifications",
+    "remit.statements",
     "remit.portal",
     "remit.backoffice",
     "remit.api",

@@ -153,3 +153,54 @@ def test_the_command_prints_text_and_refuses_bad_dates(customer, capsys):
     )
     assert "cannot start" in capsys.readouterr().err
     assert remit(["statement", "--customer", "C-NOBODY"]) == 2
+
+
+# --- the faces -------------------------------------------------------------------------
+
+
+def test_the_portal_shows_the_statement_and_its_pdf_to_a_viewer(customer):
+    from django.test import Client
+
+    from remit.customers.models import Role
+    from tests.integration.test_portal_support import portal_user
+
+    client = Client()
+    client.force_login(portal_user((customer, Role.VIEWER)))
+    page = client.get("/portal/statement/?from=2026-10-01&to=2026-10-31").content.decode()
+    assert "Statement of Account" in page and "$245.00" in page and "$300.00" in page
+    assert 'data-bucket="current">$245.00' in page
+    pdf = client.get("/portal/statement/pdf/?from=2026-10-01&to=2026-10-31")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    bad = client.get("/portal/statement/?from=2026-13-01").content.decode()
+    assert "is not a date" in bad
+
+
+def test_the_back_office_emails_the_statement_with_its_pdf(customer, smtp):
+    from django.urls import reverse
+
+    from remit.backoffice.groups import CLERK
+    from remit.notifications.models import Contact
+    from remit.notifications.services import notifications_run
+    from tests.integration.test_backoffice_access import signed_in, staff
+    from tests.smtp_server import attachments, body
+
+    client = signed_in(staff("clerk", CLERK))
+    url = reverse("backoffice:statement", args=[customer.number])
+    page = client.get(url + "?from=2026-10-01&to=2026-10-31").content.decode()
+    assert "$245.00" in page and "Email statement" in page and "PO Box 1000" in page
+
+    email_url = reverse("backoffice:statement_email", args=[customer.number])
+    refused = client.post(email_url + "?from=2026-10-01&to=2026-10-31", follow=True)
+    assert "has no contact who takes statements" in refused.content.decode()
+
+    Contact.objects.create(customer=customer, email="ap@stmt.example", name="Ann")
+    done = client.post(email_url + "?from=2026-10-01&to=2026-10-31", follow=True)
+    assert "queued for ap@stmt.example" in done.content.decode()
+    notifications_run()
+
+    [message] = [m for m in smtp.received if m["Subject"].startswith("Statement")]
+    assert message["Subject"] == "Statement October 1, 2026 to October 31, 2026: $245.00 due"
+    assert "Closing balance: $245.00" in body(message)
+    assert "/pay/" in body(message)  # pays the open invoices
+    [(name, pdf)] = attachments(message)
+    assert name == "statement-C-STMT-2026-10-31.pdf" and pdf.startswith(b"%PDF")

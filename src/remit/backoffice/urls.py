@@ -11,6 +11,7 @@ from remit.backoffice.views import (
     invoices,
     payment_detail,
     payments,
+    statement,
 )
 
 app_name = "backoffice"
@@ -51,6 +52,9 @@ urlpatterns = [
     path(C + "emails/contact", emails.contact, name="email_contact"),
     path(C + "emails/<str:email_id>/", emails.show, name="email"),
     path(C + "emails/<str:email_id>/email.eml", emails.download, name="email_download"),
+    path(C + "statement/", statement.show, name="statement"),
+    path(C + "statement/statement.pdf", statement.pdf, name="statement_pdf"),
+    path(C + "statement/email", statement.email, name="statement_email"),
     # invoices
     path("invoices/", invoices.index, name="invoices"),
     path("invoices/new/", invoices.new, name="invoice_new"),

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from remit.portal.views import auth, history, invoices, methods, pay, receipts, schedules
+from remit.portal.views import (
+    auth,
+    history,
+    invoices,
+    methods,
+    pay,
+    receipts,
+    schedules,
+    statement,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -23,4 +32,6 @@ urlpatterns = [
     path("schedules/", schedules.schedule_list, name="schedules"),
     path("schedules/<str:number>/cancel/", schedules.schedule_cancel_view, name="schedule_cancel"),
     path("credit/", history.credit, name="credit"),
+    path("statement/", statement.statement, name="statement"),
+    path("statement/pdf/", statement.statement_pdf, name="statement_pdf"),
 ]
