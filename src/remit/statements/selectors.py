@@ -12,7 +12,7 @@ statement up to today agrees with the customer record. Amounts are summed in min
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Sum
@@ -146,6 +146,6 @@ def remit_to() -> tuple[str, ...]:
 
 
 def statement_period(*, start: date | None, end: date | None, today: date) -> tuple[date, date]:
-    """The period asked for: `end` defaults to today, `start` to the first of end's month."""
+    """The period asked for: `end` defaults to today, `start` to 30 days before `end`."""
     end = end or today
-    return (start or end.replace(day=1)), end
+    return (start or end - timedelta(days=30)), end

@@ -14,7 +14,7 @@ from remit.statements.web import statement_download, statement_from_query
 @portal_view()
 def statement(request: HttpRequest) -> HttpResponse:
     shown = statement_from_query(request, request.portal.customer)
-    return render(request, "portal/statement.html", {**shown.context(), "nav": "statement"})
+    return render(request, "portal/statement.html", {**shown.context(), "nav": "payments"})
 
 
 @require_GET
