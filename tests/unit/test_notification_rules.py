@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from remit.notifications import rules
+from remit.statements import rules as statement_rules
 
 
 def test_tries_wait_longer_each_time_and_end():
@@ -57,8 +58,6 @@ def test_a_reminder_is_due_from_n_days_ahead_until_the_day_before(days_before, a
 
 
 # --- statements ------------------------------------------------------------------------
-
-from remit.statements import rules as statement_rules  # noqa: E402
 
 
 @given(st.lists(st.tuples(st.integers(-100, 400), st.integers(0, 10**9)), max_size=30))

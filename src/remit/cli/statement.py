@@ -13,7 +13,9 @@ HELP = "a customer's statement for a period: balances, invoices, payments, aging
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--customer", required=True, metavar="C")
-    parser.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="default: 30 days before --to")
+    parser.add_argument(
+        "--from", dest="start", metavar="YYYY-MM-DD", help="default: 30 days before --to"
+    )
     parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="default: today")
     parser.add_argument("--pdf", metavar="FILE", help="also write the statement as a PDF")
     parser.add_argument("--json", action="store_true", help="print JSON (amounts as strings)")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 from django.db.models import Q
 from django.db.models.functions import Now
@@ -26,7 +27,13 @@ from django.utils import timezone
 from remit.notifications import rules
 from remit.notifications.compose import mime
 from remit.notifications.models import Email, EmailStatus, Kind
-from remit.notifications.transport import Refused, Transport, TryLater, configured_transport
+from remit.notifications.transport import (
+    Refused,
+    Transport,
+    TryLater,
+    configured_transport,
+    deliver,
+)
 from remit.payments.models import Payment, PaymentType, Source
 from remit.payments.services.checkout import checkout_of
 from remit.payments.states import Outcome, PaymentStatus
@@ -109,9 +116,8 @@ def email_send(email: Email, *, transport: Transport, now: datetime) -> str:
     return "sent"
 
 
-def deliver_message(transport: Transport, message) -> str:
-    from remit.notifications.transport import deliver
-
+def deliver_message(transport: Transport, message: EmailMessage) -> str:
+    """The one call that hands a message to the server (a test may put a crash around it)."""
     return deliver(transport, message)
 
 

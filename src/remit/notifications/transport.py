@@ -16,6 +16,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -133,8 +134,6 @@ def _write(folder: Path, message: EmailMessage) -> str:
 
 
 def _address(header: str) -> str:
-    from email.utils import parseaddr
-
     return parseaddr(str(header))[1]
 
 
