@@ -61,6 +61,7 @@ def smtp(settings):
     settings.REMIT_EMAIL_URL = sink.url
     settings.REMIT_EMAIL_FROM = "Acme Billing <billing@acme.example>"
     settings.REMIT_EMAIL_REPLY_TO = "ar@acme.example"
+    settings.REMIT_MONTHLY_STATEMENTS = False  # the test that wants them turns them on
     yield sink
     with contextlib.suppress(AssertionError, RuntimeError):  # stopped by the test already
         sink.stop()

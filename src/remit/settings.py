@@ -91,6 +91,8 @@ REMIT_PUBLIC_URL = os.environ.get("REMIT_PUBLIC_URL", "http://127.0.0.1:8000").r
 REMIT_SCHEDULE_REMINDER_DAYS = int(os.environ.get("REMIT_SCHEDULE_REMINDER_DAYS", "3"))
 REMIT_OVERDUE_REMINDERS = os.environ.get("REMIT_OVERDUE_REMINDERS", "7,14,30")
 REMIT_PAY_LINK_DAYS = int(os.environ.get("REMIT_PAY_LINK_DAYS", "14"))
+# Last month's statement to each customer's statement contacts, from the 1st ("0": off).
+REMIT_MONTHLY_STATEMENTS = os.environ.get("REMIT_MONTHLY_STATEMENTS", "1") != "0"
 # "Remit to" on statements: lines separated by "|".
 REMIT_REMIT_TO = os.environ.get(
     "REMIT_REMIT_TO", "Remit Billing|PO Box 1000|Springfield, IL 62701|billing@remit.example"

@@ -261,3 +261,30 @@ def test_the_unsubscribe_link_stops_that_kind_for_that_address(smtp):
     run(days=1)
     assert len(smtp.received) == 1
     assert Client().get(path[:-5] + "xxxx/").status_code == 404
+
+
+# --- monthly statements ----------------------------------------------------------------
+
+
+def test_last_month_s_statement_goes_out_once_from_the_first(smtp, settings):
+    from remit.notifications.derive import clock_derive
+    from remit.notifications.sender import emails_send
+
+    settings.REMIT_MONTHLY_STATEMENTS = True
+    settings.REMIT_OVERDUE_REMINDERS = ""
+    customer = customer_with_email()
+    quiet = customer_with_email("quiet@buyer.example")  # nothing last month, nothing owed
+    invoice = make_invoice(customer, "70.00", days_ago=0)
+    first_of_next = (invoice.invoice_date.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+    clock_derive(today=first_of_next)
+    clock_derive(today=first_of_next + timedelta(days=3))
+    emails_send()
+
+    [message] = smtp.received
+    month_start = invoice.invoice_date.replace(day=1)
+    assert message["Subject"].startswith(f"Statement {month_start:%B %-d, %Y} to ")
+    assert message["Subject"].endswith(": $70.00 due")
+    assert message["To"] == "ap@buyer.example" and quiet.email not in message["To"]
+    [(name, pdf)] = attachments(message)
+    assert name.startswith(f"statement-{customer.number}-") and pdf.startswith(b"%PDF")

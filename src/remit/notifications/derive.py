@@ -26,8 +26,8 @@ from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.notifications import rules
-from remit.notifications.models import EventMark, Kind, OutboxFloor, OverdueStep
-from remit.notifications.outbox import email_queue, recipients
+from remit.notifications.models import Email, EventMark, Kind, OutboxFloor, OverdueStep
+from remit.notifications.outbox import Recipient, email_queue, recipients
 from remit.notifications.paylinks import paylink_create
 from remit.payments.models import (
     Event,
@@ -39,6 +39,7 @@ from remit.payments.models import (
 )
 from remit.payments.services.checkout import checkout_of
 from remit.receipts.selectors import receipt_for
+from remit.statements.selectors import statement_for
 
 log = logging.getLogger("remit.notifications")
 
@@ -157,6 +158,7 @@ def clock_derive(*, today: date | None = None) -> dict[str, int]:
         "schedule_results": _schedule_results(today),
         "cards_expiring": _cards_expiring(today),
         "overdue": _overdue(today),
+        "statements": _monthly_statements(today),
     }
 
 
@@ -286,6 +288,57 @@ def _overdue(today: date) -> int:
                         "total": _money(total, customer),
                         "pay_link": link.url if link else "",
                     },
+                )
+            )
+    return made
+
+
+def statement_queue(
+    *, customer: Customer, start: date, end: date, cause: str, to: list[Recipient] | None = None
+) -> list:
+    """The statement for `start`..`end`, with its PDF made when it is sent and a pay link
+    for the invoices still open."""
+    statement = statement_for(customer=customer, start=start, end=end)
+    link = paylink_create(
+        customer=customer, invoice_numbers=[row.invoice for row in statement.open_invoices]
+    )
+    return email_queue(
+        customer=customer,
+        kind=Kind.STATEMENT,
+        cause=cause,
+        subject=f"Statement {start:%B %-d, %Y} to {end:%B %-d, %Y}: "
+        f"{statement.closing.format()} due",
+        context={"statement": statement, "pay_link": link.url if link else ""},
+        data={"from": start.isoformat(), "to": end.isoformat()},
+        to=to,
+    )
+
+
+def _monthly_statements(today: date) -> int:
+    """Last month's statement, once, to every customer whose contacts take statements and
+    who had something in it (REMIT_MONTHLY_STATEMENTS; sent from the 1st, or later in the
+    month if the worker was stopped)."""
+    if not getattr(settings, "REMIT_MONTHLY_STATEMENTS", True):
+        return 0
+    end = today.replace(day=1) - timedelta(days=1)
+    start = end.replace(day=1)
+    month = f"statement:monthly:{start:%Y-%m}:"
+    done = set(
+        Email.objects.filter(kind=Kind.STATEMENT, dedupe_key__startswith=month).values_list(
+            "customer_id", flat=True
+        )
+    )
+    made = 0
+    for customer in Customer.objects.exclude(pk__in=done):
+        if not recipients(customer, Kind.STATEMENT):
+            continue
+        statement = statement_for(customer=customer, start=start, end=end)
+        if not statement.lines and statement.closing.is_zero():
+            continue
+        with transaction.atomic():
+            made += len(
+                statement_queue(
+                    customer=customer, start=start, end=end, cause=month + customer.number
                 )
             )
     return made

@@ -11,9 +11,9 @@ from django.utils import timezone
 from remit.core.audit import Actor, audit_record
 from remit.core.errors import RemitError
 from remit.customers.models import Customer
-from remit.notifications.derive import clock_derive, events_derive
+from remit.notifications.derive import clock_derive, events_derive, statement_queue
 from remit.notifications.models import Contact, Email, Kind
-from remit.notifications.outbox import Recipient, email_queue, recipients
+from remit.notifications.outbox import Recipient, recipients
 from remit.notifications.sender import emails_send
 from remit.notifications.transport import Transport
 
@@ -63,26 +63,17 @@ def statement_email(
 ) -> list[Email]:
     """Queue the customer's statement for `start`..`end` to its statement contacts (or
     `to`); refused with a sentence when there is nobody to send it to."""
-    from remit.notifications.paylinks import paylink_create
-    from remit.statements.selectors import statement_for
-
-    statement = statement_for(customer=customer, start=start, end=end)
     who = [Recipient(to)] if to else recipients(customer, Kind.STATEMENT)
     if not who:
         raise RemitError(
             f"{customer.number} has no contact who takes statements: add an email address first."
         )
-    open_numbers = [row.invoice for row in statement.open_invoices]
-    link = paylink_create(customer=customer, invoice_numbers=open_numbers)
     stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
-    made = email_queue(
+    made = statement_queue(
         customer=customer,
-        kind=Kind.STATEMENT,
+        start=start,
+        end=end,
         cause=f"statement:{customer.number}:{start}:{end}:{stamp}",
-        subject=f"Statement {start:%B %-d, %Y} to {end:%B %-d, %Y}: "
-        f"{statement.closing.format()} due",
-        context={"statement": statement, "pay_link": link.url if link else ""},
-        data={"from": start.isoformat(), "to": end.isoformat()},
         to=who,
     )
     audit_record(
