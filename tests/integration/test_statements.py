@@ -204,3 +204,28 @@ def test_the_back_office_emails_the_statement_with_its_pdf(customer, smtp):
     assert "/pay/" in body(message)  # pays the open invoices
     [(name, pdf)] = attachments(message)
     assert name == "statement-C-STMT-2026-10-31.pdf" and pdf.startswith(b"%PDF")
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text drawn in a PDF made by fpdf2 (its page streams, inflated)."""
+    import re
+    import zlib
+
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    text = b""
+    for stream in streams:
+        try:
+            text += zlib.decompress(stream)
+        except zlib.error:
+            text += stream
+    return text.decode("latin-1")
+
+
+def test_the_pdf_says_the_hand_worked_figures(customer):
+    from remit.statements.pdf import statement_pdf
+
+    s = statement_for(customer=customer, start=D("2026-10-01"), end=D("2026-10-31"))
+    text = pdf_text(statement_pdf(s))
+    for figure in ("$300.00", "$245.00", "$600.00", "-$450.00", "$270.00", "-$25.00", "$95.00"):
+        assert f"({figure})" in text, figure
+    assert "(INV-S2)" in text and "(INV-SV)" not in text
