@@ -35,17 +35,26 @@ def test_a_reminder_s_link_pays_its_invoices_without_a_login(page: Page, shot, s
     expect(page.locator("#paylink-total")).to_have_text("$300.25")
     shot(page, "1-the-link-opens-the-invoices")
 
-    page.get_by_label("Name on card").fill("Pat Payer")
-    page.get_by_label("Card number").fill("4242 4242 4242 4242")
-    page.get_by_label("Expiry (MM/YY)").fill("12/34")
-    page.get_by_label("Security code (CVC)").fill("123")
-    page.get_by_role("button", name="Use this").click()
-    expect(page.get_by_text("Paying with Visa •••• 4242")).to_be_visible()
+    def enter(number: str, last4: str) -> None:
+        page.get_by_label("Name on card").fill("Pat Payer")
+        page.get_by_label("Card number").fill(number)
+        page.get_by_label("Expiry (MM/YY)").fill("12/34")
+        page.get_by_label("Security code (CVC)").fill("123")
+        page.get_by_role("button", name="Use this").click()
+        expect(page.get_by_text(f"Paying with Visa •••• {last4}")).to_be_visible()
+
+    enter("4000 0000 0000 0002", "0002")  # a card the gateway declines
+    page.get_by_role("button", name="Make Payment").click()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was charged")
+    shot(page, "2-declined")
+
+    enter("4242 4242 4242 4242", "4242")
     shot(page, "2-card-entered")
 
     page.get_by_role("button", name="Make Payment").click()
     expect(page.get_by_role("heading", name="Payment Receipt")).to_be_visible()
-    payment = Payment.objects.get(customer=customer)
+    expect(page).to_have_url(re.compile(r"/receipt/$"))
+    payment = Payment.objects.get(customer=customer, status="pending")
     expect(page.get_by_text(payment.number.replace("PMT-", "RCT-"))).to_be_visible()
     expect(page.locator(".receipt-lines tfoot")).to_contain_text("$300.25")
     shot(page, "3-the-receipt")

@@ -70,7 +70,6 @@ def _page(
             "key": key,
             "error": error,
         },
-        status=200 if not error else 422,
     )
     add_never_cache_headers(response)
     return response
