@@ -195,3 +195,33 @@ def _message():
     message["Message-ID"] = "<1@x.example>"
     message.set_content("hi")
     return message
+
+
+def test_an_event_whose_email_cannot_be_made_is_tried_again_and_holds_the_floor(smtp, monkeypatch):
+    from remit.notifications import derive
+    from remit.notifications.models import EventMark, OutboxFloor
+
+    customer = customer_with_email()
+    make_invoice(customer, "30.00")
+    post_check(customer, "30.00")
+
+    def broken(payment):
+        raise RuntimeError("template missing")
+
+    monkeypatch.setattr(derive, "receipt_queue", broken)
+    assert run()["sent"] == 0
+    assert not EventMark.objects.filter(event_id__in=_posted_ids(customer)).exists()
+    run(timedelta(hours=3))  # the events after it are handled; the floor stays below it
+    assert OutboxFloor.objects.get().event_id < min(_posted_ids(customer))
+
+    monkeypatch.undo()
+    assert run(timedelta(hours=4))["sent"] == 1
+    assert len(smtp.received) == 1
+
+
+def _posted_ids(customer):
+    from remit.payments.models import Event
+
+    return list(
+        Event.objects.filter(customer=customer, kind="payment.posted").values_list("id", flat=True)
+    )

@@ -53,15 +53,16 @@ def events_derive(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     floor, _ = OutboxFloor.objects.get_or_create(pk=1)
     done = EventMark.objects.filter(event_id__gt=floor.event_id).values("event_id")
-    handled = 0
+    handled, after = 0, floor.event_id
     while True:
         events = list(
-            Event.objects.filter(id__gt=floor.event_id).exclude(id__in=done).order_by("id")[:BATCH]
+            Event.objects.filter(id__gt=after).exclude(id__in=done).order_by("id")[:BATCH]
         )
         for event in events:
             handled += _event_handle(event)
         if len(events) < BATCH:
             break
+        after = events[-1].id  # one that failed is tried again next pass, not in a loop
     _floor_raise(floor, now)
     return handled
 
