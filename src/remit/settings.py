@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "remit.worker",
     "remit.receipts",
     "remit.integrations",
+    "remit.bank",
     "remit.portal",
     "remit.backoffice",
     "remit.api",
