@@ -93,6 +93,11 @@ class BankLine(models.Model):
             models.CheckConstraint(
                 condition=models.Q(amount_minor__gt=0), name="bank_line_amount_positive"
             ),
+            models.UniqueConstraint(
+                fields=["deposit"],
+                condition=models.Q(deposit__isnull=False),
+                name="one_bank_line_per_deposit",
+            ),
         ]
         indexes = [models.Index(fields=["status", "statement"])]
 
@@ -138,9 +143,6 @@ class Deposit(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor = models.CharField(max_length=150)
-    by_bank = models.BooleanField(
-        default=False, help_text="Banked by the bank itself (a statement line's payment)."
-    )
 
     class Meta:
         ordering = ["-id"]

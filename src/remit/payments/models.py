@@ -51,6 +51,7 @@ class Source(models.TextChoices):
     CLI = "cli", "Command line"
     SCHEDULED = "scheduled", "Scheduled payment"
     DEMO = "demo", "Demo data"
+    BANK = "bank", "Bank statement"
 
 
 class MethodKind(models.TextChoices):
