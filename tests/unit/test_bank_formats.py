@@ -56,6 +56,7 @@ def test_csv_debits_are_negative_and_interest_is_not_a_customer_payment():
     assert statement.format == "csv"
     acme, globex, fee, interest = statement.lines
     assert (acme.payer, str(acme.amount), acme.position) == ("Acme Corp", "430.00", 2)
+    assert globex.text == "inv 10046 10047"
     assert fee.direction == Direction.DEBIT
     assert interest.kind == Kind.OTHER and interest.ignore_reason
 
