@@ -41,6 +41,7 @@ from remit.bank.formats import (
 from remit.bank.matching import POSTED, REVIEW, Decision, LineFacts, line_decide
 from remit.bank.models import BankLine, LineStatus, PayerKind, PayerMemory, Statement
 from remit.bank.names import name_key
+from remit.bank.repository import lines_decided_write
 from remit.core.audit import Actor, audit_record
 from remit.core.errors import NotFound, RemitError
 from remit.core.inputs.free_text import free_text_parse
@@ -230,11 +231,7 @@ def bank_lines_match(*, statement: Statement) -> int:
         decision = _claim(decision, line, claimed, deposits)
         _decision_apply(line, decision)
     with transaction.atomic():
-        BankLine.objects.bulk_update(
-            lines,
-            ["status", "reason", "confidence", "customer", "allocations", "deposit"],
-            batch_size=500,
-        )
+        lines_decided_write(lines)
     return len(lines)
 
 
@@ -336,8 +333,6 @@ def _line_pay(
             post_date=line.booked_on,
             notes=f"Bank statement {line.statement_id}, line {line.position}.",
         )
-        if BankLine.objects.filter(payment=payment).exclude(pk=line.pk).exists():
-            raise RemitError(f"{payment.number} already belongs to another bank line.")
         journal_post(
             posted_on=line.booked_on,
             reference=payment.number,
@@ -415,15 +410,19 @@ def bank_line_accept(
 
 
 def payer_remember(*, line: BankLine, customer: Customer) -> None:
-    """Remember who pays with this name and this account, for the next statement."""
-    for kind, key in (
-        (PayerKind.NAME, name_key(line.payer)),
-        (PayerKind.ACCOUNT, line.payer_account),
-    ):
-        if key:
-            PayerMemory.objects.update_or_create(
-                kind=kind, key=key[:200], defaults={"customer": customer}
-            )
+    """Remember who pays with this name and this account, for the next statement. A name
+    or account already remembered for another customer is forgotten instead: it names
+    no one for certain ('ACCOUNTS PAYABLE', a payment processor)."""
+    name = name_key(line.payer)
+    for kind, key in ((PayerKind.NAME, name), (PayerKind.ACCOUNT, line.payer_account)):
+        if not key:
+            continue
+        key = key[:200]
+        known = PayerMemory.objects.filter(kind=kind, key=key).first()
+        if known is None:
+            PayerMemory.objects.create(kind=kind, key=key, customer=customer)
+        elif known.customer_id != customer.pk:
+            known.delete()
 
 
 def bank_line_ignore(*, line_id: int, reason: str, actor: Actor) -> BankLine:

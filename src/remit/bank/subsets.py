@@ -1,10 +1,15 @@
 """Which of a customer's open invoices an amount pays: a bounded subset-sum search.
 Pure: no Django.
 
-The invoices come oldest first; the search includes an invoice before it tries without
-it, so the first set found is the oldest-first one (the tie-break). It stops at the second
-set (then the answer is not unique) or after `max_nodes` steps (then it is not complete),
-so a customer with many open invoices never makes an import slow.
+Two depth-first searches, each with a step budget so a customer with many open invoices
+never makes an import slow:
+
+- in age order (oldest first), including an invoice before trying without it, so the
+  first set found is the oldest-first one: the suggestion (the tie-break);
+- in value order (largest first, so a branch that cannot reach the amount is cut at
+  once), stopping at the second set: whether the answer is unique. `complete` says this
+  search ran to its end (every invoice considered within the budget): only then is
+  `unique` a proof.
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-MAX_INVOICES = 40
-MAX_NODES = 50_000
+MAX_INVOICES = 60
+AGE_NODES = 4_000
+VALUE_NODES = 20_000
 
 
 @dataclass(frozen=True)
@@ -21,9 +27,44 @@ class SubsetResult:
     first: tuple[int, ...] | None
     """Indexes (into the list given) of the oldest-first set summing to the target."""
     unique: bool
-    """No second set sums to the target (meaningful only when `complete`)."""
+    """No second set sums to the target (a proof only when `complete`)."""
     complete: bool
     """The whole search ran: every invoice was considered, within the step budget."""
+
+
+def _search(
+    items: list[tuple[int, int]], target: int, budget: int, stop_at: int
+) -> tuple[list[tuple[int, ...]], bool]:
+    """Sets of `items` ((index, balance)) summing to `target`, in search order, up to
+    `stop_at` of them; and whether the search finished within `budget` steps."""
+    suffix = [0] * (len(items) + 1)
+    for k in range(len(items) - 1, -1, -1):
+        suffix[k] = suffix[k + 1] + items[k][1]
+    found: list[tuple[int, ...]] = []
+    chosen: list[int] = []
+    steps = 0
+
+    def walk(k: int, left: int) -> bool:
+        nonlocal steps
+        steps += 1
+        if steps > budget:
+            return False
+        if left == 0:
+            found.append(tuple(sorted(chosen)))
+            return len(found) < stop_at
+        if k == len(items) or suffix[k] < left:
+            return True
+        index, balance = items[k]
+        if balance <= left:
+            chosen.append(index)
+            go_on = walk(k + 1, left - balance)
+            chosen.pop()
+            if not go_on:
+                return False
+        return walk(k + 1, left)
+
+    walk(0, target)
+    return found, steps <= budget
 
 
 def subset_summing(
@@ -31,43 +72,20 @@ def subset_summing(
     target: int,
     *,
     max_items: int = MAX_INVOICES,
-    max_nodes: int = MAX_NODES,
+    age_nodes: int = AGE_NODES,
+    value_nodes: int = VALUE_NODES,
 ) -> SubsetResult:
-    """Sets of `balances` (positive minor units) summing exactly to `target`."""
+    """Sets of `balances` (positive minor units, oldest first) summing to `target`."""
     if target <= 0:
         return SubsetResult(None, True, True)
     candidates = [(i, b) for i, b in enumerate(balances) if 0 < b <= target]
     complete = len(candidates) <= max_items
     candidates = candidates[:max_items]
-    suffix = [0] * (len(candidates) + 1)
-    for k in range(len(candidates) - 1, -1, -1):
-        suffix[k] = suffix[k + 1] + candidates[k][1]
-    found: list[tuple[int, ...]] = []
-    nodes = 0
-    chosen: list[int] = []
-
-    def search(k: int, left: int) -> bool:
-        """False once the search must stop (two sets found, or out of steps)."""
-        nonlocal nodes
-        nodes += 1
-        if nodes > max_nodes:
-            return False
-        if left == 0:
-            found.append(tuple(chosen))
-            return len(found) < 2
-        if k == len(candidates) or suffix[k] < left:
-            return True
-        index, balance = candidates[k]
-        if balance <= left:
-            chosen.append(index)
-            go_on = search(k + 1, left - balance)
-            chosen.pop()
-            if not go_on:
-                return False
-        return search(k + 1, left)
-
-    finished = search(0, target)
-    if nodes > max_nodes:
-        complete = False
-    first = found[0] if found else None
-    return SubsetResult(first, len(found) < 2 and finished, complete)
+    by_value = sorted(candidates, key=lambda item: (-item[1], item[0]))
+    sets, finished = _search(by_value, target, value_nodes, stop_at=2)
+    complete = complete and (finished or len(sets) >= 2)
+    if not sets:
+        return SubsetResult(None, True, complete)
+    aged, _ = _search(candidates, target, age_nodes, stop_at=1)
+    first = aged[0] if aged else min(sets)
+    return SubsetResult(first, len(sets) == 1, complete)
