@@ -25,7 +25,6 @@ class Statement(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        permissions = [("apply_cash", "Can import bank files and apply their cash")]
 
     def __str__(self) -> str:
         return f"Statement {self.pk} ({self.format})"
