@@ -356,7 +356,7 @@ def _line_pay(
 def bank_line_get(*, line_id: int) -> BankLine:
     try:
         return BankLine.objects.select_related("customer", "payment").get(pk=line_id)
-    except (BankLine.DoesNotExist, ValueError, TypeError):
+    except (BankLine.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound(f"Bank line {line_id} does not exist.") from None
 
 

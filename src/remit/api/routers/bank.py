@@ -13,6 +13,7 @@ from remit.api.idempotency import IdempotencyKey, idempotent, once
 from remit.api.schemas import (
     CursorParam,
     CustomerNumber,
+    IdPath,
     Input,
     InvoiceShare,
     LimitParam,
@@ -151,7 +152,7 @@ def lines_list(
     request,
     status: StatusParam,
     limit: LimitParam,
-    statement: Annotated[int | None, Query(None, ge=1)] = None,
+    statement: Annotated[int | None, Query(None, ge=1, le=2**62)] = None,
     cursor: CursorParam = None,
 ):
     """Bank lines in file order; page with `next_cursor`."""
@@ -172,7 +173,7 @@ def lines_list(
     "/lines/{line_id}/accept", response=answers({200: LineOut}, *WRITES, 404), auth=INTEGRATIONS
 )
 @idempotent(200)
-def lines_accept(request, line_id: int, payload: AcceptIn, idempotency_key: IdempotencyKey):
+def lines_accept(request, line_id: IdPath, payload: AcceptIn, idempotency_key: IdempotencyKey):
     """Post a line in review or unmatched; the payer is remembered for its customer."""
     _whole_book(request.auth)
     line = bank_line_get(line_id=line_id)
@@ -189,7 +190,7 @@ def lines_accept(request, line_id: int, payload: AcceptIn, idempotency_key: Idem
     "/lines/{line_id}/ignore", response=answers({200: LineOut}, *WRITES, 404), auth=INTEGRATIONS
 )
 @idempotent(200)
-def lines_ignore(request, line_id: int, payload: IgnoreIn, idempotency_key: IdempotencyKey):
+def lines_ignore(request, line_id: IdPath, payload: IgnoreIn, idempotency_key: IdempotencyKey):
     """Set a line in review or unmatched aside, with the reason."""
     _whole_book(request.auth)
     line = bank_line_get(line_id=line_id)
