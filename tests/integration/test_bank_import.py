@@ -172,3 +172,32 @@ def test_ignoring_needs_a_reason_and_posts_nothing(book, actor):
     ignored = bank_line_ignore(line_id=line.pk, reason="Owner's own transfer", actor=actor)
     assert ignored.status == LineStatus.IGNORED and "Owner's own transfer" in ignored.reason
     assert not Payment.objects.exists()
+
+
+def test_the_audit_names_a_deposit_whose_slip_does_not_add_up(book, actor):
+    from remit.bank.deposits import deposit_create
+    from remit.bank.models import Deposit
+    from remit.payments.services.offline import payment_post
+    from tests.conftest import usd
+
+    acme, _ = book
+    check = payment_post(
+        customer=acme,
+        amount=usd("430.00"),
+        payment_type="check",
+        idempotency_key="chk-1",
+        actor=actor,
+        source="backoffice",
+    )
+    with pytest.raises(RemitError):
+        deposit_create(payment_numbers=[], deposited_on=check.post_date, actor=actor)
+    deposit = deposit_create(
+        payment_numbers=[check.number], deposited_on=check.post_date, actor=actor
+    )
+    assert books_audit().ok
+    with pytest.raises(RemitError) as twice:
+        deposit_create(payment_numbers=[check.number], deposited_on=check.post_date, actor=actor)
+    assert "cannot be deposited" in twice.value.message
+    Deposit.objects.filter(pk=deposit.pk).update(total_minor=43001)
+    problems = books_audit().problems
+    assert any(f"{deposit.number}: the slip says $430.01" in p for p in problems)
