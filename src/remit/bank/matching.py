@@ -25,9 +25,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from remit.bank.names import MARGIN, STRONG, NameIndex, name_key
-from remit.bank.references import Mentions, digits_key, full_key, mentions, prefix_of
+from remit.bank.references import (
+    Mentions,
+    digits_key,
+    full_key,
+    mentions,
+    number_parts,
+    prefix_of,
+)
 from remit.bank.subsets import subset_summing
 from remit.core.money import Money, minor_digits
 
@@ -38,8 +46,7 @@ SHORT_FIXED = 50
 fee) but less than half, is a fee or a discount: reported in review, never absorbed."""
 
 
-@dataclass(frozen=True)
-class OpenInvoice:
+class OpenInvoice(NamedTuple):
     id: int
     number: str
     customer_id: int
@@ -53,16 +60,14 @@ class OpenInvoice:
         return (self.invoice_date, self.due_date, self.number)
 
 
-@dataclass(frozen=True)
-class CustomerInfo:
+class CustomerInfo(NamedTuple):
     id: int
     number: str
     name: str
     currency: str
 
 
-@dataclass(frozen=True)
-class OpenDeposit:
+class OpenDeposit(NamedTuple):
     id: int
     number: str
     currency: str
@@ -111,13 +116,12 @@ class Directory:
         by_full: dict[str, OpenInvoice] = {}
         by_digits: dict[str, list[OpenInvoice]] = defaultdict(list)
         prefixes: set[str] = set()
-        for invoice in sorted(invoices, key=lambda i: i.age):
+        for invoice in sorted(invoices, key=lambda i: (i.invoice_date, i.due_date, i.number)):
             open_by_customer[invoice.customer_id].append(invoice)
-            by_full[full_key(invoice.number)] = invoice
-            digits = digits_key(invoice.number)
+            prefix, key, digits = number_parts(invoice.number)
+            by_full[key] = invoice
             if digits:
                 by_digits[digits].append(invoice)
-            prefix = prefix_of(invoice.number)
             if prefix:
                 prefixes.add(prefix)
         return cls(

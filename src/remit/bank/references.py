@@ -33,6 +33,21 @@ def full_key(number: str) -> str:
     return "".join(_TOKEN.findall(number.upper()))
 
 
+_PARTS = re.compile(r"^([A-Z]*).*?(\d*)$")
+_NOT_KEY = str.maketrans("", "", "-_. ")
+
+
+def number_parts(number: str) -> tuple[str, str, str | None]:
+    """A stored number's (prefix, full key, digits key) at once: what the directory
+    indexes for each of 100,000 invoices (numbers hold letters, digits, '.', '_', '-')."""
+    key = number.upper().translate(_NOT_KEY)
+    if not key.isalnum() or not key.isascii():
+        key = full_key(number)
+    found = _PARTS.match(key)
+    prefix, digits = (found.group(1), found.group(2)) if found else ("", "")
+    return prefix, key, (digits.lstrip("0") or "0") if digits else None
+
+
 def digits_key(number: str) -> str | None:
     """The number's trailing digits without leading zeros ('INV-0042' → '42')."""
     found = _TRAILING_DIGITS.search(full_key(number))

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 MAX_INVOICES = 60
-AGE_NODES = 4_000
-VALUE_NODES = 20_000
+AGE_NODES = 2_000
+VALUE_NODES = 6_000
 
 
 @dataclass(frozen=True)
