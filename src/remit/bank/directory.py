@@ -20,7 +20,7 @@ def directory_load(currencies: Iterable[str]) -> Directory:
     ]
     invoices = [
         OpenInvoice(*row)
-        for row in Invoice.objects.order_by()
+        for row in Invoice.objects.order_by("invoice_date", "due_date", "number")
         .filter(status=InvoiceStatus.OPEN, balance_due_minor__gt=0, currency__in=currencies)
         .values_list(
             "id",
@@ -50,4 +50,5 @@ def directory_load(currencies: Iterable[str]) -> Directory:
         remembered_names=names,
         remembered_accounts=accounts,
         deposits=deposits,
+        presorted=True,
     )

@@ -111,12 +111,14 @@ class Directory:
         remembered_names: dict[str, int] | None = None,
         remembered_accounts: dict[str, int] | None = None,
         deposits: Sequence[OpenDeposit] = (),
+        presorted: bool = False,
     ) -> Directory:
+        """`presorted`: the invoices come oldest first already (the database sorted them)."""
         open_by_customer: dict[int, list[OpenInvoice]] = defaultdict(list)
         by_full: dict[str, OpenInvoice] = {}
         by_digits: dict[str, list[OpenInvoice]] = defaultdict(list)
         prefixes: set[str] = set()
-        for invoice in sorted(invoices, key=lambda i: (i.invoice_date, i.due_date, i.number)):
+        for invoice in invoices if presorted else sorted(invoices, key=lambda i: i.age):
             open_by_customer[invoice.customer_id].append(invoice)
             prefix, key, digits = number_parts(invoice.number)
             by_full[key] = invoice

@@ -65,7 +65,11 @@ class NameIndex:
             key = name_key(name)
             if key:
                 self._exact[key].add(customer_id)
-        self._keys = list(self._exact)
+        self._by_word: dict[str, list[str]] = defaultdict(list)
+        for key in self._exact:
+            for word in set(key.split()):
+                if len(word) >= 3:
+                    self._by_word[word].append(key)
         self._cache: dict[str, list[tuple[int, float]]] = {}
 
     def lookup(self, payer: str) -> list[tuple[int, float]]:
@@ -78,8 +82,11 @@ class NameIndex:
         if key in self._exact:
             result = [(c, 100.0) for c in sorted(self._exact[key])]
         else:
+            # only names sharing a word of 3 letters or more: a name with no word in
+            # common is not 80% alike, and 5,000 comparisons a line would be slow
+            choices = sorted({k for w in set(key.split()) for k in self._by_word.get(w, ())})
             hits = process.extract(
-                key, self._keys, scorer=fuzz.token_sort_ratio, limit=5, score_cutoff=WEAK
+                key, choices, scorer=fuzz.token_sort_ratio, limit=5, score_cutoff=WEAK
             )
             result = [(c, score) for match, score, _ in hits for c in sorted(self._exact[match])]
         self._cache[key] = result

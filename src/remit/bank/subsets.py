@@ -35,33 +35,44 @@ class SubsetResult:
 def _search(
     items: list[tuple[int, int]], target: int, budget: int, stop_at: int
 ) -> tuple[list[tuple[int, ...]], bool]:
-    """Sets of `items` ((index, balance)) summing to `target`, in search order, up to
-    `stop_at` of them; and whether the search finished within `budget` steps."""
-    suffix = [0] * (len(items) + 1)
-    for k in range(len(items) - 1, -1, -1):
-        suffix[k] = suffix[k + 1] + items[k][1]
+    """Sets of `items` ((index, balance)) summing to `target`, in search order (an item
+    before the ones after it), up to `stop_at` of them; and whether the search finished
+    within `budget` steps."""
+    count = len(items)
+    values = [b for _, b in items]
+    suffix = [0] * (count + 1)
+    smallest = [0] * (count + 1)
+    for k in range(count - 1, -1, -1):
+        suffix[k] = suffix[k + 1] + values[k]
+        smallest[k] = values[k] if k == count - 1 else min(values[k], smallest[k + 1])
     found: list[tuple[int, ...]] = []
     chosen: list[int] = []
     steps = 0
 
-    def walk(k: int, left: int) -> bool:
+    def walk(start: int, left: int) -> bool:
+        """False once the search must stop (enough sets, or out of steps)."""
         nonlocal steps
-        steps += 1
-        if steps > budget:
-            return False
-        if left == 0:
-            found.append(tuple(sorted(chosen)))
-            return len(found) < stop_at
-        if k == len(items) or suffix[k] < left:
-            return True
-        index, balance = items[k]
-        if balance <= left:
-            chosen.append(index)
-            go_on = walk(k + 1, left - balance)
+        for j in range(start, count):
+            steps += 1
+            if steps > budget:
+                return False
+            if suffix[j] < left or smallest[j] > left:
+                return True
+            value = values[j]
+            if value > left:
+                continue
+            chosen.append(items[j][0])
+            if value == left:
+                found.append(tuple(sorted(chosen)))
+                chosen.pop()
+                if len(found) >= stop_at:
+                    return False
+                continue
+            go_on = walk(j + 1, left - value)
             chosen.pop()
             if not go_on:
                 return False
-        return walk(k + 1, left)
+        return True
 
     walk(0, target)
     return found, steps <= budget
