@@ -15,7 +15,7 @@ DECIDED = ("status", "reason", "confidence", "customer", "allocations", "deposit
 
 
 def lines_decided_write(lines: Sequence[BankLine]) -> None:
-    """UPDATE each line's decision (the fields of `DECIDED`), by id."""
+    """UPDATE each line's decision (the fields of `DECIDED`), by id, if it is still new."""
     if not lines:
         return
     fields = [BankLine._meta.get_field(name) for name in DECIDED]
@@ -23,7 +23,9 @@ def lines_decided_write(lines: Sequence[BankLine]) -> None:
     table = quote(BankLine._meta.db_table)
     sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     pk = quote(BankLine._meta.pk.column)
-    sql = f"UPDATE {table} SET {sets} WHERE {pk} = %s"  # noqa: S608
+    status = quote(BankLine._meta.get_field("status").column)
+    # only lines still new: a concurrent import of the same file may have decided them
+    sql = f"UPDATE {table} SET {sets} WHERE {pk} = %s AND {status} = 'new'"  # noqa: S608
     rows = [
         [f.get_db_prep_save(getattr(line, f.attname), connection) for f in fields] + [line.pk]
         for line in lines
@@ -46,7 +48,8 @@ def _unnest_update(fields, rows: list[list]) -> None:
     sql = (
         f"UPDATE {table} AS t SET {sets} "  # noqa: S608
         f"FROM unnest({arrays}) AS v({', '.join(names)}) "
-        f"WHERE t.{quote(BankLine._meta.pk.column)} = v.{names[-1]}"
+        f"WHERE t.{quote(BankLine._meta.pk.column)} = v.{names[-1]} "
+        f"AND t.{quote(BankLine._meta.get_field('status').column)} = 'new'"
     )
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 5000):
