@@ -29,19 +29,16 @@ LINE_KEYS = {
     "date",
     "amount",
     "currency",
-    "direction",
     "bank_reference",
     "payer",
     "text",
     "status",
     "customer",
     "payment",
-    "deposit",
     "allocations",
     "credit_created",
     "confidence",
     "reason",
-    "duplicate_of",
 }
 
 

@@ -18,6 +18,9 @@ def import_json(result: ImportResult) -> dict:
 
 
 def line_json(line: BankLine) -> dict:
+    """A line as issue 13 gives it. A debit's amount is positive (it is ignored, its reason
+    says "A debit"); a line matched to a deposit slip names the slip in its reason; a
+    duplicate names the line it repeats in its reason."""
     applied = sum(Money.of(a["amount"], line.currency).minor for a in line.allocations)
     credit = None
     if line.customer_id is not None and line.status in ("posted", "review", "matched"):
@@ -28,17 +31,14 @@ def line_json(line: BankLine) -> dict:
         "date": line.booked_on.isoformat(),
         "amount": str(line.amount),
         "currency": line.currency,
-        "direction": line.direction,
         "bank_reference": line.bank_reference,
         "payer": line.payer,
         "text": line.text,
         "status": line.status,
         "customer": line.customer.number if line.customer_id else None,
         "payment": line.payment.number if line.payment_id else None,
-        "deposit": line.deposit.number if line.deposit_id else None,
         "allocations": [{"invoice": a["invoice"], "amount": a["amount"]} for a in line.allocations],
         "credit_created": credit,
         "confidence": line.confidence,
         "reason": line.reason,
-        "duplicate_of": line.duplicate_of_id,
     }

@@ -58,19 +58,16 @@ class LineOut(Schema):
     date: str
     amount: str
     currency: str
-    direction: str
     bank_reference: str
     payer: str
     text: str
     status: str
     customer: str | None
     payment: str | None
-    deposit: str | None
     allocations: list[AllocationOut]
     credit_created: str | None
     confidence: int
     reason: str
-    duplicate_of: int | None
 
 
 class LinePage(Schema):
