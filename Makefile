@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-test
 	-$(BIN)/python -m bench.portal_open_invoices
 	-$(BIN)/python -m bench.api_throughput
 	-$(BIN)/python -m bench.audit_scale
+	-$(BIN)/python -m bench.bank_matching
 
 # Two `remit serve` and two `remit worker` on one PostgreSQL database (remit_load, dropped
 # and created), driven over the loopback at 1, 8 and 32 clients; a fixed number of

@@ -1,4 +1,5 @@
-"""The `remit` program: the command line's subcommands, and `remit worker`.
+"""The `remit` program: the command line's subcommands, `remit worker`, and
+`remit bank` (cash application).
 
 Like `remit.urls` for the web faces, this is the project's root for the processes started
 from a shell: it puts the faces together (the command line, the worker) and belongs to
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 import sys
 
+from remit.cli import bank as bank_cli
 from remit.cli import main as cli
 from remit.cli import statement
 from remit.worker import command as worker
 
 
 def main(argv: list[str] | None = None) -> int:
-    return cli.main(argv, others=[worker, statement])
+    return cli.main(argv, others=[worker, statement, bank_cli])
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "remit.integrations",
     "remit.notifications",
     "remit.statements",
+    "remit.bank",
     "remit.portal",
     "remit.backoffice",
     "remit.api",

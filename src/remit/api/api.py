@@ -10,6 +10,7 @@ from ninja.parser import Parser
 
 from remit.api import errors
 from remit.api.routers import (
+    bank,
     credit,
     customers,
     events,
@@ -72,3 +73,4 @@ api.add_router("/credit", credit.router)
 api.add_router("/payment-methods", methods.router)
 api.add_router("/scheduled-payments", schedules.router)
 api.add_router("/events", events.router)
+api.add_router("/bank", bank.router)

@@ -4,6 +4,7 @@ from django.urls import path
 
 from remit.backoffice.views import (
     auth,
+    bank,
     cards,
     credit,
     customers,
@@ -63,4 +64,16 @@ urlpatterns = [
     path("invoices/import/run", invoices.import_run, name="invoice_import_run"),
     path(C + "invoices/<str:invoice>/", invoices.show, name="invoice"),
     path(C + "invoices/<str:invoice>/void", invoices.void, name="invoice_void"),
+    # cash application
+    path("bank/", bank.index, name="bank"),
+    path("bank/upload", bank.upload, name="bank_upload"),
+    path("bank/review/", bank.review, name="bank_review"),
+    path("bank/review/<int:line_id>/", bank.review, name="bank_review_line"),
+    path("bank/lines/<int:line_id>/customers", bank.customers, name="bank_customers"),
+    path("bank/lines/<int:line_id>/preview", bank.preview, name="bank_preview"),
+    path("bank/lines/<int:line_id>/accept", bank.accept, name="bank_accept"),
+    path("bank/lines/<int:line_id>/ignore", bank.ignore, name="bank_ignore"),
+    path("bank/deposits/", bank.deposits, name="bank_deposits"),
+    path("bank/deposits/save", bank.deposit_save, name="bank_deposit_save"),
+    path("bank/deposits/<str:number>.pdf", bank.deposit_pdf, name="bank_deposit_pdf"),
 ]

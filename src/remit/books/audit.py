@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.db.models import Q, Sum
 
+from remit.bank.models import BankLine, Deposit, DepositItem
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
@@ -45,6 +47,7 @@ def books_audit() -> AuditReport:
     _receivables(report)
     _credit(report)
     _undeposited_funds(report)
+    _bank(report)
     _card_clearing(report)
     return report
 
@@ -179,13 +182,49 @@ def _credit(report: AuditReport) -> None:
 
 
 def _undeposited_funds(report: AuditReport) -> None:
-    actual = dict(
+    """Offline money received, less what went to the bank: on a deposit slip, or received
+    by the bank itself (a statement line's payment)."""
+    actual: dict[str, int] = defaultdict(int)
+    for currency, total in _sums(
         Payment.objects.filter(type__in=OFFLINE_TYPES, status=PaymentStatus.SETTLED)
-        .values("currency")
+    ).items():
+        actual[currency] += total
+    for currency, total in _banked().items():
+        actual[currency] -= total
+    _compare(report, "Undeposited funds", _account_balances(Account.UNDEPOSITED_FUNDS), actual)
+
+
+def _sums(payments) -> dict[str, int]:
+    return dict(
+        payments.values("currency")
         .annotate(total=Sum("amount_minor"))
         .values_list("currency", "total")
     )
-    _compare(report, "Undeposited funds", _account_balances(Account.UNDEPOSITED_FUNDS), actual)
+
+
+def _banked() -> dict[str, int]:
+    """Payments moved to the bank: deposited, or received on a statement line."""
+    banked: dict[str, int] = defaultdict(int)
+    deposited = DepositItem.objects.values("payment_id")
+    received = BankLine.objects.filter(payment__isnull=False).values("payment_id")
+    for query in (deposited, received):
+        for currency, total in _sums(Payment.objects.filter(pk__in=query)).items():
+            banked[currency] += total
+    return banked
+
+
+def _bank(report: AuditReport) -> None:
+    """The Bank account holds every deposit and every payment a statement line brought;
+    each deposit's total is the sum of its items."""
+    _compare(report, "Bank", _account_balances(Account.BANK), dict(_banked()))
+    off = Deposit.objects.annotate(items_total=Sum("items__payment__amount_minor")).exclude(
+        total_minor=models.F("items_total")
+    )
+    for deposit in off:
+        report.problems.append(
+            f"{deposit.number}: the slip says {deposit.total.format()}, its items add up to "
+            f"{_money(deposit.items_total, deposit.currency)}."
+        )
 
 
 def _card_clearing(report: AuditReport) -> None:

@@ -19,6 +19,8 @@ class Account(models.TextChoices):
     """The income side of an invoice."""
     REFUNDS = "refunds", "Refunds"
     """Money returned to customers through the gateway."""
+    BANK = "bank", "Bank"
+    """Money in the business's bank account: deposits made, and what the bank received."""
 
 
 class JournalEntry(models.Model):

@@ -24,6 +24,10 @@ class PaymentType(models.TextChoices):
     CREDIT = "credit", "Customer Credit"
     """Customer credit applied to invoices: no new money comes in."""
     OTHER = "other", "Other"
+    BANK_TRANSFER = "bank_transfer", "Bank Transfer"
+    """A transfer or wire the bank's statement reports (cash application)."""
+    ACH = "ach", "ACH"
+    """An ACH credit the bank's statement reports (cash application)."""
 
 
 OFFLINE_TYPES = frozenset(
@@ -33,6 +37,8 @@ OFFLINE_TYPES = frozenset(
         PaymentType.CASH,
         PaymentType.PAYPAL,
         PaymentType.OTHER,
+        PaymentType.BANK_TRANSFER,
+        PaymentType.ACH,
     }
 )
 """Money already in hand when staff post it: settled at once."""
@@ -45,6 +51,7 @@ class Source(models.TextChoices):
     CLI = "cli", "Command line"
     SCHEDULED = "scheduled", "Scheduled payment"
     DEMO = "demo", "Demo data"
+    BANK = "bank", "Bank statement"
 
 
 class MethodKind(models.TextChoices):
