@@ -1,10 +1,12 @@
 """Random histories of invoices and payments through the real services, on the database.
 
 A Hypothesis state machine creates invoices, posts payments (to one invoice, oldest first,
-with amounts fixed by hand), applies credit, voids payments and invoices and imports CSV
-files, in any order. It keeps its own plain-Python model of what every balance should be,
-and after every step checks the books (`books_audit`), the money invariants of DESIGN
-rules 1, 2 and 7 straight from the tables, and that the database agrees with the model.
+with amounts fixed by hand, short pays with a write-off), applies credit, writes off
+balances, moves allocations (unapply to credit, reallocate to another invoice), voids
+payments and invoices and imports CSV files, in any order. It keeps its own plain-Python
+model of what every balance should be, and after every step checks the books
+(`books_audit`), the money invariants of DESIGN rules 1, 2 and 7 straight from the tables,
+and that the database agrees with the model.
 
 Each example runs inside a savepoint that is rolled back when it ends, so examples do not
 see each other's data and the counters created by the migrations survive.
@@ -35,9 +37,11 @@ from remit.books.audit import books_audit
 from remit.core.audit import Actor
 from remit.core.errors import (
     AllocationRefused,
+    ApprovalRequired,
     IdempotencyConflict,
     ImportRejected,
     InvoiceNotPayable,
+    NotFound,
     RemitError,
     TransitionRefused,
     VoidRefused,
@@ -49,13 +53,16 @@ from remit.invoices.services import invoice_void, invoices_import
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import Allocation, CreditEntry, Payment
 from remit.payments.services.credit import credit_apply
+from remit.payments.services.moves import payment_reallocate, payment_unapply
 from remit.payments.services.offline import payment_post
 from remit.payments.services.voids import payment_void
+from remit.payments.services.writeoff import WriteOffRequest, write_off_post
 from tests.factories import make_customer, make_invoice
 
 CURRENCIES = ("USD", "JPY", "BHD")
 DIGITS = {"USD": 2, "JPY": 0, "BHD": 3}  # ISO 4217 minor units, independent of the code
 OFFLINE = ("check", "money_order", "cash", "paypal", "other")
+REASONS = ("bank_fee", "discount", "small_balance", "bad_debt", "other")
 HEADER = (
     "invoice_number,customer_number,customer_name,invoice_date,due_date,currency,total,description"
 )
@@ -117,9 +124,15 @@ class PaymentModel:
     type: str
     amount: int
     allocations: dict[str, int]
+    """What it applies to each invoice now (moves change it)."""
     credit_created: int
+    """The credit it created: its overpayment, and what was unapplied since."""
     order: int
     voided: bool = False
+
+    @property
+    def movable(self) -> bool:
+        return not self.voided and self.type != "write_off" and bool(self.allocations)
 
 
 @dataclass
@@ -433,6 +446,137 @@ class RandomHistories(RuleBasedStateMachine):
             self.credit[model.customer] += model.amount
 
     @precondition(lambda self: self.invoices)
+    @rule(data=st.data(), whole=st.booleans(), manager=st.booleans())
+    def write_off_a_balance(self, data, whole, manager):
+        invoice = self.invoices[data.draw(st.sampled_from(sorted(self.invoices)))]
+        amount = (
+            None if whole or not invoice.payable else data.draw(st.integers(1, invoice.balance))
+        )
+        call = {
+            "customer": self.customers[invoice.customer],
+            "invoice": invoice.number,
+            "amount": None if amount is None else money(amount, invoice.currency),
+            "reason": data.draw(st.sampled_from(REASONS)),
+            "idempotency_key": self._key(),
+            "actor": self.actor,
+            "source": "backoffice",
+            "above_tolerance": manager,
+        }
+        if not invoice.payable:
+            with pytest.raises(InvoiceNotPayable):
+                write_off_post(**call)
+            return
+        if not manager:  # no tolerance configured: a clerk may write off nothing
+            with pytest.raises(ApprovalRequired):
+                write_off_post(**call)
+            return
+        amount = invoice.balance if amount is None else amount
+        event("balance written off" + (" in full" if amount == invoice.balance else ""))
+        payment = write_off_post(**call)
+        self._record(payment, invoice.customer, "write_off", amount, {invoice.number: amount}, 0)
+
+    @precondition(lambda self: any(i.balance > 1 for i in self._payable()))
+    @rule(data=st.data(), kind=st.sampled_from(OFFLINE), too_much=st.booleans())
+    def short_pay_with_a_write_off(self, data, kind, too_much):
+        invoice = data.draw(
+            st.sampled_from(sorted((i for i in self._payable() if i.balance > 1), key=str))
+        )
+        paid = data.draw(st.integers(1, invoice.balance - 1))
+        left = invoice.balance - paid
+        written = (
+            left + data.draw(st.integers(1, 100)) if too_much else data.draw(st.integers(1, left))
+        )
+        currency = invoice.currency
+        request = {
+            "customer": self.customers[invoice.customer],
+            "amount": money(paid, currency),
+            "payment_type": kind,
+            "invoices": [InvoiceRequest(invoice.number)],
+            "write_offs": [WriteOffRequest(invoice.number, money(written, currency), "bank_fee")],
+            "above_tolerance": True,
+        }
+        if too_much:
+            with pytest.raises(AllocationRefused):
+                self._post(**request)
+            self.last_post = None
+            return
+        event("short pay written off")
+        payment = self._post(**request)
+        self._record(payment, invoice.customer, kind, paid, {invoice.number: paid}, 0)
+        write_off = Payment.objects.get(type="write_off", reference=payment.number)
+        self._record(
+            write_off, invoice.customer, "write_off", written, {invoice.number: written}, 0
+        )
+
+    @precondition(lambda self: any(p.movable for p in self.payments.values()))
+    @rule(data=st.data(), part=st.booleans())
+    def unapply_an_allocation(self, data, part):
+        model = self.payments[
+            data.draw(st.sampled_from(sorted(n for n, p in self.payments.items() if p.movable)))
+        ]
+        number = data.draw(st.sampled_from(sorted(model.allocations)))
+        applied = model.allocations[number]
+        amount = data.draw(st.integers(1, applied)) if part else applied
+        currency = self.invoices[number].currency
+        payment_unapply(
+            payment=Payment.objects.get(number=model.number),
+            invoice=number,
+            amount=money(amount, currency) if part else None,
+            actor=self.actor,
+            idempotency_key=self._key(),
+        )
+        event("allocation unapplied" + (" in part" if amount < applied else ""))
+        self._moved(model, number, amount)
+        self.invoices[number].balance += amount
+        self.credit[model.customer] += amount
+        model.credit_created += amount
+
+    @precondition(lambda self: any(p.movable for p in self.payments.values()))
+    @rule(data=st.data(), part=st.booleans())
+    def reallocate_an_allocation(self, data, part):
+        model = self.payments[
+            data.draw(st.sampled_from(sorted(n for n, p in self.payments.items() if p.movable)))
+        ]
+        source = data.draw(st.sampled_from(sorted(model.allocations)))
+        targets = sorted(i.number for i in self._payable(model.customer) if i.number != source)
+        everything = sorted(n for n in self.invoices if n != source)
+        if not everything:
+            return
+        target = self.invoices[data.draw(st.sampled_from(targets or everything))]
+        applied = model.allocations[source]
+        amount = data.draw(st.integers(1, applied)) if part else applied
+        call = {
+            "payment": Payment.objects.get(number=model.number),
+            "from_invoice": source,
+            "to_invoice": target.number,
+            "amount": money(amount, target.currency) if part else None,
+            "actor": self.actor,
+        }
+        if target.customer != model.customer:
+            with pytest.raises(NotFound):
+                payment_reallocate(**call)
+            return
+        if not target.payable:
+            with pytest.raises(InvoiceNotPayable):
+                payment_reallocate(**call)
+            return
+        if amount > target.balance:
+            with pytest.raises(AllocationRefused):
+                payment_reallocate(**call)
+            return
+        payment_reallocate(**call)
+        event("allocation reallocated")
+        self._moved(model, source, amount)
+        self.invoices[source].balance += amount
+        target.balance -= amount
+        model.allocations[target.number] = model.allocations.get(target.number, 0) + amount
+
+    def _moved(self, model: PaymentModel, number: str, amount: int) -> None:
+        model.allocations[number] -= amount
+        if not model.allocations[number]:
+            del model.allocations[number]
+
+    @precondition(lambda self: self.invoices)
     @rule(data=st.data())
     def void_an_invoice(self, data):
         model = self.invoices[data.draw(st.sampled_from(sorted(self.invoices)))]
@@ -569,7 +713,9 @@ class RandomHistories(RuleBasedStateMachine):
     @invariant()
     def every_payment_is_its_allocations_plus_the_credit_it_created(self):
         allocated: dict[str, int] = defaultdict(int)
-        for number, minor in Allocation.objects.values_list("payment__number", "amount_minor"):
+        for number, minor in Allocation.objects.filter(moved=False).values_list(
+            "payment__number", "amount_minor"
+        ):
             allocated[number] += minor
         created: dict[str, int] = defaultdict(int)
         for number, minor in CreditEntry.objects.filter(kind="created").values_list(
@@ -625,16 +771,15 @@ class RandomHistories(RuleBasedStateMachine):
             for n, p in self.payments.items()
         }
 
-        allocations: dict[str, dict[str, tuple[int, bool]]] = defaultdict(dict)
-        for payment, invoice, minor, is_reversed in Allocation.objects.values_list(
-            "payment__number", "invoice__number", "amount_minor", "reversed"
+        live: dict[str, dict[str, int]] = defaultdict(dict)
+        for payment, invoice, minor in Allocation.objects.filter(reversed=False).values_list(
+            "payment__number", "invoice__number", "amount_minor"
         ):
-            assert invoice not in allocations[payment], "one allocation per invoice"
-            allocations[payment][invoice] = (minor, is_reversed)
+            assert invoice not in live[payment], "one live allocation per invoice"
+            live[payment][invoice] = minor
         for number, model in self.payments.items():
-            assert allocations.get(number, {}) == {
-                invoice: (minor, model.voided) for invoice, minor in model.allocations.items()
-            }, number
+            expected = {} if model.voided else model.allocations
+            assert live.get(number, {}) == expected, number
 
         credit: dict[str, int] = defaultdict(int)
         for customer, minor in CreditEntry.objects.values_list("customer__number", "amount_minor"):

@@ -41,6 +41,10 @@ EXPECTED = {
     # hold it as pending when the gateway has already settled it)
     ("settled", "refund", "approved"): "refunded",
     ("pending", "refund", "approved"): "refunded",
+    # corrections of settled money (issue 14): one allocation moved to customer credit
+    # (unapply) or to another invoice (reallocate); the payment stays settled
+    ("settled", "unapply", "approved"): "settled",
+    ("settled", "reallocate", "approved"): "settled",
 }
 
 STATES = [None, *PaymentStatus]  # None: before the payment exists

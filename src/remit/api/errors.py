@@ -21,6 +21,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from remit.api.auth import Forbidden
 from remit.core.errors import (
+    ApprovalRequired,
     GatewayUnavailable,
     IdempotencyConflict,
     ImportRejected,
@@ -45,6 +46,7 @@ class Error(Schema):
 STATUS: dict[type[RemitError], int] = {
     NotFound: 404,
     Forbidden: 403,
+    ApprovalRequired: 403,
     InvoiceNotPayable: 409,
     TransitionRefused: 409,
     VoidRefused: 409,

@@ -54,6 +54,7 @@ class AllocationOut(Schema):
     invoice: str
     amount: AmountOut
     reversed: bool
+    moved: bool
 
 
 class MethodSummary(Schema):
@@ -77,6 +78,7 @@ class PaymentOut(Schema):
     gateway_outcome: str | None
     failure_reason: str | None
     void_reason: str | None
+    reason: str | None
     notes: str | None
     created_at: datetime
 

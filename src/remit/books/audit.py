@@ -22,9 +22,11 @@ from remit.payments.models import (
     CreditEntry,
     CreditKind,
     Payment,
+    PaymentType,
     ScheduledInvoice,
     ScheduleStatus,
 )
+from remit.payments.services.recording import WRITE_OFF_ACCOUNTS
 from remit.payments.states import PaymentStatus
 
 
@@ -46,6 +48,7 @@ def books_audit() -> AuditReport:
     _credit(report)
     _undeposited_funds(report)
     _card_clearing(report)
+    _write_offs_and_credit_notes(report)
     return report
 
 
@@ -107,7 +110,9 @@ def _invoice_balances(report: AuditReport) -> None:
 
 
 def _payments_add_up(report: AuditReport) -> None:
-    applied = Sum("allocations__amount_minor")
+    # Every allocation counts, reversed by a void or live, except those moved (unapplied or
+    # reallocated): their money is in the credit created or in another allocation.
+    applied = Sum("allocations__amount_minor", filter=Q(allocations__moved=False))
     rows = Payment.objects.annotate(applied=applied).values_list(
         "id", "number", "currency", "amount_minor", "applied"
     )
@@ -210,3 +215,24 @@ def _card_clearing(report: AuditReport) -> None:
     _compare(report, "Card clearing", _account_balances(Account.CARD_CLEARING), received)
     refunds = {c: -v for c, v in _account_balances(Account.REFUNDS).items()}
     _compare(report, "Refunds", refunds, refunded)
+
+
+def _write_offs_and_credit_notes(report: AuditReport) -> None:
+    """Each write-off account holds the live write-offs of its reason, Credit notes the
+    live credit notes: a write-off or credit note voided is reversed in full."""
+    live = (
+        Payment.objects.filter(
+            type__in=[PaymentType.WRITE_OFF, PaymentType.CREDIT_NOTE], status=PaymentStatus.SETTLED
+        )
+        .values("type", "reason", "currency")
+        .annotate(total=Sum("amount_minor"))
+    )
+    expected: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in live:
+        if row["type"] == PaymentType.CREDIT_NOTE:
+            account = Account.CREDIT_NOTES
+        else:
+            account = WRITE_OFF_ACCOUNTS.get(row["reason"], Account.WRITE_OFF_OTHER)
+        expected[account][row["currency"]] += row["total"]
+    for account in [*WRITE_OFF_ACCOUNTS.values(), Account.CREDIT_NOTES]:
+        _compare(report, Account(account).label, _account_balances(account), expected[account])

@@ -45,6 +45,12 @@ class AllocationRefused(RemitError):
     code = "allocation_refused"
 
 
+class ApprovalRequired(RemitError):
+    """Allowed to someone with more authority (a write-off above the clerk's tolerance)."""
+
+    code = "approval_required"
+
+
 class InvoiceNotPayable(RemitError):
     code = "invoice_not_payable"
 

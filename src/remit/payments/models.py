@@ -24,6 +24,25 @@ class PaymentType(models.TextChoices):
     CREDIT = "credit", "Customer Credit"
     """Customer credit applied to invoices: no new money comes in."""
     OTHER = "other", "Other"
+    WRITE_OFF = "write_off", "Write-off"
+    """An invoice balance closed without money: booked to the write-off account of its
+    reason (a bank fee, a discount, a small balance, bad debt). Voided to undo."""
+    CREDIT_NOTE = "credit_note", "Credit note"
+    """An invoice credited: less is owed; what is beyond its balance becomes credit."""
+
+
+NON_CASH_TYPES = frozenset({PaymentType.CREDIT, PaymentType.WRITE_OFF, PaymentType.CREDIT_NOTE})
+"""Documents kept as payments that bring no money in (reports of cash leave them out)."""
+
+
+class WriteOffReason(models.TextChoices):
+    """Why a balance is written off; each has its own journal account."""
+
+    BANK_FEE = "bank_fee", "Bank fee"
+    DISCOUNT = "discount", "Discount"
+    SMALL_BALANCE = "small_balance", "Small balance"
+    BAD_DEBT = "bad_debt", "Bad debt"
+    OTHER = "other", "Other"
 
 
 OFFLINE_TYPES = frozenset(
@@ -139,6 +158,11 @@ class Payment(models.Model):
         max_length=16, blank=True, help_text="The gateway's last answer: approved, unknown…"
     )
     failure_reason = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="A write-off's reason (bank_fee, discount…) or a credit note's, as given.",
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -174,6 +198,11 @@ class Allocation(models.Model):
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     reversed = models.BooleanField(default=False)
+    moved = models.BooleanField(
+        default=False,
+        help_text="Reversed by a move (unapply, reallocate), not by a void: its money went to "
+        "credit or to another allocation of the same payment.",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -298,6 +327,8 @@ class EventKind(models.TextChoices):
     PAYMENT_REFUNDED = "payment.refunded", "Payment refunded"
     INVOICE_PAID = "invoice.paid", "Invoice paid"
     INVOICE_REOPENED = "invoice.reopened", "Invoice reopened"
+    PAYMENT_UNAPPLIED = "payment.unapplied", "Payment moved to credit"
+    PAYMENT_REALLOCATED = "payment.reallocated", "Payment moved to another invoice"
 
 
 class Event(models.Model):

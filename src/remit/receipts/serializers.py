@@ -70,14 +70,17 @@ def preview_data(customer: Customer, amount: Money, split: Split) -> dict:
 
 def credit_created_minor(amount_minor: int, allocated_minor: Iterable[int]) -> int:
     """What a payment did not apply to invoices: the credit it created (DESIGN rule 1,
-    checked by `remit audit`: amount == every allocation, reversed ones too, + credit)."""
+    checked by `remit audit`: amount == every allocation not moved, reversed ones too, +
+    credit)."""
     return amount_minor - sum(allocated_minor)
 
 
-def _payment(payment: Payment, lines: list[tuple[str, int, bool]], *, notes: bool) -> dict:
+def _payment(payment: Payment, lines: list[tuple[str, int, bool, bool]], *, notes: bool) -> dict:
     currency = payment.currency
     method = payment.method if payment.method_id else None
-    created = credit_created_minor(payment.amount_minor, (minor for _, minor, _ in lines))
+    created = credit_created_minor(
+        payment.amount_minor, (minor for _, minor, _, moved in lines if not moved)
+    )
     return {
         "number": payment.number,
         "customer": payment.customer.number,
@@ -93,26 +96,28 @@ def _payment(payment: Payment, lines: list[tuple[str, int, bool]], *, notes: boo
                 "invoice": invoice,
                 "amount": str(Money.from_minor(minor, currency)),
                 "reversed": reversed_,
+                "moved": moved,
             }
-            for invoice, minor, reversed_ in lines
+            for invoice, minor, reversed_, moved in lines
         ],
         "credit_created": str(Money.from_minor(created, currency)),
         "method": {"id": method.pk, "display": method.display} if method else None,
         "gateway_outcome": payment.gateway_outcome or None,
         "failure_reason": payment.failure_reason or None,
         "void_reason": payment.void_reason or None,
+        "reason": payment.reason or None,
         "notes": payment.notes if notes else None,
         "created_at": _time(payment.created_at),
     }
 
 
-def _allocations(payment_ids: list[int]) -> dict[int, list[tuple[str, int, bool]]]:
-    """(invoice number, amount in minor units, reversed) of each payment, in the order
-    they were made."""
-    lines: dict[int, list[tuple[str, int, bool]]] = defaultdict(list)
+def _allocations(payment_ids: list[int]) -> dict[int, list[tuple[str, int, bool, bool]]]:
+    """(invoice number, amount in minor units, reversed, moved) of each payment, in the
+    order they were made."""
+    lines: dict[int, list[tuple[str, int, bool, bool]]] = defaultdict(list)
     rows = Allocation.objects.filter(payment_id__in=payment_ids).order_by("id")
     for payment_id, *line in rows.values_list(
-        "payment_id", "invoice__number", "amount_minor", "reversed"
+        "payment_id", "invoice__number", "amount_minor", "reversed", "moved"
     ):
         lines[payment_id].append(tuple(line))
     return lines

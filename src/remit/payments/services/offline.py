@@ -27,6 +27,11 @@ from remit.payments.services.unit_of_work import (
     request_fingerprint,
     requests_for_fingerprint,
 )
+from remit.payments.services.writeoff import (
+    WriteOffRequest,
+    write_off_keys,
+    write_offs_record,
+)
 
 
 def payment_post(
@@ -41,12 +46,20 @@ def payment_post(
     reference: str = "",
     post_date: date | None = None,
     notes: str = "",
+    write_offs: Sequence[WriteOffRequest] = (),
+    above_tolerance: bool = False,
 ) -> Payment:
-    """Post money received offline; the same key with the same request returns the first."""
+    """Post money received offline; the same key with the same request returns the first.
+
+    `write_offs` close what the payment leaves of its invoices (a short pay: 95.00 paid,
+    5.00 written off), in the same transaction, after the payment is applied; each is a
+    write-off document whose reference is the payment (`remit.payments.services.writeoff`).
+    """
     if payment_type not in OFFLINE_TYPES:
         raise RemitError(offline_type_refusal(payment_type), fields={"type": "unsupported"})
     payment_amount_check(customer, amount)
     post_date = post_date or timezone.localdate()
+    parts = [[w.fingerprint() for w in write_offs]] if write_offs else []
     fingerprint = request_fingerprint(
         "payment_post",
         customer.number,
@@ -57,13 +70,14 @@ def payment_post(
         notes,
         source,
         requests_for_fingerprint(invoices),
+        *parts,
     )
     with money_transaction(customer, key=idempotency_key, fingerprint=fingerprint) as work:
         if work.first:
             return work.first
         candidates = invoice_candidates_load(customer, amount.currency, invoices, lock=True)
         split = split_payment(amount, candidates, fixed_amounts(invoices))
-        return payment_record(
+        payment = payment_record(
             customer=customer,
             amount=amount,
             payment_type=payment_type,
@@ -76,6 +90,19 @@ def payment_post(
             actor=actor,
             source=source,
         )
+        write_offs_record(
+            customer,
+            write_offs,
+            keys=write_off_keys(idempotency_key, len(write_offs)),
+            fingerprint=fingerprint,
+            actor=actor,
+            source=source,
+            above_tolerance=above_tolerance,
+            post_date=post_date,
+            notes=notes,
+            reference=payment.number,
+        )
+        return payment
 
 
 def offline_type_refusal(payment_type: str) -> str:

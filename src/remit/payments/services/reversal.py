@@ -51,7 +51,7 @@ def payment_reverse(
     applied = Money.from_minor(sum(a.amount_minor for a in allocations), payment.currency)
     postings = [
         Posting(p.account, -p.amount)
-        for p in payment_postings(payment.type, payment.amount, applied, created)
+        for p in payment_postings(payment.type, payment.amount, applied, created, payment.reason)
     ]
     if refund:
         postings[0] = Posting.credit(Account.REFUNDS, payment.amount)
