@@ -10,6 +10,7 @@ from ninja.parser import Parser
 
 from remit.api import errors
 from remit.api.routers import (
+    corrections,
     credit,
     customers,
     events,
@@ -68,6 +69,8 @@ api.add_router("/customers", customers.router)
 api.add_router("/invoices", invoices.router)
 api.add_router("/payments", payments.router)
 api.add_router("/payments", receipts.router)
+api.add_router("/payments", corrections.router)
+api.add_router("/write-offs", corrections.write_offs)
 api.add_router("/credit", credit.router)
 api.add_router("/payment-methods", methods.router)
 api.add_router("/scheduled-payments", schedules.router)

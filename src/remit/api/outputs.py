@@ -54,7 +54,14 @@ class AllocationOut(Schema):
     invoice: str
     amount: AmountOut
     reversed: bool
-    moved: bool
+
+
+class WriteOffSummary(Schema):
+    number: str
+    invoice: str
+    amount: AmountOut
+    reason: str
+    status: str
 
 
 class MethodSummary(Schema):
@@ -79,6 +86,7 @@ class PaymentOut(Schema):
     failure_reason: str | None
     void_reason: str | None
     reason: str | None
+    write_offs: list[WriteOffSummary]
     notes: str | None
     created_at: datetime
 

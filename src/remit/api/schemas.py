@@ -248,6 +248,18 @@ class InvoiceShare(Input):
 PaymentType = Literal["check", "money_order", "cash", "paypal", "other", "card", "bank"]
 
 
+WriteOffReason = Literal["bank_fee", "discount", "small_balance", "bad_debt", "other"]
+
+
+class WriteOffShare(Input):
+    """A write-off posted with a payment: what the payment leaves of `invoice` (or
+    `amount` of it), booked to the account of `reason`."""
+
+    invoice: InvoiceNumber
+    amount: Amount | None = None
+    reason: WriteOffReason
+
+
 class PaymentIn(Input):
     customer: CustomerNumber
     amount: Amount
@@ -269,6 +281,13 @@ class PaymentIn(Input):
         min_length=1,
         max_length=1000,
         description="The invoices to pay; none: oldest first over every open invoice.",
+    )
+    write_offs: list[WriteOffShare] | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="Short pays: balances the payment leaves, written off in the same "
+        "transaction (offline types only).",
     )
 
     @field_validator("post_date")
@@ -298,6 +317,24 @@ class PreviewIn(Input):
 
 class VoidIn(Input):
     reason: _free_text("reason") = Field("", max_length=300)
+
+
+class WriteOffIn(Input):
+    invoice: InvoiceNumber
+    amount: Amount | None = Field(None, description="Default: the whole balance due.")
+    reason: WriteOffReason
+    notes: _free_text("notes") = Field("", max_length=2000, description="Internal.")
+
+
+class UnapplyIn(Input):
+    invoice: InvoiceNumber
+    amount: Amount | None = Field(None, description="Default: all the payment applied to it.")
+
+
+class ReallocateIn(Input):
+    invoice: InvoiceNumber = Field(description="Where the money is now.")
+    to: InvoiceNumber = Field(description="Another open invoice of the same customer.")
+    amount: Amount | None = Field(None, description="Default: all the payment applied.")
 
 
 class CreditApplyIn(Input):

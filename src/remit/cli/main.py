@@ -95,6 +95,18 @@ def build_parser(others: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
         help="repeat a post safely: the same key returns the first payment",
     )
     post.add_argument("--preview", action="store_true", help="show the split, write nothing")
+    post.add_argument(
+        "--write-off",
+        action="append",
+        default=[],
+        metavar="N[=AMOUNT]",
+        help="write off what the payment leaves of N (or AMOUNT of it), with --reason",
+    )
+    post.add_argument(
+        "--reason",
+        metavar="R",
+        help="of the write-offs: bank_fee, discount, small_balance, bad_debt or other",
+    )
     _json(post)
 
     void = sub.add_parser("void", help="void a payment")
@@ -159,6 +171,9 @@ def build_parser(others: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
     )
     _json(audit)
 
+    from remit.cli import corrections  # issue 14's subcommands, in their own module
+
+    corrections.add_parsers(sub, _json)
     for other in others:
         other.add_arguments(sub.add_parser(other.NAME, help=other.HELP))
     return parser
@@ -200,12 +215,13 @@ def main(argv: list[str] | None = None, *, others: Sequence[Subcommand] = ()) ->
     import django
 
     django.setup()
-    from remit.cli import commands
+    from remit.cli import commands, corrections
     from remit.core.errors import RemitError
 
     brought = {other.NAME: other.run for other in others}
-    handler = brought.get(args.command) or getattr(
-        commands, "cmd_" + args.command.replace("-", "_")
+    name = "cmd_" + args.command.replace("-", "_")
+    handler = (
+        brought.get(args.command) or getattr(commands, name, None) or getattr(corrections, name)
     )
     try:
         return handler(args) or 0

@@ -19,7 +19,7 @@ from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
 from remit.payments.allocation import Split
-from remit.payments.models import Allocation, Payment
+from remit.payments.models import Allocation, Payment, PaymentType
 
 _TIME = DjangoJSONEncoder()
 
@@ -51,7 +51,11 @@ def payments_data(payments: Sequence[Payment], *, notes: bool) -> list[dict]:
     its operators) and never to a customer (a portal user gets `"notes": null`).
     """
     lines = _allocations([p.pk for p in payments])
-    return [_payment(payment, lines[payment.pk], notes=notes) for payment in payments]
+    write_offs = _write_offs(payments)
+    return [
+        _payment(payment, lines[payment.pk], notes=notes) | {"write_offs": write_offs[payment.pk]}
+        for payment in payments
+    ]
 
 
 def preview_data(customer: Customer, amount: Money, split: Split) -> dict:
@@ -95,10 +99,9 @@ def _payment(payment: Payment, lines: list[tuple[str, int, bool, bool]], *, note
             {
                 "invoice": invoice,
                 "amount": str(Money.from_minor(minor, currency)),
-                "reversed": reversed_,
-                "moved": moved,
+                "reversed": reversed_,  # by a void, or moved (unapplied, reallocated)
             }
-            for invoice, minor, reversed_, moved in lines
+            for invoice, minor, reversed_, _ in lines
         ],
         "credit_created": str(Money.from_minor(created, currency)),
         "method": {"id": method.pk, "display": method.display} if method else None,
@@ -121,6 +124,38 @@ def _allocations(payment_ids: list[int]) -> dict[int, list[tuple[str, int, bool,
     ):
         lines[payment_id].append(tuple(line))
     return lines
+
+
+def _write_offs(payments: Sequence[Payment]) -> dict[int, list[dict]]:
+    """The write-offs posted with each payment (a short pay): those whose reference is it."""
+    by_number = {p.number: p.pk for p in payments if p.type != PaymentType.WRITE_OFF}
+    found: dict[int, list[dict]] = defaultdict(list)
+    if not by_number:
+        return found
+    rows = Payment.objects.filter(
+        type=PaymentType.WRITE_OFF,
+        reference__in=list(by_number),
+        customer_id__in={p.customer_id for p in payments},
+    ).order_by("id")
+    for number, reference, invoice, minor, currency, reason, status in rows.values_list(
+        "number",
+        "reference",
+        "allocations__invoice__number",  # a write-off has one allocation, never moved
+        "amount_minor",
+        "currency",
+        "reason",
+        "status",
+    ):
+        found[by_number[reference]].append(
+            {
+                "number": number,
+                "invoice": invoice,
+                "amount": str(Money.from_minor(minor, currency)),
+                "reason": reason,
+                "status": status,
+            }
+        )
+    return found
 
 
 def _time(at: datetime) -> str:

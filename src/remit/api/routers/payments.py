@@ -37,6 +37,7 @@ from remit.payments.models import PaymentMethod, Source
 from remit.payments.selectors import payment_preview
 from remit.payments.services.take import payment_take
 from remit.payments.services.voids import payment_refund, payment_void
+from remit.payments.services.writeoff import WriteOffRequest
 
 router = Router(tags=["payments"])
 
@@ -75,6 +76,12 @@ def payments_create(request, payload: PaymentIn, idempotency_key: IdempotencyKey
     currency = currency_of(customer, payload.currency)
     amount = money(payload.amount, currency)
     shares = invoice_requests(payload.invoices, currency)
+    write_offs = [
+        WriteOffRequest(
+            w.invoice, money(w.amount, currency, field="write_offs") if w.amount else None, w.reason
+        )
+        for w in payload.write_offs or ()
+    ]
     method = None
     if payload.type in GATEWAY:
         method = _method(customer, payload)
@@ -95,6 +102,8 @@ def payments_create(request, payload: PaymentIn, idempotency_key: IdempotencyKey
         idempotency_key=idempotency_key,
         actor=principal.actor,
         source=Source.API,
+        write_offs=write_offs,
+        above_tolerance=True,  # only integrations post offline money, and so write-offs
     )
     return payment_answer(payment, principal)
 
