@@ -5,6 +5,7 @@ from django.urls import path
 from remit.backoffice.views import (
     auth,
     cards,
+    corrections,
     credit,
     customers,
     invoices,
@@ -39,6 +40,7 @@ urlpatterns = [
     path(C + "payments/<str:payment>/", payment_detail.show, name="payment"),
     path(C + "payments/<str:payment>/void", payment_detail.void, name="payment_void"),
     path(C + "payments/<str:payment>/refund", payment_detail.refund, name="payment_refund"),
+    path(C + "payments/<str:payment>/move", corrections.move, name="payment_move"),
     path(C + "payments/<str:payment>/receipt/", payment_detail.receipt, name="receipt"),
     path(
         C + "payments/<str:payment>/receipt.pdf",
@@ -53,4 +55,5 @@ urlpatterns = [
     path("invoices/import/run", invoices.import_run, name="invoice_import_run"),
     path(C + "invoices/<str:invoice>/", invoices.show, name="invoice"),
     path(C + "invoices/<str:invoice>/void", invoices.void, name="invoice_void"),
+    path(C + "invoices/<str:invoice>/write-off", corrections.write_off, name="invoice_write_off"),
 ]

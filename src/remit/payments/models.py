@@ -189,6 +189,13 @@ class Payment(models.Model):
     def amount(self) -> Money:
         return Money.from_minor(self.amount_minor, self.currency)
 
+    @property
+    def reason_label(self) -> str:
+        """A write-off's reason as people read it ("Bank fee"); a credit note's as given."""
+        if self.type == PaymentType.WRITE_OFF and self.reason in WriteOffReason.values:
+            return WriteOffReason(self.reason).label
+        return self.reason
+
 
 class Allocation(models.Model):
     """An amount of one payment applied to one invoice. Reversed, never deleted."""

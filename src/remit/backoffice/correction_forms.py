@@ -1,0 +1,61 @@
+"""The corrections' forms (issue 14): write off an invoice's balance, move one allocation
+of a payment. Amounts are read by the shared parsers; the services decide the rest."""
+
+from __future__ import annotations
+
+from django import forms
+
+from remit.backoffice.forms import new_key
+from remit.core.inputs.fields import AmountField
+from remit.payments.models import WriteOffReason
+
+
+class WriteOffForm(forms.Form):
+    amount = AmountField(
+        label="Amount to write off",
+        required=False,
+        help_text="Empty: the whole balance due.",
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "class": "money-input"}
+        ),
+    )
+    reason = forms.ChoiceField(label="Reason", choices=WriteOffReason.choices)
+    key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, currency: str, **kwargs) -> None:
+        kwargs.setdefault("initial", {"key": new_key(), "reason": WriteOffReason.SMALL_BALANCE})
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].currency = currency
+        self.fields["amount"].widget.attrs["autofocus"] = True
+
+
+CREDIT = "credit"
+"""The Move to choice that sends the money to customer credit (unapply)."""
+
+
+class MoveForm(forms.Form):
+    source = forms.ChoiceField(label="Move from")
+    to = forms.ChoiceField(label="Move to")
+    amount = AmountField(
+        label="Amount",
+        required=False,
+        help_text="Empty: all the payment applied to that invoice.",
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "class": "money-input"}
+        ),
+    )
+    key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args,
+        currency: str,
+        sources: list[tuple[str, str]],
+        targets: list[tuple[str, str]],
+        **kwargs,
+    ) -> None:
+        kwargs.setdefault("initial", {"key": new_key(), "to": CREDIT})
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = sources
+        self.fields["to"].choices = [(CREDIT, "Customer credit (unapply)"), *targets]
+        self.fields["amount"].currency = currency

@@ -1,0 +1,136 @@
+"""Corrections in the back office (issue 14): write off an invoice's balance (on the
+invoice), move one allocation of a payment to credit or to another invoice (on the
+payment). Up to the write-off tolerance a clerk may write off; above it, a Billing manager
+(the permission to void and refund). Moving money between a customer's own invoices and
+credit is a clerk's (the permission to post payments)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from remit.backoffice.access import POST_PAYMENT, VOID_PAYMENT, staff_view
+from remit.backoffice.correction_forms import CREDIT, MoveForm, WriteOffForm
+from remit.backoffice.selectors import customer_by_number, invoice_of, payment_of
+from remit.backoffice.web import go
+from remit.core.errors import RemitError
+from remit.core.money import Money
+from remit.invoices.models import Invoice, InvoiceStatus
+from remit.payments.models import Payment, PaymentType, Source, WriteOffReason
+from remit.payments.services.moves import payment_reallocate, payment_unapply
+from remit.payments.services.writeoff import write_off_post, write_off_tolerance
+from remit.payments.states import PaymentStatus
+
+
+def invoice_context(invoice: Invoice, form: WriteOffForm | None = None) -> dict:
+    """What the invoice page shows of write-offs: the form, and the difference a clerk
+    may write off with one key (a balance within the tolerance)."""
+    tolerance = write_off_tolerance(invoice.currency)
+    open_balance = invoice.status == InvoiceStatus.OPEN and invoice.balance_due_minor > 0
+    return {
+        "write_off_form": form or WriteOffForm(currency=invoice.currency),
+        "write_off_offered": open_balance,
+        "small_difference": open_balance and invoice.balance_due <= tolerance,
+        "tolerance": tolerance,
+    }
+
+
+def payment_context(payment: Payment, form: MoveForm | None = None) -> dict:
+    """What the payment page shows of moves: the form, when the payment can move."""
+    movable = payment.status == PaymentStatus.SETTLED and payment.type != PaymentType.WRITE_OFF
+    live = list(payment.allocations.filter(reversed=False).select_related("invoice").order_by("id"))
+    if not (movable and live):
+        return {"move_form": None}
+    return {"move_form": form or move_form(payment, live=live)}
+
+
+def move_form(payment: Payment, data=None, *, live=None) -> MoveForm:
+    live = live if live is not None else payment.allocations.filter(reversed=False)
+    sources = [
+        (a.invoice.number, f"{a.invoice.number} ({Money.from_minor(a.amount_minor, a.currency)})")
+        for a in live
+    ]
+    targets = [
+        (i.number, f"{i.number} ({i.balance_due.format()} due)")
+        for i in Invoice.objects.filter(
+            customer_id=payment.customer_id, status=InvoiceStatus.OPEN, currency=payment.currency
+        ).order_by("invoice_date", "due_date", "number")
+    ]
+    return MoveForm(data, currency=payment.currency, sources=sources, targets=targets)
+
+
+@require_POST
+@staff_view(POST_PAYMENT)
+def write_off(request: HttpRequest, number: str, invoice: str) -> HttpResponse:
+    from remit.backoffice.views.invoices import invoice_page
+
+    customer = customer_by_number(number)
+    invoice = invoice_of(customer, invoice)
+    form = WriteOffForm(request.POST, currency=invoice.currency)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            made = write_off_post(
+                customer=customer,
+                invoice=invoice.number,
+                amount=data["amount"],
+                reason=data["reason"],
+                idempotency_key=data["key"],
+                actor=request.actor,
+                source=Source.BACKOFFICE,
+                above_tolerance=request.user.has_perm(VOID_PAYMENT),
+            )
+        except RemitError as error:
+            form.add_error(None, error.message)
+        else:
+            reason = WriteOffReason(made.reason).label.lower()
+            messages.success(
+                request, f"{made.amount.format()} of {invoice.number} written off ({reason})."
+            )
+            return go(
+                request, reverse("backoffice:invoice", args=[customer.number, invoice.number])
+            )
+    return invoice_page(request, customer, invoice, write_off_form=form, open_dialog="write-off")
+
+
+@require_POST
+@staff_view(POST_PAYMENT)
+def move(request: HttpRequest, number: str, payment: str) -> HttpResponse:
+    from remit.backoffice.views.payment_detail import payment_page
+
+    customer = customer_by_number(number)
+    payment = payment_of(customer, payment)
+    form = move_form(payment, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["to"] == CREDIT:
+                payment = payment_unapply(
+                    payment=payment,
+                    invoice=data["source"],
+                    amount=data["amount"],
+                    actor=request.actor,
+                    idempotency_key=data["key"],
+                )
+                where = "customer credit"
+            else:
+                payment = payment_reallocate(
+                    payment=payment,
+                    from_invoice=data["source"],
+                    to_invoice=data["to"],
+                    amount=data["amount"],
+                    actor=request.actor,
+                    idempotency_key=data["key"],
+                )
+                where = data["to"]
+        except RemitError as error:
+            form.add_error(None, error.message)
+        else:
+            moved = data["amount"].format() if data["amount"] else "Everything applied"
+            messages.success(request, f"{moved} moved from {data['source']} to {where}.")
+            return go(
+                request, reverse("backoffice:payment", args=[customer.number, payment.number])
+            )
+    return payment_page(request, customer, payment, move_form=form, open_dialog="move")

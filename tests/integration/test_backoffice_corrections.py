@@ -1,0 +1,189 @@
+"""Corrections in the back office (issue 14): write-offs on the invoice, with the clerk's
+tolerance and the manager above it; moving one allocation from the payment page."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from remit.backoffice.groups import CLERK, MANAGER
+from remit.books.audit import books_audit
+from remit.invoices.models import Invoice
+from remit.payments.candidates import InvoiceRequest
+from remit.payments.models import Payment
+from remit.payments.selectors import credit_balance
+from remit.payments.services.offline import payment_post
+from tests.conftest import usd
+from tests.factories import ACTOR, make_customer, make_invoice
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(name: str, group: str) -> Client:
+    user = User.objects.create_user(name, password="a-long-test-password", is_staff=True)
+    user.groups.set(Group.objects.filter(name=group))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def manager() -> Client:
+    return signed_in("manager", MANAGER)
+
+
+@pytest.fixture
+def clerk() -> Client:
+    return signed_in("clerk", CLERK)
+
+
+@pytest.fixture(autouse=True)
+def books_stay_right():
+    yield
+    report = books_audit()
+    assert report.ok, report.problems
+
+
+@pytest.fixture
+def short_paid():
+    """$100.37 invoiced, $100.00 paid: $0.37 left."""
+    customer = make_customer()
+    invoice = make_invoice(customer, "100.37", number="INV-SHORT")
+    payment_post(
+        customer=customer,
+        amount=usd("100.00"),
+        payment_type="check",
+        idempotency_key="paid",
+        actor=ACTOR,
+        source="backoffice",
+        invoices=[InvoiceRequest(invoice.number)],
+    )
+    return customer, invoice
+
+
+def invoice_url(customer, invoice, what: str = "invoice") -> str:
+    return reverse(f"backoffice:{what}", args=[customer.number, invoice.number])
+
+
+def balance(invoice) -> str:
+    return str(Invoice.objects.get(pk=invoice.pk).balance_due)
+
+
+@override_settings(REMIT_WRITE_OFF_TOLERANCE="USD=1.00")
+def test_a_clerk_writes_off_a_small_difference_with_one_button(clerk, short_paid):
+    customer, invoice = short_paid
+    page = clerk.get(invoice_url(customer, invoice)).content.decode()
+    assert "Write off the $0.37 difference" in page
+    assert 'data-hotkey="w"' in page
+    key = page.split('name="key" value="', 1)[1].split('"', 1)[0]
+    answer = clerk.post(
+        invoice_url(customer, invoice, "invoice_write_off"),
+        {"key": key, "reason": "small_balance", "amount": ""},
+        follow=True,
+    )
+    assert "$0.37 of INV-SHORT written off (small balance)." in answer.content.decode()
+    assert balance(invoice) == "0.00"
+    # the same form sent again (a double click) writes nothing more
+    clerk.post(
+        invoice_url(customer, invoice, "invoice_write_off"),
+        {"key": key, "reason": "small_balance", "amount": ""},
+    )
+    assert Payment.objects.filter(type="write_off").count() == 1
+
+
+def test_above_the_tolerance_a_clerk_is_told_a_manager_must_and_a_manager_may(
+    clerk, manager, short_paid
+):
+    customer, invoice = short_paid  # no tolerance configured: 0
+    page = clerk.get(invoice_url(customer, invoice)).content.decode()
+    assert "Write off the" not in page  # nothing within a tolerance of 0
+    assert "You may write off up to $0.00; a Billing manager may write off more." in page
+    refused = clerk.post(
+        invoice_url(customer, invoice, "invoice_write_off"),
+        {"key": "k1", "reason": "bank_fee", "amount": "0.37"},
+    )
+    text = refused.content.decode()
+    assert "Writing off $0.37 needs a Billing manager: up to $0.00 may be written off" in text
+    assert balance(invoice) == "0.37"
+    done = manager.post(
+        invoice_url(customer, invoice, "invoice_write_off"),
+        {"key": "k2", "reason": "bank_fee", "amount": ""},
+        follow=True,
+    )
+    assert "$0.37 of INV-SHORT written off (bank fee)." in done.content.decode()
+    assert balance(invoice) == "0.00"
+
+
+def test_a_bad_amount_is_answered_next_to_its_field(manager, short_paid):
+    customer, invoice = short_paid
+    answer = manager.post(
+        invoice_url(customer, invoice, "invoice_write_off"),
+        {"key": "k", "reason": "bank_fee", "amount": "1e3"},
+    )
+    assert "&#x27;1e3&#x27; is not an amount" in answer.content.decode()
+    assert balance(invoice) == "0.37"
+
+
+@pytest.fixture
+def misapplied():
+    customer = make_customer()
+    wrong = make_invoice(customer, "100.00", number="INV-WRONG", days_ago=60)
+    right = make_invoice(customer, "100.00", number="INV-RIGHT", days_ago=30)
+    payment = payment_post(
+        customer=customer,
+        amount=usd("100.00"),
+        payment_type="check",
+        idempotency_key="p",
+        actor=ACTOR,
+        source="backoffice",
+        invoices=[InvoiceRequest(wrong.number)],
+    )
+    return customer, wrong, right, payment
+
+
+def payment_url(customer, payment, what: str = "payment") -> str:
+    return reverse(f"backoffice:{what}", args=[customer.number, payment.number])
+
+
+def test_a_clerk_moves_a_misapplied_check_to_the_right_invoice(clerk, misapplied):
+    customer, wrong, right, payment = misapplied
+    page = clerk.get(payment_url(customer, payment)).content.decode()
+    assert "Move money…" in page and "INV-RIGHT ($100.00 due)" in page
+    answer = clerk.post(
+        payment_url(customer, payment, "payment_move"),
+        {"key": "m1", "source": "INV-WRONG", "to": "INV-RIGHT", "amount": ""},
+        follow=True,
+    )
+    text = answer.content.decode()
+    assert "Everything applied moved from INV-WRONG to INV-RIGHT." in text
+    assert "$100.00 from INV-WRONG to INV-RIGHT" in text  # the status history
+    assert (balance(wrong), balance(right)) == ("100.00", "0.00")
+
+
+def test_part_of_an_allocation_goes_to_credit(clerk, misapplied):
+    customer, wrong, _, payment = misapplied
+    clerk.post(
+        payment_url(customer, payment, "payment_move"),
+        {"key": "m1", "source": "INV-WRONG", "to": "credit", "amount": "40.00"},
+    )
+    assert balance(wrong) == "40.00"
+    assert credit_balance(customer=customer, currency="USD") == usd("40.00")
+
+
+def test_a_move_over_the_allocation_is_refused_in_a_sentence(clerk, misapplied):
+    customer, wrong, _, payment = misapplied
+    answer = clerk.post(
+        payment_url(customer, payment, "payment_move"),
+        {"key": "m1", "source": "INV-WRONG", "to": "credit", "amount": "100.01"},
+    )
+    assert "applied $100.00 to INV-WRONG; $100.01 cannot be moved." in answer.content.decode()
+    assert balance(wrong) == "0.00"
+
+
+def test_a_void_payment_offers_no_move(manager, misapplied):
+    customer, _, _, payment = misapplied
+    manager.post(payment_url(customer, payment, "payment_void"), {"reason": "bounced"})
+    page = manager.get(payment_url(customer, payment)).content.decode()
+    assert "Move money…" not in page
