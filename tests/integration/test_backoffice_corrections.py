@@ -77,10 +77,10 @@ def test_a_clerk_writes_off_a_small_difference_with_one_button(clerk, short_paid
     page = clerk.get(invoice_url(customer, invoice)).content.decode()
     assert "Write off the $0.37 difference" in page
     assert 'data-hotkey="w"' in page
-    key = page.split('name="key" value="', 1)[1].split('"', 1)[0]
+    key = page.split('name="write_off-key" value="', 1)[1].split('"', 1)[0]
     answer = clerk.post(
         invoice_url(customer, invoice, "invoice_write_off"),
-        {"key": key, "reason": "small_balance", "amount": ""},
+        {"write_off-key": key, "write_off-reason": "small_balance", "write_off-amount": ""},
         follow=True,
     )
     assert "$0.37 of INV-SHORT written off (small balance)." in answer.content.decode()
@@ -88,7 +88,7 @@ def test_a_clerk_writes_off_a_small_difference_with_one_button(clerk, short_paid
     # the same form sent again (a double click) writes nothing more
     clerk.post(
         invoice_url(customer, invoice, "invoice_write_off"),
-        {"key": key, "reason": "small_balance", "amount": ""},
+        {"write_off-key": key, "write_off-reason": "small_balance", "write_off-amount": ""},
     )
     assert Payment.objects.filter(type="write_off").count() == 1
 
@@ -102,14 +102,14 @@ def test_above_the_tolerance_a_clerk_is_told_a_manager_must_and_a_manager_may(
     assert "You may write off up to $0.00; a Billing manager may write off more." in page
     refused = clerk.post(
         invoice_url(customer, invoice, "invoice_write_off"),
-        {"key": "k1", "reason": "bank_fee", "amount": "0.37"},
+        {"write_off-key": "k1", "write_off-reason": "bank_fee", "write_off-amount": "0.37"},
     )
     text = refused.content.decode()
     assert "Writing off $0.37 needs a Billing manager: up to $0.00 may be written off" in text
     assert balance(invoice) == "0.37"
     done = manager.post(
         invoice_url(customer, invoice, "invoice_write_off"),
-        {"key": "k2", "reason": "bank_fee", "amount": ""},
+        {"write_off-key": "k2", "write_off-reason": "bank_fee", "write_off-amount": ""},
         follow=True,
     )
     assert "$0.37 of INV-SHORT written off (bank fee)." in done.content.decode()
@@ -120,7 +120,7 @@ def test_a_bad_amount_is_answered_next_to_its_field(manager, short_paid):
     customer, invoice = short_paid
     answer = manager.post(
         invoice_url(customer, invoice, "invoice_write_off"),
-        {"key": "k", "reason": "bank_fee", "amount": "1e3"},
+        {"write_off-key": "k", "write_off-reason": "bank_fee", "write_off-amount": "1e3"},
     )
     assert "&#x27;1e3&#x27; is not an amount" in answer.content.decode()
     assert balance(invoice) == "0.37"
@@ -153,7 +153,7 @@ def test_a_clerk_moves_a_misapplied_check_to_the_right_invoice(clerk, misapplied
     assert "Move money…" in page and "INV-RIGHT ($100.00 due)" in page
     answer = clerk.post(
         payment_url(customer, payment, "payment_move"),
-        {"key": "m1", "source": "INV-WRONG", "to": "INV-RIGHT", "amount": ""},
+        {"move-key": "m1", "move-source": "INV-WRONG", "move-to": "INV-RIGHT", "move-amount": ""},
         follow=True,
     )
     text = answer.content.decode()
@@ -166,7 +166,7 @@ def test_part_of_an_allocation_goes_to_credit(clerk, misapplied):
     customer, wrong, _, payment = misapplied
     clerk.post(
         payment_url(customer, payment, "payment_move"),
-        {"key": "m1", "source": "INV-WRONG", "to": "credit", "amount": "40.00"},
+        {"move-key": "m1", "move-source": "INV-WRONG", "move-to": "credit", "move-amount": "40.00"},
     )
     assert balance(wrong) == "40.00"
     assert credit_balance(customer=customer, currency="USD") == usd("40.00")
@@ -176,7 +176,12 @@ def test_a_move_over_the_allocation_is_refused_in_a_sentence(clerk, misapplied):
     customer, wrong, _, payment = misapplied
     answer = clerk.post(
         payment_url(customer, payment, "payment_move"),
-        {"key": "m1", "source": "INV-WRONG", "to": "credit", "amount": "100.01"},
+        {
+            "move-key": "m1",
+            "move-source": "INV-WRONG",
+            "move-to": "credit",
+            "move-amount": "100.01",
+        },
     )
     assert "applied $100.00 to INV-WRONG; $100.01 cannot be moved." in answer.content.decode()
     assert balance(wrong) == "0.00"

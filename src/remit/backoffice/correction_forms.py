@@ -11,6 +11,7 @@ from remit.payments.models import WriteOffReason
 
 
 class WriteOffForm(forms.Form):
+    prefix = "write_off"  # the page has the Void dialog's form too: ids of its own
     amount = AmountField(
         label="Amount to write off",
         required=False,
@@ -34,6 +35,7 @@ CREDIT = "credit"
 
 
 class MoveForm(forms.Form):
+    prefix = "move"
     source = forms.ChoiceField(label="Move from")
     to = forms.ChoiceField(label="Move to")
     amount = AmountField(

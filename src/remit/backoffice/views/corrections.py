@@ -49,7 +49,10 @@ def payment_context(payment: Payment, form: MoveForm | None = None) -> dict:
 def move_form(payment: Payment, data=None, *, live=None) -> MoveForm:
     live = live if live is not None else payment.allocations.filter(reversed=False)
     sources = [
-        (a.invoice.number, f"{a.invoice.number} ({Money.from_minor(a.amount_minor, a.currency)})")
+        (
+            a.invoice.number,
+            f"{a.invoice.number} ({Money.from_minor(a.amount_minor, a.currency).format()} applied)",
+        )
         for a in live
     ]
     targets = [
