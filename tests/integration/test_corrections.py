@@ -24,11 +24,13 @@ from remit.core.errors import (
 from remit.core.models import AuditEvent
 from remit.core.money import Money
 from remit.invoices.models import Invoice
+from remit.invoices.services import invoice_void
 from remit.ledger.models import Account, JournalLine
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import Allocation, Event, Payment, PaymentEvent
 from remit.payments.selectors import credit_balance
 from remit.payments.services.credit import credit_apply
+from remit.payments.services.credit_note import credit_note_issue
 from remit.payments.services.moves import payment_reallocate, payment_unapply
 from remit.payments.services.offline import payment_post
 from remit.payments.services.voids import payment_void
@@ -395,3 +397,85 @@ def test_moves_are_refused_for_void_payments_write_offs_and_invoices_not_on_the_
     with pytest.raises(TransitionRefused, match="is void; it cannot be unapplied"):
         payment_unapply(payment=payment, invoice=invoice.number, actor=CLERK)
     books_are_right()
+
+
+# --- credit notes -----------------------------------------------------------------------
+
+
+def credit_note(customer, invoice, amount: str, key: str = "cn", reason: str = "Damaged"):
+    return credit_note_issue(
+        customer=customer,
+        invoice=invoice.number,
+        amount=usd(amount),
+        reason=reason,
+        idempotency_key=key,
+        actor=CLERK,
+        source="cli",
+    )
+
+
+def test_a_credit_note_reduces_what_is_owed_and_has_a_number_of_its_own():
+    customer = make_customer()
+    invoice = make_invoice(customer, "100.00")
+    note = credit_note(customer, invoice, "30.00")
+    assert note.number.startswith("CN-") and note.type == "credit_note"
+    assert (note.reference, note.reason) == (invoice.number, "Damaged")
+    assert balance(invoice) == usd("70.00")
+    assert account_total(Account.CREDIT_NOTES) == usd("30.00")
+    assert credit_note(customer, invoice, "30.00").number == note.number  # same key, same note
+    books_are_right()
+
+
+def test_credit_beyond_the_balance_becomes_customer_credit():
+    customer = make_customer()
+    invoice = make_invoice(customer, "100.00")
+    check(customer, "80.00")
+    credit_note(customer, invoice, "50.00")
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.balance_due) == ("paid", usd("0.00"))
+    assert credit_balance(customer=customer, currency="USD") == usd("30.00")
+    books_are_right()
+
+
+def test_a_paid_invoice_credited_gives_it_all_as_credit_and_never_more_than_its_total():
+    customer = make_customer()
+    invoice = make_invoice(customer, "100.00")
+    check(customer, "100.00")
+    credit_note(customer, invoice, "60.00", key="a")
+    assert credit_balance(customer=customer, currency="USD") == usd("60.00")
+    before = rows()
+    with pytest.raises(AllocationRefused, match=r"\$40\.00 is left to credit"):
+        credit_note(customer, invoice, "40.01", key="b")
+    assert rows() == before
+    books_are_right()
+
+
+def test_a_credit_note_is_voided_while_unused_and_not_once_its_credit_is_used():
+    customer = make_customer()
+    paid = make_invoice(customer, "100.00", days_ago=60)
+    check(customer, "100.00")
+    unused = credit_note(customer, paid, "10.00", key="a")
+    payment_void(payment=unused, reason="issued twice", actor=CLERK)
+    assert credit_balance(customer=customer, currency="USD") == usd("0.00")
+    used = credit_note(customer, paid, "10.00", key="b")
+    other = make_invoice(customer, "10.00")
+    credit_apply(
+        customer=customer,
+        idempotency_key="apply",
+        actor=CLERK,
+        source="backoffice",
+        invoices=[InvoiceRequest(other.number)],
+    )
+    with pytest.raises(VoidRefused, match="already applied"):
+        payment_void(payment=used, actor=CLERK)
+    books_are_right()
+
+
+def test_a_credit_note_needs_a_reason_and_a_live_invoice():
+    customer = make_customer()
+    invoice = make_invoice(customer, "100.00")
+    with pytest.raises(RemitError, match="Say why"):
+        credit_note(customer, invoice, "1.00", reason=" ")
+    invoice_void(invoice=invoice, reason="cancelled", actor=CLERK)
+    with pytest.raises(InvoiceNotPayable, match="is void"):
+        credit_note(customer, invoice, "1.00")

@@ -53,6 +53,7 @@ from remit.invoices.services import invoice_void, invoices_import
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import Allocation, CreditEntry, Payment
 from remit.payments.services.credit import credit_apply
+from remit.payments.services.credit_note import credit_note_issue
 from remit.payments.services.moves import payment_reallocate, payment_unapply
 from remit.payments.services.offline import payment_post
 from remit.payments.services.voids import payment_void
@@ -129,6 +130,8 @@ class PaymentModel:
     """The credit it created: its overpayment, and what was unapplied since."""
     order: int
     voided: bool = False
+    credits: str = ""
+    """The invoice a credit note credits."""
 
     @property
     def movable(self) -> bool:
@@ -507,6 +510,41 @@ class RandomHistories(RuleBasedStateMachine):
         self._record(
             write_off, invoice.customer, "write_off", written, {invoice.number: written}, 0
         )
+
+    @precondition(lambda self: self.invoices)
+    @rule(data=st.data())
+    def issue_a_credit_note(self, data):
+        invoice = self.invoices[data.draw(st.sampled_from(sorted(self.invoices)))]
+        credited = sum(
+            p.amount
+            for p in self.payments.values()
+            if p.type == "credit_note" and p.credits == invoice.number and not p.voided
+        )
+        room = invoice.total - credited
+        amount = data.draw(st.integers(1, room + 100) if room else st.integers(1, 100))
+        call = {
+            "customer": self.customers[invoice.customer],
+            "invoice": invoice.number,
+            "amount": money(amount, invoice.currency),
+            "reason": "returned goods",
+            "idempotency_key": self._key(),
+            "actor": self.actor,
+            "source": "backoffice",
+        }
+        if invoice.voided:
+            with pytest.raises(InvoiceNotPayable):
+                credit_note_issue(**call)
+            return
+        if amount > room:
+            with pytest.raises(AllocationRefused):
+                credit_note_issue(**call)
+            return
+        note = credit_note_issue(**call)
+        applied = min(amount, invoice.balance)
+        event("credit note" + (" with credit" if amount > applied else ""))
+        allocations = {invoice.number: applied} if applied else {}
+        self._record(note, invoice.customer, "credit_note", amount, allocations, amount - applied)
+        self.payments[note.number].credits = invoice.number
 
     @precondition(lambda self: any(p.movable for p in self.payments.values()))
     @rule(data=st.data(), part=st.booleans())

@@ -48,12 +48,13 @@ def payment_record(
     outcome: str = Outcome.APPROVED,
     method_id: int | None = None,
     reason: str = "",
+    number: str | None = None,
 ) -> Payment:
     """Write a payment and everything that goes with it. Offline money is RECORDed
     (settled at once); card and bank payments are SUBMITted (pending) before the gateway
     is asked."""
     payment = Payment(
-        number=next_number("payment", prefix="PMT-"),
+        number=number or next_number("payment", prefix="PMT-"),
         customer=customer,
         type=payment_type,
         reference=reference,
