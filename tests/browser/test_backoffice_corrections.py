@@ -135,3 +135,27 @@ def test_a_clerk_moves_a_misapplied_check_then_part_of_it_to_credit(
     shot(page, "move-unapplied")
     assert (balance("INV-20001"), balance("INV-20002")) == ("1000.37", "100.00")
     assert books_audit().ok
+
+
+def test_a_manager_credits_an_invoice_and_sees_the_credit_note(page: Page, shot, live_server, acme):
+    check(acme, "500.00", "INV-20002", "paid")
+    sign_in(page, staff("sam", MANAGER), live_server)
+    page.goto("/staff/customers/C-0001/invoices/INV-20002/")
+    page.get_by_role("button", name="Credit note…").click()
+    dialog = page.locator("#credit-note-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Amount to credit").fill("120.00")
+    dialog.get_by_label("Reason").fill("Two pallets arrived damaged")
+    shot(page, "credit-note-dialog")
+    dialog.get_by_role("button", name="Issue credit note").click()
+    expect(page.locator(".message").first).to_contain_text(
+        "Credit note CN-000001: $120.00 off INV-20002."
+    )
+    expect(page.locator("#credit-notes")).to_contain_text("Two pallets arrived damaged")
+    shot(page, "credit-note-listed")
+    page.get_by_role("link", name="CN-000001").click()
+    expect(page.locator("#credit-note-of")).to_contain_text("Credit note for INV-20002")
+    expect(page.locator("#journal")).to_contain_text("Credit notes")
+    expect(page.locator("#payment-credit")).to_contain_text("$120.00")  # the invoice was paid
+    shot(page, "credit-note-page")
+    assert books_audit().ok

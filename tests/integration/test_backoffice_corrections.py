@@ -192,3 +192,32 @@ def test_a_void_payment_offers_no_move(manager, misapplied):
     manager.post(payment_url(customer, payment, "payment_void"), {"reason": "bounced"})
     page = manager.get(payment_url(customer, payment)).content.decode()
     assert "Move money…" not in page
+
+
+def test_a_manager_issues_a_credit_note_listed_on_the_invoice_with_its_pdf(manager, clerk):
+    customer = make_customer()
+    invoice = make_invoice(customer, "100.00", number="INV-CN")
+    assert "Credit note…" not in clerk.get(invoice_url(customer, invoice)).content.decode()
+    assert "Credit note…" in manager.get(invoice_url(customer, invoice)).content.decode()
+    refused = clerk.post(
+        invoice_url(customer, invoice, "invoice_credit_note"),
+        {"credit_note-key": "c", "credit_note-amount": "10.00", "credit_note-reason": "x"},
+    )
+    assert refused.status_code == 403
+    answer = manager.post(
+        invoice_url(customer, invoice, "invoice_credit_note"),
+        {"credit_note-key": "c1", "credit_note-amount": "25.00", "credit_note-reason": "Damaged"},
+        follow=True,
+    )
+    text = answer.content.decode()
+    assert "Credit note CN-" in text and "$25.00 off INV-CN." in text
+    assert "Damaged" in text  # the invoice's list of credit notes
+    assert balance(invoice) == "75.00"
+    note = Payment.objects.get(type="credit_note")
+    pdf = manager.get(reverse("backoffice:receipt_pdf", args=[customer.number, note.number]))
+    assert pdf.content.startswith(b"%PDF")
+    too_much = manager.post(
+        invoice_url(customer, invoice, "invoice_credit_note"),
+        {"credit_note-key": "c2", "credit_note-amount": "75.01", "credit_note-reason": "More"},
+    )
+    assert "$75.00 is left to credit" in too_much.content.decode()

@@ -229,3 +229,42 @@ def test_a_move_repeated_with_its_idempotency_key_answers_the_first_result(erp, 
     again = erp.post(f"/payments/{number}/unapply", body, key="move-1")
     assert again.json() == first.json()
     assert erp.get("/invoices/INV-A1").json()["balance_due"] == "10.00"
+
+
+# --- credit notes -------------------------------------------------------------------------
+
+
+def test_credit_note_from_the_command_line_and_its_void(capsys, books):
+    code, note, _ = run(
+        capsys, "credit-note", "INV-0001", "--amount", "30.00", "--reason", "Damaged", "--json"
+    )
+    assert code == 0
+    assert note["number"].startswith("CN-") and note["type"] == "credit_note"
+    assert (note["reference"], note["reason"], note["amount"]) == ("INV-0001", "Damaged", "30.00")
+    assert status_and_balance("INV-0001") == ("open", "70.00")
+    code, _, err = run(capsys, "credit-note", "INV-0001", "--amount", "70.01", "--reason", "x")
+    assert code == 2 and "$70.00 is left to credit" in err
+    code, voided, _ = run(capsys, "void", note["number"], "--json")
+    assert code == 0 and voided["status"] == "voided"
+    assert status_and_balance("INV-0001") == ("open", "100.00")
+
+
+def test_an_erp_credits_a_paid_invoice_and_the_customer_gets_credit(erp, acme):
+    erp.post("/payments", {"customer": "C-ACME", "amount": "100.00", "type": "check"})
+    answer = erp.post(
+        "/credit-notes", {"invoice": "INV-A1", "amount": "40.00", "reason": "Price agreed later"}
+    )
+    assert answer.status_code == 201, answer.json()
+    note = answer.json()
+    assert note["type"] == "credit_note" and note["credit_created"] == "40.00"
+    assert erp.get("/credit", customer="C-ACME").json()["balances"] == {"USD": "40.00"}
+    pdf = erp.client.get(
+        f"/api/v1/payments/{note['number']}/receipt.pdf",
+        headers={"Authorization": f"Bearer {erp.key}"},
+    )
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert_error(
+        erp.post("/credit-notes", {"invoice": "INV-A1", "amount": "1.00", "reason": ""}),
+        422,
+        "invalid",
+    )

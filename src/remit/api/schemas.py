@@ -326,6 +326,12 @@ class WriteOffIn(Input):
     notes: _free_text("notes") = Field("", max_length=2000, description="Internal.")
 
 
+class CreditNoteIn(Input):
+    invoice: InvoiceNumber
+    amount: Amount
+    reason: _free_text("reason") = Field(min_length=1, max_length=300)
+
+
 class UnapplyIn(Input):
     invoice: InvoiceNumber
     amount: Amount | None = Field(None, description="Default: all the payment applied to it.")

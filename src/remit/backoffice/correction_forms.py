@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from remit.backoffice.forms import new_key
-from remit.core.inputs.fields import AmountField
+from remit.core.inputs.fields import AmountField, FreeTextField
 from remit.payments.models import WriteOffReason
 
 
@@ -28,6 +28,23 @@ class WriteOffForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["amount"].currency = currency
         self.fields["amount"].widget.attrs["autofocus"] = True
+
+
+class CreditNoteForm(forms.Form):
+    prefix = "credit_note"
+    amount = AmountField(
+        label="Amount to credit",
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "class": "money-input"}
+        ),
+    )
+    reason = FreeTextField(what="reason", label="Reason", max_length=300)
+    key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, currency: str, **kwargs) -> None:
+        kwargs.setdefault("initial", {"key": new_key()})
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].currency = currency
 
 
 CREDIT = "credit"

@@ -56,4 +56,9 @@ urlpatterns = [
     path(C + "invoices/<str:invoice>/", invoices.show, name="invoice"),
     path(C + "invoices/<str:invoice>/void", invoices.void, name="invoice_void"),
     path(C + "invoices/<str:invoice>/write-off", corrections.write_off, name="invoice_write_off"),
+    path(
+        C + "invoices/<str:invoice>/credit-note",
+        corrections.credit_note,
+        name="invoice_credit_note",
+    ),
 ]

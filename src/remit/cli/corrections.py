@@ -1,7 +1,7 @@
 """The corrections' subcommands (issue 14): `write-off`, `unapply`, `reallocate`,
-`credit-note`, and `post --write-off`'s parsing. Like `commands`: parse through
-`remit.core.inputs`, call one service, render. The operator may write off any amount (the
-tolerance binds the back office's clerks).
+`credit-note` (voided with `remit void CN-…`), and `post --write-off`'s parsing. Like
+`commands`: parse through `remit.core.inputs`, call one service, render. The operator may
+write off any amount (the tolerance binds the back office's clerks).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from remit.core.inputs.invoice_list import invoice_item_split, invoice_requests_
 from remit.invoices.selectors import invoice_get
 from remit.payments.models import Source
 from remit.payments.selectors import payment_get
+from remit.payments.services.credit_note import credit_note_issue
 from remit.payments.services.moves import payment_reallocate, payment_unapply
 from remit.payments.services.writeoff import (
     WriteOffRequest,
@@ -55,6 +56,13 @@ def add_parsers(sub, json_option) -> None:
     )
     reallocate.add_argument("--key", metavar="IDEMPOTENCY_KEY")
     json_option(reallocate)
+
+    note = sub.add_parser("credit-note", help="credit an invoice: a numbered credit note")
+    note.add_argument("invoice", metavar="INVOICE")
+    note.add_argument("--amount", required=True, metavar="A")
+    note.add_argument("--reason", required=True, metavar="R", help="why, in words")
+    note.add_argument("--key", metavar="IDEMPOTENCY_KEY")
+    json_option(note)
 
 
 def write_offs_parse(values: list[str], reason: str | None, currency: str) -> list[WriteOffRequest]:
@@ -117,6 +125,21 @@ def cmd_reallocate(args: argparse.Namespace) -> int:
         idempotency_key=args.key or "",
     )
     _show(payment, args.json, "Reallocated")
+    return 0
+
+
+def cmd_credit_note(args: argparse.Namespace) -> int:
+    invoice = invoice_get(number=args.invoice)
+    payment = credit_note_issue(
+        customer=invoice.customer,
+        invoice=invoice.number,
+        amount=amount_parse(args.amount, invoice.currency),
+        reason=args.reason,
+        idempotency_key=args.key or f"cli-{uuid.uuid4()}",
+        actor=Actor.command_line(),
+        source=Source.CLI,
+    )
+    _show(payment, args.json, "Credit note")
     return 0
 
 

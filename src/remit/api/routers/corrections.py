@@ -1,6 +1,7 @@
-"""Corrections (issue 14): write off a balance, move one allocation of a payment to
-customer credit (unapply) or to another open invoice (reallocate). For integrations: the
-business's own systems, which may write off any amount (the tolerance binds clerks)."""
+"""Corrections (issue 14): write off a balance, credit an invoice, move one allocation
+of a payment to customer credit (unapply) or to another open invoice (reallocate). For
+integrations: the business's own systems, which may write off any amount (the tolerance
+binds clerks)."""
 
 from ninja import Router
 
@@ -9,8 +10,16 @@ from remit.api.auth import INTEGRATIONS
 from remit.api.errors import WRITES, answers
 from remit.api.idempotency import IdempotencyKey, idempotent, once
 from remit.api.outputs import PaymentOut, payment_answer
-from remit.api.schemas import NumberPath, ReallocateIn, UnapplyIn, WriteOffIn, money
+from remit.api.schemas import (
+    CreditNoteIn,
+    NumberPath,
+    ReallocateIn,
+    UnapplyIn,
+    WriteOffIn,
+    money,
+)
 from remit.payments.models import Source
+from remit.payments.services.credit_note import credit_note_issue
 from remit.payments.services.moves import payment_reallocate, payment_unapply
 from remit.payments.services.writeoff import write_off_post
 
@@ -18,6 +27,8 @@ router = Router(tags=["payments"])
 """Mounted at /payments."""
 write_offs = Router(tags=["write-offs"])
 """Mounted at /write-offs."""
+credit_notes = Router(tags=["credit-notes"])
+"""Mounted at /credit-notes."""
 
 
 @router.post(
@@ -83,5 +94,27 @@ def write_offs_create(request, payload: WriteOffIn, idempotency_key: Idempotency
         actor=request.auth.actor,
         source=Source.API,
         above_tolerance=True,
+    )
+    return payment_answer(payment, request.auth)
+
+
+@credit_notes.post("", response=answers({201: PaymentOut}, *WRITES, 404), auth=INTEGRATIONS)
+@idempotent(201)
+def credit_notes_create(request, payload: CreditNoteIn, idempotency_key: IdempotencyKey):
+    """Credit `amount` of an invoice for `reason`: a credit note numbered CN-…, a payment of
+    type `credit_note` whose `reference` is the invoice. Up to the balance due it reduces
+    what is owed; beyond it (all of it, on a paid invoice) it becomes customer credit.
+    Void it with `/payments/{n}/void` while its credit is unused."""
+    invoice = invoice_seen(request.auth, payload.invoice)
+    amount = money(payload.amount, invoice.currency)
+    once(request, together=True)
+    payment = credit_note_issue(
+        customer=invoice.customer,
+        invoice=invoice.number,
+        amount=amount,
+        reason=payload.reason,
+        idempotency_key=idempotency_key,
+        actor=request.auth.actor,
+        source=Source.API,
     )
     return payment_answer(payment, request.auth)

@@ -11,29 +11,44 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from remit.backoffice.access import POST_PAYMENT, VOID_PAYMENT, staff_view
-from remit.backoffice.correction_forms import CREDIT, MoveForm, WriteOffForm
+from remit.backoffice.access import MANAGE_INVOICES, POST_PAYMENT, VOID_PAYMENT, staff_view
+from remit.backoffice.correction_forms import CREDIT, CreditNoteForm, MoveForm, WriteOffForm
 from remit.backoffice.selectors import customer_by_number, invoice_of, payment_of
 from remit.backoffice.web import go
 from remit.core.errors import RemitError
 from remit.core.money import Money
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.models import Payment, PaymentType, Source, WriteOffReason
+from remit.payments.services.credit_note import credit_note_issue, credited
 from remit.payments.services.moves import payment_reallocate, payment_unapply
 from remit.payments.services.writeoff import write_off_post, write_off_tolerance
 from remit.payments.states import PaymentStatus
 
 
-def invoice_context(invoice: Invoice, form: WriteOffForm | None = None) -> dict:
-    """What the invoice page shows of write-offs: the form, and the difference a clerk
-    may write off with one key (a balance within the tolerance)."""
+def invoice_context(
+    invoice: Invoice,
+    form: WriteOffForm | None = None,
+    credit_note_form: CreditNoteForm | None = None,
+) -> dict:
+    """What the invoice page shows of write-offs (the form, and the difference a clerk may
+    write off with one key: a balance within the tolerance) and of credit notes."""
     tolerance = write_off_tolerance(invoice.currency)
     open_balance = invoice.status == InvoiceStatus.OPEN and invoice.balance_due_minor > 0
+    creditable = invoice.status in (InvoiceStatus.OPEN, InvoiceStatus.PAID)
     return {
         "write_off_form": form or WriteOffForm(currency=invoice.currency),
         "write_off_offered": open_balance,
         "small_difference": open_balance and invoice.balance_due <= tolerance,
         "tolerance": tolerance,
+        "credit_note_form": credit_note_form or CreditNoteForm(currency=invoice.currency),
+        "credit_note_offered": creditable and credited(invoice) < invoice.total,
+        "credit_notes": list(
+            Payment.objects.filter(
+                customer_id=invoice.customer_id,
+                type=PaymentType.CREDIT_NOTE,
+                reference=invoice.number,
+            ).order_by("id")
+        ),
     }
 
 
@@ -137,3 +152,37 @@ def move(request: HttpRequest, number: str, payment: str) -> HttpResponse:
                 request, reverse("backoffice:payment", args=[customer.number, payment.number])
             )
     return payment_page(request, customer, payment, move_form=form, open_dialog="move")
+
+
+@require_POST
+@staff_view(MANAGE_INVOICES)
+def credit_note(request: HttpRequest, number: str, invoice: str) -> HttpResponse:
+    from remit.backoffice.views.invoices import invoice_page
+
+    customer = customer_by_number(number)
+    invoice = invoice_of(customer, invoice)
+    form = CreditNoteForm(request.POST, currency=invoice.currency)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            note = credit_note_issue(
+                customer=customer,
+                invoice=invoice.number,
+                amount=data["amount"],
+                reason=data["reason"],
+                idempotency_key=data["key"],
+                actor=request.actor,
+                source=Source.BACKOFFICE,
+            )
+        except RemitError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, f"Credit note {note.number}: {note.amount.format()} off {invoice.number}."
+            )
+            return go(
+                request, reverse("backoffice:invoice", args=[customer.number, invoice.number])
+            )
+    return invoice_page(
+        request, customer, invoice, credit_note_form=form, open_dialog="credit-note"
+    )

@@ -54,9 +54,17 @@ def _detail(request, customer, invoice, form, *, open_dialog: str = "") -> HttpR
 
 
 def invoice_page(
-    request, customer, invoice, *, void_form=None, write_off_form=None, open_dialog: str = ""
+    request,
+    customer,
+    invoice,
+    *,
+    void_form=None,
+    write_off_form=None,
+    credit_note_form=None,
+    open_dialog: str = "",
 ) -> HttpResponse:
-    """The invoice, with its Void and Write off dialogs (one of them open, on an error)."""
+    """The invoice, with its Void, Write off and Credit note dialogs (one of them open, on
+    an error)."""
     return render(
         request,
         "backoffice/invoice.html",
@@ -65,7 +73,7 @@ def invoice_page(
             "detail": invoice_detail(invoice=invoice),
             "void_form": void_form or VoidForm(),
             "open_dialog": open_dialog,
-            **corrections.invoice_context(invoice, write_off_form),
+            **corrections.invoice_context(invoice, write_off_form, credit_note_form),
         },
     )
 
