@@ -14,6 +14,7 @@ see each other's data and the counters created by the migrations survive.
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ from remit.invoices.models import Invoice
 from remit.invoices.services import invoice_void, invoices_import
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import Allocation, CreditEntry, Payment
+from remit.payments.services.cancel import invoice_cancel
 from remit.payments.services.credit import credit_apply
 from remit.payments.services.credit_note import credit_note_issue
 from remit.payments.services.moves import payment_reallocate, payment_unapply
@@ -613,6 +615,58 @@ class RandomHistories(RuleBasedStateMachine):
         model.allocations[number] -= amount
         if not model.allocations[number]:
             del model.allocations[number]
+
+    @precondition(lambda self: self.invoices)
+    @rule(data=st.data())
+    def cancel_an_invoice_and_unapply_its_payments(self, data):
+        """Cancel and unapply: the money on it goes to credit, its own write-offs and
+        credit notes are voided, then it is void."""
+        model = self.invoices[data.draw(st.sampled_from(sorted(self.invoices)))]
+        invoice = Invoice.objects.get(number=model.number)
+        if model.voided:
+            with pytest.raises(VoidRefused):
+                invoice_cancel(invoice=invoice, reason="cancelled", actor=self.actor)
+            return
+        saved = copy.deepcopy((self.credit, self.invoices, self.payments))
+        on_it = sorted(
+            (p for p in self.payments.values() if not p.voided and model.number in p.allocations),
+            key=lambda p: p.order,
+        )
+        own_notes = sorted(
+            (
+                p
+                for p in self.payments.values()
+                if p.type == "credit_note"
+                and p.credits == model.number
+                and not p.voided
+                and model.number not in p.allocations
+            ),
+            key=lambda p: p.order,
+        )
+        refused = False
+        for payment in on_it + own_notes:
+            if payment.type == "write_off" or payment.credits == model.number:
+                if payment.credit_created > self.credit[payment.customer]:
+                    refused = True
+                    break
+                payment.voided = True
+                for number, applied in payment.allocations.items():
+                    self.invoices[number].balance += applied
+                self.credit[payment.customer] -= payment.credit_created
+            else:
+                amount = payment.allocations.pop(model.number)
+                self.invoices[model.number].balance += amount
+                self.credit[payment.customer] += amount
+                payment.credit_created += amount
+        if refused:
+            self.credit, self.invoices, self.payments = saved
+            event("cancel refused: a credit note's credit was used")
+            with pytest.raises(VoidRefused):
+                invoice_cancel(invoice=invoice, reason="cancelled", actor=self.actor)
+            return
+        invoice_cancel(invoice=invoice, reason="cancelled", actor=self.actor)
+        event("invoice cancelled" + (" with payments" if on_it or own_notes else ""))
+        self.invoices[model.number].voided = True
 
     @precondition(lambda self: self.invoices)
     @rule(data=st.data())

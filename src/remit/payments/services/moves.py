@@ -24,6 +24,7 @@ from remit.core.inputs.invoice_list import InvoiceRequest
 from remit.core.models import AuditEvent
 from remit.core.money import Money
 from remit.core.repository import rows_insert
+from remit.customers.models import Customer
 from remit.invoices.models import Invoice
 from remit.ledger.models import Account
 from remit.ledger.rules import Posting
@@ -59,45 +60,65 @@ def payment_unapply(
         payment = payment_lock(payment)
         if _replayed(payment, UNAPPLIED, idempotency_key, fingerprint):
             return payment
-        _movable(payment, Action.UNAPPLY)
-        source, lines = _allocations_on(payment, invoice)
-        moved = _amount(payment, source, lines, amount)
-        _move(payment, source, lines, moved)
-        invoice_balances_set(
-            {source.id: source}, {source.id: moved.minor}, customer_id=work.customer.pk
-        )
-        credit_entry_add(
+        return unapply_locked(
             work.customer,
-            moved,
-            CreditKind.CREATED,
             payment,
-            f"Unapplied from {source.number} ({payment.number})",
-        )
-        journal_post(
-            posted_on=timezone.localdate(),
-            reference=payment.number,
-            description=f"{payment.number}: {moved.format()} moved from {source.number} to credit",
-            postings=[
-                Posting.debit(Account.RECEIVABLE, moved),
-                Posting.credit(Account.CUSTOMER_CREDIT, moved),
-            ],
-        )
-        detail = f"{moved.format()} from {source.number} to customer credit"
-        payment_transition(
-            payment, action=Action.UNAPPLY, outcome=Outcome.APPROVED, actor=actor, reason=detail
-        )
-        payment_events_record(
-            [EventKind.PAYMENT_UNAPPLIED], payment, invoice=source.number, moved=str(moved)
-        )
-        audit_record(
+            invoice,
+            amount,
             actor=actor,
-            action=UNAPPLIED,
-            obj=payment,
             idempotency_key=idempotency_key,
-            before={"applied": {source.number: str(_total(lines, payment.currency))}},
-            after={"invoice": source.number, "to_credit": str(moved), "request": fingerprint},
+            fingerprint=fingerprint,
         )
-        return payment
+
+
+def unapply_locked(
+    customer: Customer,
+    payment: Payment,
+    invoice: str,
+    amount: Money | None,
+    *,
+    actor: Actor,
+    idempotency_key: str = "",
+    fingerprint: str = "",
+) -> Payment:
+    """`payment_unapply` inside the caller's money transaction, `payment` locked."""
+    _movable(payment, Action.UNAPPLY)
+    source, lines = _allocations_on(payment, invoice)
+    moved = _amount(payment, source, lines, amount)
+    _move(payment, source, lines, moved)
+    invoice_balances_set({source.id: source}, {source.id: moved.minor}, customer_id=customer.pk)
+    credit_entry_add(
+        customer,
+        moved,
+        CreditKind.CREATED,
+        payment,
+        f"Unapplied from {source.number} ({payment.number})",
+    )
+    journal_post(
+        posted_on=timezone.localdate(),
+        reference=payment.number,
+        description=f"{payment.number}: {moved.format()} moved from {source.number} to credit",
+        postings=[
+            Posting.debit(Account.RECEIVABLE, moved),
+            Posting.credit(Account.CUSTOMER_CREDIT, moved),
+        ],
+    )
+    detail = f"{moved.format()} from {source.number} to customer credit"
+    payment_transition(
+        payment, action=Action.UNAPPLY, outcome=Outcome.APPROVED, actor=actor, reason=detail
+    )
+    payment_events_record(
+        [EventKind.PAYMENT_UNAPPLIED], payment, invoice=source.number, moved=str(moved)
+    )
+    audit_record(
+        actor=actor,
+        action=UNAPPLIED,
+        obj=payment,
+        idempotency_key=idempotency_key,
+        before={"applied": {source.number: str(_total(lines, payment.currency))}},
+        after={"invoice": source.number, "to_credit": str(moved), "request": fingerprint},
+    )
+    return payment
 
 
 def payment_reallocate(
