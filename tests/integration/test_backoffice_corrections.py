@@ -221,3 +221,16 @@ def test_a_manager_issues_a_credit_note_listed_on_the_invoice_with_its_pdf(manag
         {"credit_note-key": "c2", "credit_note-amount": "75.01", "credit_note-reason": "More"},
     )
     assert "$75.00 is left to credit" in too_much.content.decode()
+
+
+def test_a_manager_cancels_an_invoice_with_a_payment_and_unapplies_it(manager, misapplied):
+    customer, wrong, _, _ = misapplied
+    page = manager.get(invoice_url(customer, wrong)).content.decode()
+    assert "Cancel and unapply…" in page and "Void invoice…" not in page
+    answer = manager.post(
+        invoice_url(customer, wrong, "invoice_cancel"), {"reason": "billed twice"}, follow=True
+    )
+    text = answer.content.decode()
+    assert "INV-WRONG is void; what was applied to it is customer credit." in text
+    assert Invoice.objects.get(pk=wrong.pk).status == "void"
+    assert credit_balance(customer=customer, currency="USD") == usd("100.00")

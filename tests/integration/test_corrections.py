@@ -29,6 +29,8 @@ from remit.ledger.models import Account, JournalLine
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import Allocation, Event, Payment, PaymentEvent
 from remit.payments.selectors import credit_balance
+from remit.payments.services.cancel import invoice_cancel
+from remit.payments.services.card import card_payment_submit
 from remit.payments.services.credit import credit_apply
 from remit.payments.services.credit_note import credit_note_issue
 from remit.payments.services.moves import payment_reallocate, payment_unapply
@@ -36,6 +38,7 @@ from remit.payments.services.offline import payment_post
 from remit.payments.services.voids import payment_void
 from remit.payments.services.writeoff import WriteOffRequest, write_off_post
 from tests.factories import make_customer, make_invoice
+from tests.integration.test_api_support import save_card
 
 pytestmark = pytest.mark.django_db
 
@@ -479,3 +482,60 @@ def test_a_credit_note_needs_a_reason_and_a_live_invoice():
     invoice_void(invoice=invoice, reason="cancelled", actor=CLERK)
     with pytest.raises(InvoiceNotPayable, match="is void"):
         credit_note(customer, invoice, "1.00")
+
+
+# --- cancel and unapply -------------------------------------------------------------------
+
+
+def test_cancel_and_unapply_moves_the_payments_to_credit_and_voids_the_invoice():
+    customer = make_customer()
+    invoice, other = make_invoice(customer, "100.00"), make_invoice(customer, "50.00")
+    check(customer, "120.00")  # 100.00 on the first, 20.00 on the other
+    invoice_cancel(invoice=invoice, reason="ordered twice", actor=CLERK)
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.balance_due) == ("void", usd("0.00"))
+    assert credit_balance(customer=customer, currency="USD") == usd("100.00")
+    assert balance(other) == usd("30.00")
+    books_are_right()
+
+
+def test_cancelling_voids_the_invoices_own_write_offs_and_credit_notes_not_into_credit():
+    customer = make_customer()
+    invoice = make_invoice(customer, "100.00")
+    check(customer, "60.00")
+    credit_note(customer, invoice, "30.00")
+    write_off_post(
+        customer=customer,
+        invoice=invoice.number,
+        reason="small_balance",
+        idempotency_key="w",
+        actor=CLERK,
+        source="cli",
+        above_tolerance=True,
+    )
+    invoice_cancel(invoice=invoice, actor=CLERK)
+    assert credit_balance(customer=customer, currency="USD") == usd("60.00")  # the check only
+    assert set(Payment.objects.values_list("type", "status")) == {
+        ("check", "settled"),
+        ("credit_note", "voided"),
+        ("write_off", "voided"),
+    }
+    books_are_right()
+
+
+def test_an_invoice_with_a_card_payment_in_flight_is_not_cancelled():
+    customer = make_customer()
+    invoice = make_invoice(customer, "100.00")
+    card_payment_submit(
+        customer=customer,
+        method=save_card(customer),
+        amount=usd("100.00"),
+        idempotency_key="card",
+        actor=CLERK,
+        source="backoffice",
+    )
+    before = rows()
+    with pytest.raises(VoidRefused, match="in flight on it"):
+        invoice_cancel(invoice=invoice, actor=CLERK)
+    assert rows() == before
+    books_are_right()

@@ -268,3 +268,27 @@ def test_an_erp_credits_a_paid_invoice_and_the_customer_gets_credit(erp, acme):
         422,
         "invalid",
     )
+
+
+# --- cancel and unapply ---------------------------------------------------------------------
+
+
+def test_void_invoice_with_unapply_from_the_command_line(capsys, books):
+    run(capsys, "post", "--customer", "C-0001", "--amount", "100", "--type", "check")
+    code, _, err = run(capsys, "void-invoice", "INV-0001")
+    assert code == 2 and "INV-0001 has payments applied to it" in err
+    code, invoice, _ = run(capsys, "void-invoice", "INV-0001", "--unapply", "--json")
+    assert code == 0
+    assert (invoice["status"], invoice["balance_due"]) == ("void", "0.00")
+    code, credit, _ = run(capsys, "credit", "--customer", "C-0001", "--json")
+    assert credit["balances"] == {"USD": "100.00"}
+
+
+def test_an_erp_cancels_and_unapplies_an_invoice(erp, acme):
+    erp.post("/payments", {"customer": "C-ACME", "amount": "150.00", "type": "check"})
+    assert_error(erp.post("/invoices/INV-A1/void", {}), 409, "void_refused")
+    answer = erp.post("/invoices/INV-A1/void", {"unapply": True, "reason": "duplicate"})
+    assert answer.status_code == 200, answer.json()
+    assert (answer.json()["status"], answer.json()["balance_due"]) == ("void", "0.00")
+    assert erp.get("/invoices/INV-A2").json()["balance_due"] == "200.00"
+    assert erp.get("/credit", customer="C-ACME").json()["balances"] == {"USD": "100.00"}

@@ -233,6 +233,9 @@ def _once(numbers: list[str]) -> None:
 
 class InvoiceVoidIn(Input):
     reason: _free_text("reason") = Field("", max_length=300)
+    unapply: StrictBool = Field(
+        False, description="Cancel and unapply: move the payments applied to it to credit."
+    )
 
 
 # --- payments ---------------------------------------------------------------------------

@@ -55,6 +55,7 @@ urlpatterns = [
     path("invoices/import/run", invoices.import_run, name="invoice_import_run"),
     path(C + "invoices/<str:invoice>/", invoices.show, name="invoice"),
     path(C + "invoices/<str:invoice>/void", invoices.void, name="invoice_void"),
+    path(C + "invoices/<str:invoice>/cancel", corrections.cancel, name="invoice_cancel"),
     path(C + "invoices/<str:invoice>/write-off", corrections.write_off, name="invoice_write_off"),
     path(
         C + "invoices/<str:invoice>/credit-note",

@@ -1,7 +1,8 @@
 """The corrections' subcommands (issue 14): `write-off`, `unapply`, `reallocate`,
-`credit-note` (voided with `remit void CN-…`), and `post --write-off`'s parsing. Like
-`commands`: parse through `remit.core.inputs`, call one service, render. The operator may
-write off any amount (the tolerance binds the back office's clerks).
+`credit-note` (voided with `remit void CN-…`), `void-invoice [--unapply]`, and `post
+--write-off`'s parsing. Like `commands`: parse through `remit.core.inputs`, call one
+service, render. The operator may write off any amount (the tolerance binds the back
+office's clerks).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from remit.core.inputs.amounts import amount_parse
 from remit.core.inputs.free_text import free_text_parse
 from remit.core.inputs.invoice_list import invoice_item_split, invoice_requests_parse
 from remit.invoices.selectors import invoice_get
+from remit.invoices.services import invoice_void
 from remit.payments.models import Source
 from remit.payments.selectors import payment_get
+from remit.payments.services.cancel import invoice_cancel
 from remit.payments.services.credit_note import credit_note_issue
 from remit.payments.services.moves import payment_reallocate, payment_unapply
 from remit.payments.services.writeoff import (
@@ -56,6 +59,16 @@ def add_parsers(sub, json_option) -> None:
     )
     reallocate.add_argument("--key", metavar="IDEMPOTENCY_KEY")
     json_option(reallocate)
+
+    void = sub.add_parser("void-invoice", help="void an invoice (--unapply: with payments)")
+    void.add_argument("invoice", metavar="INVOICE")
+    void.add_argument("--reason", default="", metavar="TEXT")
+    void.add_argument(
+        "--unapply",
+        action="store_true",
+        help="cancel and unapply: move the payments applied to it to customer credit first",
+    )
+    json_option(void)
 
     note = sub.add_parser("credit-note", help="credit an invoice: a numbered credit note")
     note.add_argument("invoice", metavar="INVOICE")
@@ -140,6 +153,18 @@ def cmd_credit_note(args: argparse.Namespace) -> int:
         source=Source.CLI,
     )
     _show(payment, args.json, "Credit note")
+    return 0
+
+
+def cmd_void_invoice(args: argparse.Namespace) -> int:
+    invoice = invoice_get(number=args.invoice)
+    cancel = invoice_cancel if args.unapply else invoice_void
+    reason = free_text_parse(args.reason, what="reason")
+    invoice = cancel(invoice=invoice, reason=reason, actor=Actor.command_line())
+    if args.json:
+        render.emit_json(render.invoice_json(invoice))
+    else:
+        print(f"{invoice.number} is void.")
     return 0
 
 

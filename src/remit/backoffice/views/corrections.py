@@ -13,12 +13,14 @@ from django.views.decorators.http import require_POST
 
 from remit.backoffice.access import MANAGE_INVOICES, POST_PAYMENT, VOID_PAYMENT, staff_view
 from remit.backoffice.correction_forms import CREDIT, CreditNoteForm, MoveForm, WriteOffForm
+from remit.backoffice.forms import VoidForm
 from remit.backoffice.selectors import customer_by_number, invoice_of, payment_of
 from remit.backoffice.web import go
 from remit.core.errors import RemitError
 from remit.core.money import Money
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.models import Payment, PaymentType, Source, WriteOffReason
+from remit.payments.services.cancel import invoice_cancel
 from remit.payments.services.credit_note import credit_note_issue, credited
 from remit.payments.services.moves import payment_reallocate, payment_unapply
 from remit.payments.services.writeoff import write_off_post, write_off_tolerance
@@ -40,6 +42,8 @@ def invoice_context(
         "write_off_offered": open_balance,
         "small_difference": open_balance and invoice.balance_due <= tolerance,
         "tolerance": tolerance,
+        "cancel_offered": invoice.status != InvoiceStatus.VOID
+        and invoice.allocations.filter(reversed=False).exists(),
         "credit_note_form": credit_note_form or CreditNoteForm(currency=invoice.currency),
         "credit_note_offered": creditable and credited(invoice) < invoice.total,
         "credit_notes": list(
@@ -186,3 +190,29 @@ def credit_note(request: HttpRequest, number: str, invoice: str) -> HttpResponse
     return invoice_page(
         request, customer, invoice, credit_note_form=form, open_dialog="credit-note"
     )
+
+
+@require_POST
+@staff_view(MANAGE_INVOICES)
+def cancel(request: HttpRequest, number: str, invoice: str) -> HttpResponse:
+    """Cancel and unapply: the payments on the invoice move to credit, then it is void."""
+    from remit.backoffice.views.invoices import invoice_page
+
+    customer = customer_by_number(number)
+    invoice = invoice_of(customer, invoice)
+    form = VoidForm(request.POST)
+    if form.is_valid():
+        try:
+            invoice = invoice_cancel(
+                invoice=invoice, reason=form.cleaned_data["reason"], actor=request.actor
+            )
+        except RemitError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, f"{invoice.number} is void; what was applied to it is customer credit."
+            )
+            return go(
+                request, reverse("backoffice:invoice", args=[customer.number, invoice.number])
+            )
+    return invoice_page(request, customer, invoice, void_form=form, open_dialog="cancel")
