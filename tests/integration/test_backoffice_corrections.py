@@ -234,3 +234,25 @@ def test_a_manager_cancels_an_invoice_with_a_payment_and_unapplies_it(manager, m
     assert "INV-WRONG is void; what was applied to it is customer credit." in text
     assert Invoice.objects.get(pk=wrong.pk).status == "void"
     assert credit_balance(customer=customer, currency="USD") == usd("100.00")
+
+
+def test_the_same_check_twice_is_warned_about_and_posted_once_confirmed(clerk):
+    from datetime import date
+
+    customer = make_customer()
+    invoice = make_invoice(customer, "500.00", number="INV-DUP")
+    url = reverse("backoffice:payment_single_save", args=[customer.number, invoice.number])
+    form = {
+        "post_date": date.today().isoformat(),
+        "payment_type": "check",
+        "reference": "4411",
+        "amount": "100.00",
+        "notes": "",
+    }
+    clerk.post(url, {**form, "idempotency_key": "k1"})
+    warned = clerk.post(url, {**form, "idempotency_key": "k2"}).content.decode()
+    assert "may be the same check twice" in warned
+    assert "Post it anyway: it is not the same payment twice" in warned
+    assert Payment.objects.count() == 1
+    clerk.post(url, {**form, "idempotency_key": "k2", "allow_duplicate": "on"})
+    assert Payment.objects.count() == 2

@@ -17,6 +17,7 @@ from remit.core.errors import (
     IdempotencyConflict,
     InvoiceNotPayable,
     NotFound,
+    PossibleDuplicate,
     RemitError,
     TransitionRefused,
     VoidRefused,
@@ -538,4 +539,28 @@ def test_an_invoice_with_a_card_payment_in_flight_is_not_cancelled():
     with pytest.raises(VoidRefused, match="in flight on it"):
         invoice_cancel(invoice=invoice, actor=CLERK)
     assert rows() == before
+    books_are_right()
+
+
+# --- duplicate warnings --------------------------------------------------------------------
+
+
+def test_the_same_check_twice_on_the_same_day_is_refused_naming_the_first_unless_allowed():
+    customer = make_customer()
+    make_invoice(customer, "500.00")
+    first = check(customer, "100.00", reference="4411", key="a", allow_duplicate=False)
+    before = rows()
+    with pytest.raises(PossibleDuplicate) as warned:
+        check(customer, "100.00", reference="4411", key="b", allow_duplicate=False)
+    assert warned.value.duplicate_of == first.number
+    assert warned.value.fields == {"possible_duplicate_of": first.number}
+    assert rows() == before
+    second = check(customer, "100.00", reference="4411", key="b", allow_duplicate=True)
+    assert second.number != first.number
+    # another reference, amount or a voided first one: no warning
+    check(customer, "100.00", reference="4412", key="c", allow_duplicate=False)
+    check(customer, "100.01", reference="4411", key="d", allow_duplicate=False)
+    payment_void(payment=first, actor=CLERK)
+    payment_void(payment=second, actor=CLERK)
+    check(customer, "100.00", reference="4411", key="e", allow_duplicate=False)
     books_are_right()

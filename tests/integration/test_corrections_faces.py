@@ -292,3 +292,28 @@ def test_an_erp_cancels_and_unapplies_an_invoice(erp, acme):
     assert (answer.json()["status"], answer.json()["balance_due"]) == ("void", "0.00")
     assert erp.get("/invoices/INV-A2").json()["balance_due"] == "200.00"
     assert erp.get("/credit", customer="C-ACME").json()["balances"] == {"USD": "100.00"}
+
+
+# --- duplicate warnings ----------------------------------------------------------------------
+
+
+def test_the_same_check_twice_needs_allow_duplicate_on_the_command_line(capsys, books):
+    post = ["post", "--customer", "C-0001", "--amount", "50", "--type", "check"]
+    code, first, _ = run(capsys, *post, "--reference", "4411", "--json")
+    assert code == 0
+    code, _, err = run(capsys, *post, "--reference", "4411")
+    assert code == 2
+    assert f"{first['number']} is a check #4411 of $50.00" in err
+    assert "--allow-duplicate" in err
+    code, second, _ = run(capsys, *post, "--reference", "4411", "--allow-duplicate", "--json")
+    assert code == 0 and second["number"] != first["number"]
+
+
+def test_the_api_answers_possible_duplicate_of_and_posts_when_confirmed(erp, acme):
+    body = {"customer": "C-ACME", "amount": "50.00", "type": "check", "reference": "4411"}
+    first = erp.post("/payments", body).json()["number"]
+    warned = assert_error(erp.post("/payments", body), 409, "possible_duplicate")
+    assert warned["fields"] == {"possible_duplicate_of": first}
+    confirmed = erp.post("/payments", {**body, "allow_duplicate": True})
+    assert confirmed.status_code == 201
+    assert Payment.objects.filter(reference="4411").count() == 2

@@ -28,6 +28,7 @@ from remit.core.errors import (
     InProgress,
     InvoiceNotPayable,
     NotFound,
+    PossibleDuplicate,
     RefundRequired,
     RemitError,
     TransitionRefused,
@@ -51,6 +52,7 @@ STATUS: dict[type[RemitError], int] = {
     TransitionRefused: 409,
     VoidRefused: 409,
     InProgress: 409,
+    PossibleDuplicate: 409,
     IdempotencyConflict: 422,
     GatewayUnavailable: 503,
 }

@@ -285,6 +285,12 @@ class PaymentIn(Input):
         max_length=1000,
         description="The invoices to pay; none: oldest first over every open invoice.",
     )
+    allow_duplicate: StrictBool = Field(
+        False,
+        description="Post even though a payment of the same type, amount, reference and "
+        "post date exists (answered 409 `possible_duplicate` with `fields.possible_duplicate_of`"
+        " otherwise).",
+    )
     write_offs: list[WriteOffShare] | None = Field(
         None,
         min_length=1,

@@ -206,6 +206,7 @@ def cmd_post(args: argparse.Namespace) -> int:
         source=Source.CLI,
         write_offs=write_offs,
         above_tolerance=True,  # the operator may write off any amount
+        allow_duplicate=args.allow_duplicate,
     )
     if not charged:
         _show_payment(payment, args.json, "Posted")

@@ -96,6 +96,11 @@ def build_parser(others: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
     )
     post.add_argument("--preview", action="store_true", help="show the split, write nothing")
     post.add_argument(
+        "--allow-duplicate",
+        action="store_true",
+        help="post even if a payment of the same type, amount, reference and date exists",
+    )
+    post.add_argument(
         "--write-off",
         action="append",
         default=[],
@@ -241,8 +246,10 @@ def main(argv: list[str] | None = None, *, others: Sequence[Subcommand] = ()) ->
 
 
 def _sentence_for_operator(error) -> str:
-    from remit.core.errors import RefundRequired
+    from remit.core.errors import PossibleDuplicate, RefundRequired
 
+    if isinstance(error, PossibleDuplicate):
+        return f"{error.message} (post it anyway with --allow-duplicate)"
     if isinstance(error, RefundRequired):  # the prompt of the faces, as a command to run
         reason = error.message.split("(", 1)[-1].split(")", 1)[0]
         return (

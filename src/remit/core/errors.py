@@ -51,6 +51,17 @@ class ApprovalRequired(RemitError):
     code = "approval_required"
 
 
+class PossibleDuplicate(RemitError):
+    """A payment like one already posted (same customer, type, amount, reference and
+    date) without the same idempotency key: posted only once the user confirms."""
+
+    code = "possible_duplicate"
+
+    def __init__(self, message: str, *, duplicate_of: str) -> None:
+        super().__init__(message, fields={"possible_duplicate_of": duplicate_of})
+        self.duplicate_of = duplicate_of
+
+
 class InvoiceNotPayable(RemitError):
     code = "invoice_not_payable"
 

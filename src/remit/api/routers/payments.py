@@ -104,6 +104,7 @@ def payments_create(request, payload: PaymentIn, idempotency_key: IdempotencyKey
         source=Source.API,
         write_offs=write_offs,
         above_tolerance=True,  # only integrations post offline money, and so write-offs
+        allow_duplicate=payload.allow_duplicate,
     )
     return payment_answer(payment, principal)
 

@@ -42,6 +42,7 @@ def payment_take(
     gateway: Gateway | None = None,
     write_offs: Sequence[WriteOffRequest] = (),
     above_tolerance: bool = False,
+    allow_duplicate: bool = True,
 ) -> Payment:
     """Take a payment of `payment_type`: offline money, or a saved card or bank account.
 
@@ -99,4 +100,5 @@ def payment_take(
         notes=notes,
         write_offs=write_offs,
         above_tolerance=above_tolerance,
+        allow_duplicate=allow_duplicate,
     )
