@@ -36,6 +36,7 @@ from remit.payments.services.credit import credit_apply
 from remit.payments.services.credit_note import credit_note_issue
 from remit.payments.services.moves import payment_reallocate, payment_unapply
 from remit.payments.services.offline import payment_post
+from remit.payments.services.payout import payout_record
 from remit.payments.services.voids import payment_void
 from remit.payments.services.writeoff import WriteOffRequest, write_off_post
 from tests.factories import make_customer, make_invoice
@@ -563,4 +564,49 @@ def test_the_same_check_twice_on_the_same_day_is_refused_naming_the_first_unless
     payment_void(payment=first, actor=CLERK)
     payment_void(payment=second, actor=CLERK)
     check(customer, "100.00", reference="4411", key="e", allow_duplicate=False)
+    books_are_right()
+
+
+# --- credit paid out -----------------------------------------------------------------------
+
+
+def payout(customer, amount: str, key: str = "po", kind: str = "check", reference: str = "1001"):
+    return payout_record(
+        customer=customer,
+        amount=usd(amount),
+        payout_type=kind,
+        reference=reference,
+        idempotency_key=key,
+        actor=CLERK,
+        source="cli",
+    )
+
+
+def test_credit_is_paid_out_by_check_and_the_void_gives_it_back():
+    customer = make_customer()
+    make_invoice(customer, "100.00")
+    check(customer, "150.00")  # 50.00 of credit
+    paid = payout(customer, "30.00")
+    assert (paid.type, paid.reason, paid.reference) == ("payout", "check", "1001")
+    assert credit_balance(customer=customer, currency="USD") == usd("20.00")
+    assert account_total(Account.CREDIT_PAYOUTS) == usd("-30.00")
+    assert payout(customer, "30.00").number == paid.number  # the same key: the same pay-out
+    books_are_right()
+    payment_void(payment=paid, reason="check came back uncashed", actor=CLERK)
+    assert credit_balance(customer=customer, currency="USD") == usd("50.00")
+    assert account_total(Account.CREDIT_PAYOUTS) == usd("0.00")
+    books_are_right()
+
+
+def test_no_more_credit_than_there_is_is_paid_out():
+    customer = make_customer()
+    check(customer, "10.00")  # no invoices: all of it credit
+    before = rows()
+    with pytest.raises(RemitError, match=r"has \$10\.00 of USD credit; \$10\.01 cannot be paid"):
+        payout(customer, "10.01")
+    with pytest.raises(RemitError, match="check or transfer"):
+        payout(customer, "1.00", kind="cash")
+    assert rows() == before
+    payout(customer, "10.00", kind="transfer", reference="SEPA-77")
+    assert credit_balance(customer=customer, currency="USD") == usd("0.00")
     books_are_right()

@@ -58,6 +58,7 @@ from remit.payments.services.credit import credit_apply
 from remit.payments.services.credit_note import credit_note_issue
 from remit.payments.services.moves import payment_reallocate, payment_unapply
 from remit.payments.services.offline import payment_post
+from remit.payments.services.payout import payout_record
 from remit.payments.services.voids import payment_void
 from remit.payments.services.writeoff import WriteOffRequest, write_off_post
 from tests.factories import make_customer, make_invoice
@@ -447,7 +448,7 @@ class RandomHistories(RuleBasedStateMachine):
         for number, applied in model.allocations.items():
             self.invoices[number].balance += applied
         self.credit[model.customer] -= model.credit_created
-        if model.type == "credit":
+        if model.type in ("credit", "payout"):  # the credit it used comes back
             self.credit[model.customer] += model.amount
 
     @precondition(lambda self: self.invoices)
@@ -547,6 +548,37 @@ class RandomHistories(RuleBasedStateMachine):
         allocations = {invoice.number: applied} if applied else {}
         self._record(note, invoice.customer, "credit_note", amount, allocations, amount - applied)
         self.payments[note.number].credits = invoice.number
+
+    @rule(data=st.data(), kind=st.sampled_from(["check", "transfer"]))
+    def pay_out_credit(self, data, kind):
+        customer = data.draw(st.sampled_from(sorted(self.customers)))
+        available = self.credit[customer]
+        amount = data.draw(st.integers(1, available + 100) if available else st.integers(1, 100))
+        call = {
+            "customer": self.customers[customer],
+            "amount": money(amount, self.currency[customer]),
+            "payout_type": kind,
+            "reference": str(next(self._counter)),
+            "idempotency_key": self._key(),
+            "actor": self.actor,
+            "source": "backoffice",
+        }
+        if amount > available:
+            with pytest.raises(RemitError):
+                payout_record(**call)
+            return
+        payment = payout_record(**call)
+        event("credit paid out")
+        self.credit[customer] -= amount
+        self.payments[payment.number] = PaymentModel(
+            number=payment.number,
+            customer=customer,
+            type="payout",
+            amount=amount,
+            allocations={},
+            credit_created=0,
+            order=len(self.payments),
+        )
 
     @precondition(lambda self: any(p.movable for p in self.payments.values()))
     @rule(data=st.data(), part=st.booleans())
@@ -814,7 +846,9 @@ class RandomHistories(RuleBasedStateMachine):
             "payment__number", "amount_minor"
         ):
             created[number] += minor
-        for number, amount in Payment.objects.values_list("number", "amount_minor"):
+        for number, amount in Payment.objects.exclude(type="payout").values_list(
+            "number", "amount_minor"
+        ):
             assert amount == allocated[number] + created[number], number
 
     @invariant()

@@ -49,6 +49,7 @@ def books_audit() -> AuditReport:
     _undeposited_funds(report)
     _card_clearing(report)
     _write_offs_and_credit_notes(report)
+    _payouts(report)
     return report
 
 
@@ -122,6 +123,7 @@ def _payments_add_up(report: AuditReport) -> None:
         .annotate(total=Sum("amount_minor"))
         .values_list("payment_id", "total")
     )
+    payouts = set(Payment.objects.filter(type=PaymentType.PAYOUT).values_list("id", flat=True))
     for (
         pid,
         number,
@@ -129,6 +131,8 @@ def _payments_add_up(report: AuditReport) -> None:
         amount,
         alloc,
     ) in rows.iterator(2000):
+        if pid in payouts:  # checked by _payouts: it applies nothing, it uses credit
+            continue
         credit = created.get(pid, 0)
         if amount != (alloc or 0) + credit:
             report.problems.append(
@@ -236,3 +240,27 @@ def _write_offs_and_credit_notes(report: AuditReport) -> None:
         expected[account][row["currency"]] += row["total"]
     for account in [*WRITE_OFF_ACCOUNTS.values(), Account.CREDIT_NOTES]:
         _compare(report, Account(account).label, _account_balances(account), expected[account])
+
+
+def _payouts(report: AuditReport) -> None:
+    """A pay-out uses exactly its amount of credit; Credit paid out holds the live ones."""
+    used = dict(
+        CreditEntry.objects.filter(kind=CreditKind.PAID_OUT)
+        .values("payment_id")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("payment_id", "total")
+    )
+    live: dict[str, int] = defaultdict(int)
+    rows = Payment.objects.filter(type=PaymentType.PAYOUT).values_list(
+        "id", "number", "currency", "amount_minor", "status"
+    )
+    for pid, number, currency, amount, status in rows:
+        if used.get(pid, 0) != -amount:
+            report.problems.append(
+                f"{number}: a pay-out of {_money(amount, currency)} used "
+                f"{_money(-used.get(pid, 0), currency)} of credit."
+            )
+        if status == PaymentStatus.SETTLED:
+            live[currency] += amount
+    books = {c: -v for c, v in _account_balances(Account.CREDIT_PAYOUTS).items()}
+    _compare(report, "Credit paid out", books, live)

@@ -29,6 +29,8 @@ class Account(models.TextChoices):
     """Balances that will not be paid, written off."""
     WRITE_OFF_OTHER = "write_off_other", "Write-offs: other"
     """Write-offs for any other reason."""
+    CREDIT_PAYOUTS = "credit_payouts", "Credit paid out"
+    """Customer credit paid back as money (checks written, transfers sent)."""
     CREDIT_NOTES = "credit_notes", "Credit notes"
     """Sales credited back to customers by credit notes (a contra-revenue account)."""
 

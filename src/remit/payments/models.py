@@ -29,10 +29,21 @@ class PaymentType(models.TextChoices):
     reason (a bank fee, a discount, a small balance, bad debt). Voided to undo."""
     CREDIT_NOTE = "credit_note", "Credit note"
     """An invoice credited: less is owed; what is beyond its balance becomes credit."""
+    PAYOUT = "payout", "Credit paid out"
+    """Customer credit given back as money, by check or transfer (its `reason`)."""
 
 
-NON_CASH_TYPES = frozenset({PaymentType.CREDIT, PaymentType.WRITE_OFF, PaymentType.CREDIT_NOTE})
+NON_CASH_TYPES = frozenset(
+    {PaymentType.CREDIT, PaymentType.WRITE_OFF, PaymentType.CREDIT_NOTE, PaymentType.PAYOUT}
+)
 """Documents kept as payments that bring no money in (reports of cash leave them out)."""
+
+
+class PayoutType(models.TextChoices):
+    """How customer credit is paid out."""
+
+    CHECK = "check", "Check"
+    TRANSFER = "transfer", "Transfer"
 
 
 class WriteOffReason(models.TextChoices):
@@ -235,7 +246,9 @@ class CreditKind(models.TextChoices):
     REVERSED = "reversed", "Reversed by a void"
     """The credit a voided payment had created, taken back."""
     RESTORED = "restored", "Restored by a void"
-    """Credit given back when a credit application is voided."""
+    """Credit given back when a credit application (or a pay-out) is voided."""
+    PAID_OUT = "paid_out", "Paid out"
+    """Credit given back as money: a check or a transfer to the customer."""
 
 
 class CreditEntry(models.Model):

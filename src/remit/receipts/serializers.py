@@ -85,6 +85,8 @@ def _payment(payment: Payment, lines: list[tuple[str, int, bool, bool]], *, note
     created = credit_created_minor(
         payment.amount_minor, (minor for _, minor, _, moved in lines if not moved)
     )
+    if payment.type == PaymentType.PAYOUT:  # it uses credit; it creates none
+        created = 0
     return {
         "number": payment.number,
         "customer": payment.customer.number,

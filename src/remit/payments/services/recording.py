@@ -97,6 +97,9 @@ def payment_record(
     if payment_type == PaymentType.CREDIT:
         note = f"Applied by {payment.number} to {invoice_names(split)}"
         credit_entry_add(customer, -amount, CreditKind.APPLIED, payment, note)
+    if payment_type == PaymentType.PAYOUT:
+        note = f"Paid out by {payment.number}: {reason}" + (f" #{reference}" if reference else "")
+        credit_entry_add(customer, -amount, CreditKind.PAID_OUT, payment, note)
     journal_post(
         posted_on=post_date,
         reference=payment.number,
@@ -136,6 +139,8 @@ def payment_description(payment: Payment) -> str:
         return f"Write-off {payment.number} ({WriteOffReason(payment.reason).label.lower()})"
     if payment.type == PaymentType.CREDIT_NOTE:
         return f"Credit note {payment.number}" + (f": {payment.reason}" if payment.reason else "")
+    if payment.type == PaymentType.PAYOUT:
+        return f"Credit paid out by {payment.reason} {payment.number}"
     return f"{PaymentType(payment.type).label} payment {payment.number}"
 
 
@@ -144,6 +149,11 @@ def payment_postings(
 ) -> list[Posting]:
     """The journal lines of a payment: where the money came from, where it went. A
     write-off comes from its reason's expense account, a credit note from Credit notes."""
+    if payment_type == PaymentType.PAYOUT:  # credit given back as money: nothing applied
+        return [
+            Posting.debit(Account.CUSTOMER_CREDIT, amount),
+            Posting.credit(Account.CREDIT_PAYOUTS, amount),
+        ]
     if payment_type == PaymentType.WRITE_OFF:
         source = WRITE_OFF_ACCOUNTS[WriteOffReason(reason)]
     elif payment_type == PaymentType.CREDIT_NOTE:

@@ -45,7 +45,7 @@ def payment_reverse(
     if created.is_positive():
         note = f"Credit from {payment.number} reversed: {description}"
         credit_entry_add(customer, -created, CreditKind.REVERSED, payment, note)
-    if payment.type == PaymentType.CREDIT:
+    if payment.type in (PaymentType.CREDIT, PaymentType.PAYOUT):
         note = f"Credit restored: {description}"
         credit_entry_add(customer, payment.amount, CreditKind.RESTORED, payment, note)
     applied = Money.from_minor(sum(a.amount_minor for a in allocations), payment.currency)
