@@ -256,3 +256,26 @@ def test_the_same_check_twice_is_warned_about_and_posted_once_confirmed(clerk):
     assert Payment.objects.count() == 1
     clerk.post(url, {**form, "idempotency_key": "k2", "allow_duplicate": "on"})
     assert Payment.objects.count() == 2
+
+
+def test_a_manager_pays_out_credit_and_a_clerk_may_not(manager, clerk):
+    customer = make_customer()
+    payment_post(
+        customer=customer,
+        amount=usd("80.00"),
+        payment_type="check",
+        idempotency_key="credit",
+        actor=ACTOR,
+        source="backoffice",
+    )
+    url = reverse("backoffice:customer", args=[customer.number])
+    assert "Pay out credit…" not in clerk.get(url).content.decode()
+    assert "Pay out credit…" in manager.get(url).content.decode()
+    payout_url = reverse("backoffice:credit_payout", args=[customer.number])
+    form = {"payout-key": "p1", "payout-amount": "80.00", "payout-type": "check"}
+    assert clerk.post(payout_url, form).status_code == 403
+    too_much = manager.post(payout_url, {**form, "payout-amount": "80.01"}).content.decode()
+    assert "$80.00 of USD credit; $80.01 cannot be paid out." in too_much
+    done = manager.post(payout_url, {**form, "payout-reference": "1001"}, follow=True)
+    assert "$80.00 of credit paid out by check" in done.content.decode()
+    assert credit_balance(customer=customer, currency="USD") == usd("0.00")

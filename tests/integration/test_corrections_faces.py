@@ -317,3 +317,52 @@ def test_the_api_answers_possible_duplicate_of_and_posts_when_confirmed(erp, acm
     confirmed = erp.post("/payments", {**body, "allow_duplicate": True})
     assert confirmed.status_code == 201
     assert Payment.objects.filter(reference="4411").count() == 2
+
+
+# --- credit paid out ---------------------------------------------------------------------------
+
+
+def test_payout_from_the_command_line(capsys, books):
+    run(capsys, "post", "--customer", "C-0001", "--amount", "400", "--type", "check")
+    code, paid, _ = run(
+        capsys,
+        "payout",
+        "--customer",
+        "C-0001",
+        "--amount",
+        "50.00",
+        "--type",
+        "check",
+        "--reference",
+        "1001",
+        "--json",
+    )
+    assert code == 0
+    assert (paid["type"], paid["reason"], paid["reference"], paid["amount"]) == (
+        "payout",
+        "check",
+        "1001",
+        "50.00",
+    )
+    assert paid["credit_created"] == "0.00"
+    code, credit, _ = run(capsys, "credit", "--customer", "C-0001", "--json")
+    assert credit["balances"] == {"USD": "0.00"}
+    code, _, err = run(
+        capsys, "payout", "--customer", "C-0001", "--amount", "0.01", "--type", "transfer"
+    )
+    assert code == 2 and "has $0.00 of USD credit; $0.01 cannot be paid out." in err
+
+
+def test_an_erp_pays_out_credit_by_transfer(erp, acme):
+    erp.post("/payments", {"customer": "C-ACME", "amount": "400.00", "type": "check"})
+    answer = erp.post(
+        "/payouts",
+        {"customer": "C-ACME", "amount": "50.00", "type": "transfer", "reference": "SEPA-1"},
+    )
+    assert answer.status_code == 201, answer.json()
+    assert erp.get("/credit", customer="C-ACME").json()["balances"] == {"USD": "0.00"}
+    assert_error(
+        erp.post("/payouts", {"customer": "C-ACME", "amount": "1.00", "type": "cash"}),
+        422,
+        "invalid",
+    )

@@ -341,6 +341,17 @@ class CreditNoteIn(Input):
     reason: _free_text("reason") = Field(min_length=1, max_length=300)
 
 
+class PayoutIn(Input):
+    customer: CustomerNumber
+    amount: Amount
+    currency: Currency | None = Field(None, description="Default: the customer's.")
+    type: Literal["check", "transfer"]
+    reference: _free_text("reference") = Field(
+        "", max_length=64, description="The check number or the transfer's reference."
+    )
+    notes: _free_text("notes") = Field("", max_length=2000, description="Internal.")
+
+
 class UnapplyIn(Input):
     invoice: InvoiceNumber
     amount: Amount | None = Field(None, description="Default: all the payment applied to it.")

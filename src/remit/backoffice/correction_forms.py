@@ -7,7 +7,7 @@ from django import forms
 
 from remit.backoffice.forms import new_key
 from remit.core.inputs.fields import AmountField, FreeTextField
-from remit.payments.models import WriteOffReason
+from remit.payments.models import PayoutType, WriteOffReason
 
 
 class WriteOffForm(forms.Form):
@@ -39,6 +39,26 @@ class CreditNoteForm(forms.Form):
         ),
     )
     reason = FreeTextField(what="reason", label="Reason", max_length=300)
+    key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, currency: str, **kwargs) -> None:
+        kwargs.setdefault("initial", {"key": new_key()})
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].currency = currency
+
+
+class PayoutForm(forms.Form):
+    prefix = "payout"
+    amount = AmountField(
+        label="Amount to pay out",
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "class": "money-input"}
+        ),
+    )
+    type = forms.ChoiceField(label="Paid by", choices=PayoutType.choices)
+    reference = FreeTextField(
+        what="reference", label="Check # or transfer reference", max_length=64, required=False
+    )
     key = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args, currency: str, **kwargs) -> None:

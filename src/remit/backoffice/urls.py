@@ -36,6 +36,7 @@ urlpatterns = [
     path(C + "cards/add", cards.add, name="card_add"),
     path(C + "credit/apply/", credit.apply, name="credit_apply"),
     path(C + "credit/apply/save", credit.apply_save, name="credit_apply_save"),
+    path(C + "credit/payout", corrections.payout, name="credit_payout"),
     # payments
     path(C + "payments/<str:payment>/", payment_detail.show, name="payment"),
     path(C + "payments/<str:payment>/void", payment_detail.void, name="payment_void"),

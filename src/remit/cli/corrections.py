@@ -1,5 +1,5 @@
 """The corrections' subcommands (issue 14): `write-off`, `unapply`, `reallocate`,
-`credit-note` (voided with `remit void CN-…`), `void-invoice [--unapply]`, and `post
+`credit-note` (voided with `remit void CN-…`), `payout`, `void-invoice [--unapply]`, and `post
 --write-off`'s parsing. Like `commands`: parse through `remit.core.inputs`, call one
 service, render. The operator may write off any amount (the tolerance binds the back
 office's clerks).
@@ -16,6 +16,7 @@ from remit.core.errors import RemitError
 from remit.core.inputs.amounts import amount_parse
 from remit.core.inputs.free_text import free_text_parse
 from remit.core.inputs.invoice_list import invoice_item_split, invoice_requests_parse
+from remit.customers.selectors import customer_get
 from remit.invoices.selectors import invoice_get
 from remit.invoices.services import invoice_void
 from remit.payments.models import Source
@@ -23,6 +24,7 @@ from remit.payments.selectors import payment_get
 from remit.payments.services.cancel import invoice_cancel
 from remit.payments.services.credit_note import credit_note_issue
 from remit.payments.services.moves import payment_reallocate, payment_unapply
+from remit.payments.services.payout import payout_record
 from remit.payments.services.writeoff import (
     WriteOffRequest,
     write_off_post,
@@ -69,6 +71,16 @@ def add_parsers(sub, json_option) -> None:
         help="cancel and unapply: move the payments applied to it to customer credit first",
     )
     json_option(void)
+
+    payout = sub.add_parser("payout", help="pay customer credit back by check or transfer")
+    payout.add_argument("--customer", required=True, metavar="C")
+    payout.add_argument("--amount", required=True, metavar="A")
+    payout.add_argument("--currency", help="default: the customer's")
+    payout.add_argument("--type", required=True, choices=["check", "transfer"])
+    payout.add_argument("--reference", default="", metavar="R", help="check number, transfer id")
+    payout.add_argument("--note", default="", metavar="TEXT", help="internal note")
+    payout.add_argument("--key", metavar="IDEMPOTENCY_KEY")
+    json_option(payout)
 
     note = sub.add_parser("credit-note", help="credit an invoice: a numbered credit note")
     note.add_argument("invoice", metavar="INVOICE")
@@ -153,6 +165,23 @@ def cmd_credit_note(args: argparse.Namespace) -> int:
         source=Source.CLI,
     )
     _show(payment, args.json, "Credit note")
+    return 0
+
+
+def cmd_payout(args: argparse.Namespace) -> int:
+    customer = customer_get(number=args.customer)
+    currency = (args.currency or customer.currency).upper()
+    payment = payout_record(
+        customer=customer,
+        amount=amount_parse(args.amount, currency),
+        payout_type=args.type,
+        reference=args.reference,
+        notes=args.note,
+        idempotency_key=args.key or f"cli-{uuid.uuid4()}",
+        actor=Actor.command_line(),
+        source=Source.CLI,
+    )
+    _show(payment, args.json, "Paid out")
     return 0
 
 

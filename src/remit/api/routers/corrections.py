@@ -5,7 +5,7 @@ binds clerks)."""
 
 from ninja import Router
 
-from remit.api.access import invoice_seen, payment_seen
+from remit.api.access import customer_seen, invoice_seen, payment_seen
 from remit.api.auth import INTEGRATIONS
 from remit.api.errors import WRITES, answers
 from remit.api.idempotency import IdempotencyKey, idempotent, once
@@ -13,6 +13,7 @@ from remit.api.outputs import PaymentOut, payment_answer
 from remit.api.schemas import (
     CreditNoteIn,
     NumberPath,
+    PayoutIn,
     ReallocateIn,
     UnapplyIn,
     WriteOffIn,
@@ -21,6 +22,7 @@ from remit.api.schemas import (
 from remit.payments.models import Source
 from remit.payments.services.credit_note import credit_note_issue
 from remit.payments.services.moves import payment_reallocate, payment_unapply
+from remit.payments.services.payout import payout_record
 from remit.payments.services.writeoff import write_off_post
 
 router = Router(tags=["payments"])
@@ -29,6 +31,8 @@ write_offs = Router(tags=["write-offs"])
 """Mounted at /write-offs."""
 credit_notes = Router(tags=["credit-notes"])
 """Mounted at /credit-notes."""
+payouts = Router(tags=["payouts"])
+"""Mounted at /payouts."""
 
 
 @router.post(
@@ -113,6 +117,29 @@ def credit_notes_create(request, payload: CreditNoteIn, idempotency_key: Idempot
         invoice=invoice.number,
         amount=amount,
         reason=payload.reason,
+        idempotency_key=idempotency_key,
+        actor=request.auth.actor,
+        source=Source.API,
+    )
+    return payment_answer(payment, request.auth)
+
+
+@payouts.post("", response=answers({201: PaymentOut}, *WRITES, 404), auth=INTEGRATIONS)
+@idempotent(201)
+def payouts_create(request, payload: PayoutIn, idempotency_key: IdempotencyKey):
+    """Pay a customer's credit back as money, by `check` or `transfer` (`reference`: the
+    check number or the transfer's): a payment of type `payout` that uses that much credit,
+    never more than there is. Void it with `/payments/{n}/void` to give the credit back."""
+    customer = customer_seen(request.auth, payload.customer)
+    currency = payload.currency or customer.currency
+    amount = money(payload.amount, currency)
+    once(request, together=True)
+    payment = payout_record(
+        customer=customer,
+        amount=amount,
+        payout_type=payload.type,
+        reference=payload.reference,
+        notes=payload.notes,
         idempotency_key=idempotency_key,
         actor=request.auth.actor,
         source=Source.API,

@@ -12,7 +12,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from remit.backoffice.access import MANAGE_INVOICES, POST_PAYMENT, VOID_PAYMENT, staff_view
-from remit.backoffice.correction_forms import CREDIT, CreditNoteForm, MoveForm, WriteOffForm
+from remit.backoffice.correction_forms import (
+    CREDIT,
+    CreditNoteForm,
+    MoveForm,
+    PayoutForm,
+    WriteOffForm,
+)
 from remit.backoffice.forms import VoidForm
 from remit.backoffice.selectors import customer_by_number, invoice_of, payment_of
 from remit.backoffice.web import go
@@ -20,9 +26,11 @@ from remit.core.errors import RemitError
 from remit.core.money import Money
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.models import Payment, PaymentType, Source, WriteOffReason
+from remit.payments.selectors import credit_balance
 from remit.payments.services.cancel import invoice_cancel
 from remit.payments.services.credit_note import credit_note_issue, credited
 from remit.payments.services.moves import payment_reallocate, payment_unapply
+from remit.payments.services.payout import payout_record
 from remit.payments.services.writeoff import write_off_post, write_off_tolerance
 from remit.payments.states import PaymentStatus
 
@@ -216,3 +224,44 @@ def cancel(request: HttpRequest, number: str, invoice: str) -> HttpResponse:
                 request, reverse("backoffice:invoice", args=[customer.number, invoice.number])
             )
     return invoice_page(request, customer, invoice, void_form=form, open_dialog="cancel")
+
+
+def customer_context(customer, form: PayoutForm | None = None) -> dict:
+    """What the customer record shows of pay-outs: the form, when there is credit."""
+    available = credit_balance(customer=customer, currency=customer.currency)
+    return {
+        "payout_form": form or PayoutForm(currency=customer.currency),
+        "payout_offered": available.is_positive() or form is not None,
+        "payout_available": available,
+    }
+
+
+@require_POST
+@staff_view(VOID_PAYMENT)
+def payout(request: HttpRequest, number: str) -> HttpResponse:
+    """Pay the customer's credit back by check or transfer (money leaves: a manager's)."""
+    from remit.backoffice.views.customers import customer_page
+
+    customer = customer_by_number(number)
+    form = PayoutForm(request.POST, currency=customer.currency)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            paid = payout_record(
+                customer=customer,
+                amount=data["amount"],
+                payout_type=data["type"],
+                reference=data["reference"],
+                idempotency_key=data["key"],
+                actor=request.actor,
+                source=Source.BACKOFFICE,
+            )
+        except RemitError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                f"{paid.amount.format()} of credit paid out by {paid.reason} ({paid.number}).",
+            )
+            return go(request, reverse("backoffice:customer", args=[customer.number]))
+    return customer_page(request, customer, payout_form=form, open_dialog="payout")
