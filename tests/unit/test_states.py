@@ -45,6 +45,8 @@ EXPECTED = {
     # (unapply) or to another invoice (reallocate); the payment stays settled
     ("settled", "unapply", "approved"): "settled",
     ("settled", "reallocate", "approved"): "settled",
+    # part of a settled card or bank payment refunded at the gateway: still settled
+    ("settled", "partial_refund", "approved"): "settled",
 }
 
 STATES = [None, *PaymentStatus]  # None: before the payment exists

@@ -86,6 +86,7 @@ class PaymentOut(Schema):
     failure_reason: str | None
     void_reason: str | None
     reason: str | None
+    refunded: AmountOut
     write_offs: list[WriteOffSummary]
     notes: str | None
     created_at: datetime

@@ -21,6 +21,8 @@ from remit.payments.models import (
     OFFLINE_TYPES,
     CreditEntry,
     CreditKind,
+    GatewayAttempt,
+    GatewayOperation,
     Payment,
     PaymentType,
     ScheduledInvoice,
@@ -124,6 +126,7 @@ def _payments_add_up(report: AuditReport) -> None:
         .values_list("payment_id", "total")
     )
     payouts = set(Payment.objects.filter(type=PaymentType.PAYOUT).values_list("id", flat=True))
+    partly_refunded = _partly_refunded_by_payment()
     for (
         pid,
         number,
@@ -134,7 +137,7 @@ def _payments_add_up(report: AuditReport) -> None:
         if pid in payouts:  # checked by _payouts: it applies nothing, it uses credit
             continue
         credit = created.get(pid, 0)
-        if amount != (alloc or 0) + credit:
+        if amount != (alloc or 0) + credit + partly_refunded.get(pid, 0):
             report.problems.append(
                 f"{number}: amount {_money(amount, currency)} is not its allocations "
                 f"{_money(alloc, currency)} plus the credit it created {_money(credit, currency)}."
@@ -210,12 +213,24 @@ def _card_clearing(report: AuditReport) -> None:
         .annotate(total=Sum("amount_minor"))
         .values_list("currency", "total")
     )
-    refunded = dict(
+    refunded = defaultdict(
+        int,
         Payment.objects.filter(type__in=gateway_types, status=PaymentStatus.REFUNDED)
         .values("currency")
         .annotate(total=Sum("amount_minor"))
-        .values_list("currency", "total")
+        .values_list("currency", "total"),
     )
+    # Partial refunds of payments not (yet) refunded in full: each is its own refund.
+    partly = (
+        GatewayAttempt.objects.filter(
+            operation=GatewayOperation.REFUND, sequence__gt=0, outcome="approved"
+        )
+        .exclude(payment__status=PaymentStatus.REFUNDED)
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+    )
+    for row in partly:
+        refunded[row["currency"]] += row["total"]
     _compare(report, "Card clearing", _account_balances(Account.CARD_CLEARING), received)
     refunds = {c: -v for c, v in _account_balances(Account.REFUNDS).items()}
     _compare(report, "Refunds", refunds, refunded)
@@ -264,3 +279,16 @@ def _payouts(report: AuditReport) -> None:
             live[currency] += amount
     books = {c: -v for c, v in _account_balances(Account.CREDIT_PAYOUTS).items()}
     _compare(report, "Credit paid out", books, live)
+
+
+def _partly_refunded_by_payment() -> dict[int, int]:
+    """What the approved partial refunds of each payment gave back (their allocations were
+    reduced by as much, marked moved)."""
+    return dict(
+        GatewayAttempt.objects.filter(
+            operation=GatewayOperation.REFUND, sequence__gt=0, outcome="approved"
+        )
+        .values("payment_id")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("payment_id", "total")
+    )

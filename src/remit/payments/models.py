@@ -307,12 +307,22 @@ class GatewayAttempt(models.Model):
         null=True, blank=True, help_text="The gateway may not act on the last send after this."
     )
     sends = models.PositiveIntegerField(default=0, help_text="Times sent, with the same key.")
+    sequence = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="0: the payment's charge, void or (last) full refund; 1, 2…: its partial "
+        "refunds, each with a key of its own.",
+    )
+    plan = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="A partial refund's invoices: {invoice number: minor units} it reopens.",
+    )
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["payment", "operation"], name="one_attempt_per_operation"
+                fields=["payment", "operation", "sequence"], name="one_attempt_per_operation"
             )
         ]
 
@@ -349,6 +359,7 @@ class EventKind(models.TextChoices):
     INVOICE_REOPENED = "invoice.reopened", "Invoice reopened"
     PAYMENT_UNAPPLIED = "payment.unapplied", "Payment moved to credit"
     PAYMENT_REALLOCATED = "payment.reallocated", "Payment moved to another invoice"
+    PAYMENT_PARTLY_REFUNDED = "payment.partly_refunded", "Payment partly refunded"
 
 
 class Event(models.Model):

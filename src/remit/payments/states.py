@@ -46,6 +46,7 @@ class Action(StrEnum):
     REFUND = "refund"
     UNAPPLY = "unapply"  # staff move one allocation's money to customer credit
     REALLOCATE = "reallocate"  # staff move one allocation's money to another invoice
+    PARTIAL_REFUND = "partial_refund"  # the gateway refunded part of a settled payment
 
 
 S, A, R = PaymentStatus, Action, Outcome  # short names keep the table one row per line
@@ -81,6 +82,9 @@ TRANSITIONS: dict[tuple[PaymentStatus | None, Action, Outcome], PaymentStatus] =
     # open invoice of the customer. The payment stays settled; its history records the move.
     (S.SETTLED, A.UNAPPLY, R.APPROVED): S.SETTLED,
     (S.SETTLED, A.REALLOCATE, R.APPROVED): S.SETTLED,
+    # Part of a settled card or bank payment refunded through the gateway: it stays settled
+    # (its last refund, of what is left, is the full refund above).
+    (S.SETTLED, A.PARTIAL_REFUND, R.APPROVED): S.SETTLED,
 }
 
 _WORDS = {
@@ -100,6 +104,7 @@ _VERBS = {
     A.RECONCILE: "reconciled",
     A.UNAPPLY: "unapplied",
     A.REALLOCATE: "reallocated",
+    A.PARTIAL_REFUND: "partly refunded",
 }
 
 

@@ -14,12 +14,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Sum
 
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
 from remit.payments.allocation import Split
-from remit.payments.models import Allocation, Payment, PaymentType
+from remit.payments.models import Allocation, GatewayAttempt, Payment, PaymentType
 
 _TIME = DjangoJSONEncoder()
 
@@ -52,8 +53,10 @@ def payments_data(payments: Sequence[Payment], *, notes: bool) -> list[dict]:
     """
     lines = _allocations([p.pk for p in payments])
     write_offs = _write_offs(payments)
+    partly = _partly_refunded([p.pk for p in payments if p.method_id])
     return [
-        _payment(payment, lines[payment.pk], notes=notes) | {"write_offs": write_offs[payment.pk]}
+        _payment(payment, lines[payment.pk], notes=notes, partly=partly.get(payment.pk, 0))
+        | {"write_offs": write_offs[payment.pk]}
         for payment in payments
     ]
 
@@ -79,12 +82,18 @@ def credit_created_minor(amount_minor: int, allocated_minor: Iterable[int]) -> i
     return amount_minor - sum(allocated_minor)
 
 
-def _payment(payment: Payment, lines: list[tuple[str, int, bool, bool]], *, notes: bool) -> dict:
+def _payment(
+    payment: Payment, lines: list[tuple[str, int, bool, bool]], *, notes: bool, partly: int = 0
+) -> dict:
     currency = payment.currency
     method = payment.method if payment.method_id else None
-    created = credit_created_minor(
-        payment.amount_minor, (minor for _, minor, _, moved in lines if not moved)
-    )
+    created = (
+        credit_created_minor(
+            payment.amount_minor, (minor for _, minor, _, moved in lines if not moved)
+        )
+        - partly
+    )  # a partial refund's part was taken off the allocations, not made credit
+    refunded = payment.amount_minor if payment.status == "refunded" else partly
     if payment.type == PaymentType.PAYOUT:  # it uses credit; it creates none
         created = 0
     return {
@@ -111,6 +120,7 @@ def _payment(payment: Payment, lines: list[tuple[str, int, bool, bool]], *, note
         "failure_reason": payment.failure_reason or None,
         "void_reason": payment.void_reason or None,
         "reason": payment.reason or None,
+        "refunded": str(Money.from_minor(refunded, currency)),
         "notes": payment.notes if notes else None,
         "created_at": _time(payment.created_at),
     }
@@ -126,6 +136,20 @@ def _allocations(payment_ids: list[int]) -> dict[int, list[tuple[str, int, bool,
     ):
         lines[payment_id].append(tuple(line))
     return lines
+
+
+def _partly_refunded(payment_ids: list[int]) -> dict[int, int]:
+    """What approved partial refunds gave back, by payment (card and bank payments)."""
+    if not payment_ids:
+        return {}
+    rows = (
+        GatewayAttempt.objects.filter(
+            payment_id__in=payment_ids, operation="refund", sequence__gt=0, outcome="approved"
+        )
+        .values("payment_id")
+        .annotate(total=Sum("amount_minor"))
+    )
+    return {row["payment_id"]: row["total"] for row in rows}
 
 
 def _write_offs(payments: Sequence[Payment]) -> dict[int, list[dict]]:

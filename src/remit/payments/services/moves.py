@@ -19,7 +19,13 @@ from __future__ import annotations
 from django.utils import timezone
 
 from remit.core.audit import Actor, audit_record
-from remit.core.errors import AllocationRefused, IdempotencyConflict, NotFound, RemitError
+from remit.core.errors import (
+    AllocationRefused,
+    AttemptInProgress,
+    IdempotencyConflict,
+    NotFound,
+    RemitError,
+)
 from remit.core.inputs.invoice_list import InvoiceRequest
 from remit.core.models import AuditEvent
 from remit.core.money import Money
@@ -31,7 +37,16 @@ from remit.ledger.rules import Posting
 from remit.ledger.services import journal_post
 from remit.payments.candidates import invoice_candidates_load
 from remit.payments.events import payment_events_record
-from remit.payments.models import Allocation, CreditKind, EventKind, Payment, PaymentType
+from remit.payments.models import (
+    Allocation,
+    CreditKind,
+    EventKind,
+    GatewayAttempt,
+    GatewayOperation,
+    Payment,
+    PaymentType,
+)
+from remit.payments.services.attempts import UNFINISHED
 from remit.payments.services.balances import invoice_balances_set
 from remit.payments.services.credit_ledger import credit_entry_add
 from remit.payments.services.transitions import payment_transition
@@ -83,9 +98,9 @@ def unapply_locked(
 ) -> Payment:
     """`payment_unapply` inside the caller's money transaction, `payment` locked."""
     _movable(payment, Action.UNAPPLY)
-    source, lines = _allocations_on(payment, invoice)
+    source, lines = allocations_on(payment, invoice)
     moved = _amount(payment, source, lines, amount)
-    _move(payment, source, lines, moved)
+    allocations_move(payment, source, lines, moved)
     invoice_balances_set({source.id: source}, {source.id: moved.minor}, customer_id=customer.pk)
     credit_entry_add(
         customer,
@@ -143,7 +158,7 @@ def payment_reallocate(
         if _replayed(payment, REALLOCATED, idempotency_key, fingerprint):
             return payment
         _movable(payment, Action.REALLOCATE)
-        source, lines = _allocations_on(payment, from_invoice)
+        source, lines = allocations_on(payment, from_invoice)
         [target] = invoice_candidates_load(
             work.customer, payment.currency, [InvoiceRequest(to_invoice)], lock=True
         )
@@ -154,7 +169,7 @@ def payment_reallocate(
                 "moved to it. Name the amount to move.",
                 fields={"to": to_invoice},
             )
-        _move(payment, source, lines, moved)
+        allocations_move(payment, source, lines, moved)
         # One live allocation per invoice: one already on the target joins the money moved.
         there = list(payment.allocations.filter(invoice_id=target.id, reversed=False))
         Allocation.objects.filter(id__in=[a.id for a in there]).update(reversed=True, moved=True)
@@ -237,9 +252,18 @@ def _movable(payment: Payment, action: str) -> None:
             fields={"payment": "write-off"},
         )
     next_status(payment.status, action, Outcome.APPROVED, payment=payment.number)
+    unfinished = GatewayAttempt.objects.filter(
+        payment=payment, operation=GatewayOperation.REFUND, outcome__in=UNFINISHED
+    )
+    if unfinished.exists():  # its plan names these allocations: they wait for the answer
+        raise AttemptInProgress(
+            f"A refund of {payment.number} is under way at the payment gateway; its money "
+            "does not move until the answer is in (run `remit reconcile` if it was lost).",
+            retry_after=60,
+        )
 
 
-def _allocations_on(payment: Payment, number: str) -> tuple[Invoice, list[Allocation]]:
+def allocations_on(payment: Payment, number: str) -> tuple[Invoice, list[Allocation]]:
     """The invoice (locked) and the live allocations of `payment` on it."""
     lines = list(payment.allocations.filter(invoice__number=number, reversed=False).order_by("id"))
     if not lines:
@@ -272,7 +296,9 @@ def _amount(payment: Payment, source: Invoice, lines: list[Allocation], wanted: 
     return wanted
 
 
-def _move(payment: Payment, source: Invoice, lines: list[Allocation], moved: Money) -> None:
+def allocations_move(
+    payment: Payment, source: Invoice, lines: list[Allocation], moved: Money
+) -> None:
     """Mark the allocations moved; what stays on the invoice is one new allocation."""
     Allocation.objects.filter(id__in=[a.id for a in lines]).update(reversed=True, moved=True)
     left = _total(lines, payment.currency) - moved

@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from remit.core.audit import Actor, audit_record
-from remit.core.errors import GatewayUnavailable, RefundRequired, RemitError, VoidRefused
+from remit.core.errors import (
+    AllocationRefused,
+    GatewayUnavailable,
+    RefundRequired,
+    RemitError,
+    VoidRefused,
+)
+from remit.core.inputs.invoice_list import InvoiceRequest
+from remit.core.money import Money, currency_mismatch
 from remit.customers.models import Customer
 from remit.gateways.protocol import (
     ChargeStatus,
@@ -31,6 +39,13 @@ from remit.payments.services.attempts import (
     charge_attempt,
 )
 from remit.payments.services.credit_ledger import credit_created, credit_used_refusal
+from remit.payments.services.partial_refund import (
+    partial_refund_finish,
+    partial_refund_start,
+    partial_refund_unfinished,
+    refund_unfinished_refusal,
+    refunded_partly,
+)
 from remit.payments.services.reversal import payment_reverse
 from remit.payments.services.transitions import payment_transition
 from remit.payments.services.unit_of_work import money_transaction, payment_lock
@@ -80,26 +95,51 @@ def payment_void(
         return payment
 
 
-def payment_refund(*, payment: Payment, actor: Actor, gateway: Gateway | None = None) -> Payment:
-    """Refund the amount charged, through the gateway, exactly once."""
+def payment_refund(
+    *,
+    payment: Payment,
+    actor: Actor,
+    gateway: Gateway | None = None,
+    amount: Money | None = None,
+    invoices: Sequence[InvoiceRequest] | None = None,
+) -> Payment:
+    """Refund through the gateway, exactly once: all that is left of the amount charged,
+    or (`amount`, `invoices`) part of a settled payment (`partial_refund`), reopening the
+    invoices named or the newest first."""
     gateway = gateway or get_gateway()
     with money_transaction(payment.customer):
         payment = payment_lock(payment)
         if payment.method_id is None:
             raise RemitError(f"{payment.number} was not paid through the gateway; void it.")
-        next_status(payment.status, Action.REFUND, Outcome.APPROVED, payment=payment.number)
-        charge = _confirmed_charge(payment)
-        void = attempt_of(payment, GatewayOperation.VOID)
-        if payment.status == PaymentStatus.PENDING and (
-            void is None or void.outcome != Outcome.DECLINED
-        ):
-            raise RemitError(f"{payment.number} has not settled; void it instead.")
-        attempt = attempt_start(
-            payment, GatewayOperation.REFUND, gateway=gateway, amount=payment.amount
-        )
+        left = payment.amount - refunded_partly(payment)
+        if amount is not None and amount.currency != payment.currency:
+            raise currency_mismatch(payment.number, billed=payment.currency, given=amount.currency)
+        if amount is not None and amount > left:
+            raise AllocationRefused(
+                f"{left.format()} of {payment.number} is left to refund; {amount.format()} "
+                "cannot be refunded.",
+                fields={"amount": "over what is left"},
+            )
+        partial = invoices is not None or (amount is not None and amount < left)
+        if partial:
+            charge = _confirmed_charge(payment)
+            attempt = partial_refund_start(payment, amount or left, invoices, gateway=gateway)
+        else:
+            next_status(payment.status, Action.REFUND, Outcome.APPROVED, payment=payment.number)
+            charge = _confirmed_charge(payment)
+            void = attempt_of(payment, GatewayOperation.VOID)
+            if payment.status == PaymentStatus.PENDING and (
+                void is None or void.outcome != Outcome.DECLINED
+            ):
+                raise RemitError(f"{payment.number} has not settled; void it instead.")
+            if partial_refund_unfinished(payment):
+                raise refund_unfinished_refusal(payment)
+            attempt = attempt_start(payment, GatewayOperation.REFUND, gateway=gateway, amount=left)
     result = action_send(gateway, attempt, charge.idempotency_key)
     payment = action_answer_record(attempt.pk, result, actor=actor)
     if payment.status == PaymentStatus.REFUNDED:
+        return payment
+    if partial and GatewayAttempt.objects.get(pk=attempt.pk).outcome == Outcome.APPROVED:
         return payment
     if result.outcome in FAILED_OUTCOMES:
         raise RemitError(
@@ -121,9 +161,13 @@ def action_answer_record(
     with money_transaction(attempt.payment.customer) as work:
         payment = payment_lock(attempt.payment)
         attempt = GatewayAttempt.objects.get(pk=attempt_id)
+        finished_before = attempt.outcome == Outcome.APPROVED
         attempt_record(attempt, result)
         done = result.outcome == Outcome.APPROVED
-        if attempt.operation == GatewayOperation.VOID:
+        if attempt.sequence:  # a partial refund: finished in the books once, when approved
+            if done and not finished_before:
+                partial_refund_finish(work.customer, payment, attempt, actor)
+        elif attempt.operation == GatewayOperation.VOID:
             done = done or result.charge_status == ChargeStatus.VOIDED
             if done and payment.status == PaymentStatus.PENDING:
                 payment_finish_void(work.customer, payment, actor, reason)
