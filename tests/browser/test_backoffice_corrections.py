@@ -159,3 +159,47 @@ def test_a_manager_credits_an_invoice_and_sees_the_credit_note(page: Page, shot,
     expect(page.locator("#payment-credit")).to_contain_text("$120.00")  # the invoice was paid
     shot(page, "credit-note-page")
     assert books_audit().ok
+
+
+def test_a_manager_refunds_part_of_a_settled_card_payment(page: Page, shot, live_server, acme):
+    from datetime import date
+
+    from remit.gateways.protocol import CardDetails
+    from remit.gateways.sandbox import SandboxGateway
+    from remit.payments.services.card import card_payment_submit
+    from remit.payments.services.method import payment_method_add
+    from remit.payments.services.reconcile import payments_settle
+
+    tokenized = SandboxGateway().tokenize_card(
+        CardDetails("4242424242424242", 12, date.today().year + 2, "123", "Ann")
+    )
+    method = payment_method_add(customer=acme, kind="card", tokenized=tokenized, actor=ACTOR)
+    payment = card_payment_submit(
+        customer=acme,
+        method=method,
+        amount=usd("750.00"),
+        idempotency_key="card",
+        actor=ACTOR,
+        source="portal",
+        invoices=[InvoiceRequest("INV-20002"), InvoiceRequest("INV-20003")],
+    )
+    payments_settle(actor=ACTOR)
+    sign_in(page, staff("sam", MANAGER), live_server)
+    page.goto(f"/staff/customers/C-0001/payments/{payment.number}/")
+    page.get_by_role("button", name="Refund…").click()
+    dialog = page.locator("#partial-refund-dialog")
+    expect(dialog).to_contain_text("$750.00 of $750.00 is left to refund to Visa •••• 4242")
+    dialog.get_by_label("Amount to refund").fill("100.00")
+    dialog.get_by_label("Reopen").select_option("INV-20002")
+    shot(page, "partial-refund-dialog")
+    dialog.get_by_role("button", name="Refund").click()
+    expect(page.locator(".message").first).to_contain_text(
+        f"$100.00 refunded to Visa •••• 4242 ({payment.number})."
+    )
+    expect(page.locator("#payment-status")).to_have_text("Settled")
+    expect(page.get_by_text("$100.00 refunded (INV-20002 $100.00)")).to_be_visible()
+    expect(page.locator("#journal")).to_contain_text("Partial refund")
+    shot(page, "partial-refund-done")
+    page.get_by_role("button", name="Refund…").click()
+    expect(page.locator("#partial-refund-dialog")).to_contain_text("$650.00 of $750.00 is left")
+    assert balance("INV-20002") == "100.00" and books_audit().ok

@@ -187,3 +187,65 @@ def test_a_partial_refund_whose_answer_was_lost_is_finished_by_the_reconciler_on
     assert refunds_booked() == usd("20.00")
     books_and_gateway_agree()
     assert Payment.objects.get(pk=payment.pk).status == "settled"
+
+
+# --- the faces -----------------------------------------------------------------------------
+
+
+def test_refund_with_an_amount_from_the_command_line(capsys, settled):
+    import json
+
+    from remit.cli.main import main
+
+    payment, old, new = settled
+    code = main(["refund", payment.number, "--amount", "25.00", "--invoice", old.number, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    answer = json.loads(out)
+    assert (answer["status"], answer["refunded"]) == ("settled", "25.00")
+    assert balances(old, new) == ["25.00", "0.00"]
+    code = main(["refund", payment.number, "--amount", "275.01"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "$275.00 of" in err and "is left to refund" in err
+    books_and_gateway_agree()
+
+
+def test_an_erp_refunds_part_of_a_card_payment_once_per_key(client, settled):
+    from tests.integration.test_api_support import Api, key_for
+
+    payment, old, new = settled
+    erp = Api(client, key_for())
+    body = {"amount": "40.00", "invoices": [{"number": new.number}]}
+    first = erp.post(f"/payments/{payment.number}/refund", body, key="refund-1")
+    assert first.status_code == 200, first.json()
+    assert first.json()["refunded"] == "40.00" and first.json()["status"] == "settled"
+    again = erp.post(f"/payments/{payment.number}/refund", body, key="refund-1")
+    assert again.json() == first.json()
+    assert balances(old, new) == ["0.00", "40.00"]
+    rest = erp.post(f"/payments/{payment.number}/refund", {})
+    assert (rest.json()["status"], rest.json()["refunded"]) == ("refunded", "300.00")
+    books_and_gateway_agree()
+
+
+def test_a_manager_refunds_part_of_a_card_payment_in_the_back_office(client, settled):
+    from django.contrib.auth.models import Group, User
+    from django.urls import reverse
+
+    from remit.backoffice.groups import MANAGER
+
+    payment, old, new = settled
+    user = User.objects.create_user("sam", password="a-long-test-password", is_staff=True)
+    user.groups.set(Group.objects.filter(name=MANAGER))
+    client.force_login(user)
+    page = client.get(
+        reverse("backoffice:payment", args=[payment.customer.number, payment.number])
+    ).content.decode()
+    assert "Refund…" in page and "$300.00 of $300.00 is left to refund" in page
+    url = reverse("backoffice:payment_refund_part", args=[payment.customer.number, payment.number])
+    form = {"refund-key": "r1", "refund-amount": "60.00", "refund-invoice": ""}
+    answer = client.post(url, form, follow=True)
+    assert "$60.00 refunded to Visa •••• 4242" in answer.content.decode()
+    client.post(url, form)  # the form sent twice: one refund
+    assert balances(old, new) == ["0.00", "60.00"]
+    assert GatewayAttempt.objects.filter(operation="refund").count() == 1
+    books_and_gateway_agree()

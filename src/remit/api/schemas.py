@@ -328,6 +328,21 @@ class VoidIn(Input):
     reason: _free_text("reason") = Field("", max_length=300)
 
 
+class RefundIn(Input):
+    amount: Amount | None = Field(None, description="Part of the payment; none: all that is left.")
+    invoices: list[InvoiceShare] | None = Field(
+        None,
+        min_length=1,
+        max_length=1000,
+        description="The invoices the refund reopens; none: the newest first.",
+    )
+
+    @model_validator(mode="after")
+    def _invoices_once(self):
+        _once([share.number for share in self.invoices or ()])
+        return self
+
+
 class WriteOffIn(Input):
     invoice: InvoiceNumber
     amount: Amount | None = Field(None, description="Default: the whole balance due.")

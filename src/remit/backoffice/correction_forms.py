@@ -67,6 +67,30 @@ class PayoutForm(forms.Form):
         self.fields["amount"].currency = currency
 
 
+NEWEST = ""
+"""The Reopen choice that lets the refund reopen the newest invoices first."""
+
+
+class RefundForm(forms.Form):
+    prefix = "refund"
+    amount = AmountField(
+        label="Amount to refund",
+        required=False,
+        help_text="Empty: all that is left of the payment.",
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "class": "money-input"}
+        ),
+    )
+    invoice = forms.ChoiceField(label="Reopen", required=False)
+    key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, currency: str, invoices: list[tuple[str, str]], **kwargs) -> None:
+        kwargs.setdefault("initial", {"key": new_key()})
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].currency = currency
+        self.fields["invoice"].choices = [(NEWEST, "The newest invoices first"), *invoices]
+
+
 CREDIT = "credit"
 """The Move to choice that sends the money to customer credit (unapply)."""
 

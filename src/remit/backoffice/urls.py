@@ -42,6 +42,7 @@ urlpatterns = [
     path(C + "payments/<str:payment>/void", payment_detail.void, name="payment_void"),
     path(C + "payments/<str:payment>/refund", payment_detail.refund, name="payment_refund"),
     path(C + "payments/<str:payment>/move", corrections.move, name="payment_move"),
+    path(C + "payments/<str:payment>/refund-part", corrections.refund, name="payment_refund_part"),
     path(C + "payments/<str:payment>/receipt/", payment_detail.receipt, name="receipt"),
     path(
         C + "payments/<str:payment>/receipt.pdf",

@@ -112,7 +112,11 @@ def _compare(charge: _Charge, record: ChargeRecord) -> list[str]:
     if refunded != charge.partly_refunded:
         problems.append(
             f"{name} is {charge.status} in remit"
-            + (f", {charge.partly_refunded.format()} refunded" if charge.partly_refunded.is_positive() else "")
+            + (
+                f", {charge.partly_refunded.format()} refunded"
+                if charge.partly_refunded.is_positive()
+                else ""
+            )
             + f", but the gateway refunded {refunded.format()}."
         )
     held = record.status in HELD

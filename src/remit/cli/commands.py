@@ -318,7 +318,12 @@ def cmd_add_card(args: argparse.Namespace) -> int:
 
 
 def cmd_refund(args: argparse.Namespace) -> int:
-    payment = payment_refund(payment=payment_get(number=args.payment), actor=Actor.command_line())
+    payment = payment_get(number=args.payment)
+    amount = amount_parse(args.amount, payment.currency) if args.amount is not None else None
+    invoices = _invoice_requests(args.invoice, payment.currency) or None
+    payment = payment_refund(
+        payment=payment, amount=amount, invoices=invoices, actor=Actor.command_line()
+    )
     _show_payment(payment, args.json, "Refunded")
     return 0
 

@@ -144,6 +144,14 @@ def build_parser(others: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
 
     refund = sub.add_parser("refund", help="refund a card payment the gateway can no longer void")
     refund.add_argument("payment", metavar="PAYMENT")
+    refund.add_argument("--amount", metavar="A", help="part of it (default: all that is left)")
+    refund.add_argument(
+        "--invoice",
+        action="append",
+        default=[],
+        metavar="N[=AMOUNT]",
+        help="the invoices the refund reopens (default: the newest first)",
+    )
     _json(refund)
 
     settle = sub.add_parser("settle", help="the gateway's daily cut-off: settle pending payments")

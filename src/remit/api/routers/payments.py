@@ -20,11 +20,11 @@ from remit.api.outputs import (
 from remit.api.schemas import (
     CursorParam,
     CustomerParam,
-    Empty,
     LimitParam,
     NumberPath,
     PaymentIn,
     PreviewIn,
+    RefundIn,
     VoidIn,
     currency_of,
     invoice_requests,
@@ -147,11 +147,24 @@ def payments_void(request, number: NumberPath, payload: VoidIn, idempotency_key:
     auth=INTEGRATIONS,
 )
 @idempotent(200)
-def payments_refund(request, number: NumberPath, payload: Empty, idempotency_key: IdempotencyKey):
-    """Refund a settled card or bank payment in full, through the gateway, exactly once."""
+def payments_refund(
+    request, number: NumberPath, payload: RefundIn, idempotency_key: IdempotencyKey
+):
+    """Refund a settled card or bank payment through the gateway, exactly once: all that
+    is left of it (`{}`), or `amount` of it, reopening the `invoices` named (with amounts,
+    or the rest spread over them) or the newest first. Several partial refunds may follow
+    one another up to the amount; `refunded` says how much went back."""
     payment = payment_seen(request.auth, number)
+    amount = money(payload.amount, payment.currency) if payload.amount else None
+    shares = invoice_requests(payload.invoices, payment.currency)
     once(request)
-    payment = payment_refund(payment=payment, actor=request.auth.actor)
+    payment = payment_refund(
+        payment=payment,
+        amount=amount,
+        invoices=shares,
+        actor=request.auth.actor,
+        idempotency_key=idempotency_key,
+    )
     return payment_answer(payment, request.auth)
 
 

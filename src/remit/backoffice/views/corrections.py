@@ -17,12 +17,14 @@ from remit.backoffice.correction_forms import (
     CreditNoteForm,
     MoveForm,
     PayoutForm,
+    RefundForm,
     WriteOffForm,
 )
 from remit.backoffice.forms import VoidForm
 from remit.backoffice.selectors import customer_by_number, invoice_of, payment_of
 from remit.backoffice.web import go
 from remit.core.errors import RemitError
+from remit.core.inputs.invoice_list import InvoiceRequest
 from remit.core.money import Money
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.models import Payment, PaymentType, Source, WriteOffReason
@@ -30,9 +32,12 @@ from remit.payments.selectors import credit_balance
 from remit.payments.services.cancel import invoice_cancel
 from remit.payments.services.credit_note import credit_note_issue, credited
 from remit.payments.services.moves import payment_reallocate, payment_unapply
+from remit.payments.services.partial_refund import refunded_partly
 from remit.payments.services.payout import payout_record
+from remit.payments.services.voids import payment_refund
 from remit.payments.services.writeoff import write_off_post, write_off_tolerance
 from remit.payments.states import PaymentStatus
+from remit.receipts.selectors import method_label
 
 
 def invoice_context(
@@ -64,13 +69,26 @@ def invoice_context(
     }
 
 
-def payment_context(payment: Payment, form: MoveForm | None = None) -> dict:
-    """What the payment page shows of moves: the form, when the payment can move."""
-    movable = payment.status == PaymentStatus.SETTLED and payment.type != PaymentType.WRITE_OFF
+def payment_context(
+    payment: Payment, form: MoveForm | None = None, refund: RefundForm | None = None
+) -> dict:
+    """What the payment page shows of moves and partial refunds: their forms, when the
+    payment can move or be refunded."""
+    settled = payment.status == PaymentStatus.SETTLED
     live = list(payment.allocations.filter(reversed=False).select_related("invoice").order_by("id"))
-    if not (movable and live):
-        return {"move_form": None}
-    return {"move_form": form or move_form(payment, live=live)}
+    context: dict = {"move_form": None, "refund_form": None}
+    if settled and payment.type != PaymentType.WRITE_OFF and live:
+        context["move_form"] = form or move_form(payment, live=live)
+    if settled and payment.method_id:
+        context["refund_form"] = refund or refund_form(payment, live=live)
+        context["refund_left"] = payment.amount - refunded_partly(payment)
+    return context
+
+
+def refund_form(payment: Payment, data=None, *, live=None) -> RefundForm:
+    live = live if live is not None else payment.allocations.filter(reversed=False)
+    invoices = [(a.invoice.number, a.invoice.number) for a in live]
+    return RefundForm(data, currency=payment.currency, invoices=invoices)
 
 
 def move_form(payment: Payment, data=None, *, live=None) -> MoveForm:
@@ -265,3 +283,36 @@ def payout(request: HttpRequest, number: str) -> HttpResponse:
             )
             return go(request, reverse("backoffice:customer", args=[customer.number]))
     return customer_page(request, customer, payout_form=form, open_dialog="payout")
+
+
+@require_POST
+@staff_view(VOID_PAYMENT)
+def refund(request: HttpRequest, number: str, payment: str) -> HttpResponse:
+    """Refund part (or all that is left) of a settled card or bank payment."""
+    from remit.backoffice.views.payment_detail import payment_page
+
+    customer = customer_by_number(number)
+    payment = payment_of(customer, payment)
+    form = refund_form(payment, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        named = [InvoiceRequest(data["invoice"])] if data["invoice"] else None
+        try:
+            payment = payment_refund(
+                payment=payment,
+                amount=data["amount"],
+                invoices=named,
+                actor=request.actor,
+                idempotency_key=data["key"],
+            )
+        except RemitError as error:
+            form.add_error(None, error.message)
+        else:
+            refunded = data["amount"].format() if data["amount"] else "All that was left"
+            messages.success(
+                request, f"{refunded} refunded to {method_label(payment)} ({payment.number})."
+            )
+            return go(
+                request, reverse("backoffice:payment", args=[customer.number, payment.number])
+            )
+    return payment_page(request, customer, payment, refund_form=form, open_dialog="partial-refund")

@@ -40,7 +40,9 @@ def payment_page(request, customer, payment, **extra) -> HttpResponse:
         "customer": customer,
         "detail": payment_detail(payment=payment),
         "void_form": extra.pop("void_form", None) or VoidForm(),
-        **corrections.payment_context(payment, extra.pop("move_form", None)),
+        **corrections.payment_context(
+            payment, extra.pop("move_form", None), extra.pop("refund_form", None)
+        ),
         **extra,
     }
     return render(request, TEMPLATE, context)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from remit.core.audit import Actor, audit_record
 from remit.core.errors import AllocationRefused, AttemptInProgress, NotFound, RemitError
 from remit.core.inputs.invoice_list import InvoiceRequest
+from remit.core.models import AuditEvent
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.gateways.protocol import Gateway
@@ -122,10 +123,29 @@ def refund_plan(
     return plan
 
 
+ASKED = "payment.refund_asked"
+
+
+def partial_refund_asked(payment: Payment, key: str) -> bool:
+    """A partial refund of `payment` was already asked for with `key`."""
+    if not key:
+        return False
+    return AuditEvent.objects.filter(
+        object_type="Payment", object_id=payment.number, action=ASKED, idempotency_key=key
+    ).exists()
+
+
 def partial_refund_start(
-    payment: Payment, amount: Money, invoices, *, gateway: Gateway
+    payment: Payment,
+    amount: Money,
+    invoices,
+    *,
+    gateway: Gateway,
+    actor: Actor,
+    key: str = "",
 ) -> GatewayAttempt:
-    """Inside the caller's money transaction, `payment` locked: the attempt to send."""
+    """Inside the caller's money transaction, `payment` locked: the attempt to send, and
+    the request written in the audit trail (with `key`, so it is asked for once)."""
     next_status(payment.status, Action.PARTIAL_REFUND, Outcome.APPROVED, payment=payment.number)
     if refund_unfinished(payment):
         raise refund_unfinished_refusal(payment)
@@ -136,7 +156,7 @@ def partial_refund_start(
             payment=payment, operation=GatewayOperation.REFUND, sequence__gt=0
         ).count()
     )
-    return attempt_start(
+    attempt = attempt_start(
         payment,
         GatewayOperation.REFUND,
         gateway=gateway,
@@ -144,6 +164,14 @@ def partial_refund_start(
         sequence=sequence,
         plan=plan,
     )
+    audit_record(
+        actor=actor,
+        action=ASKED,
+        obj=payment,
+        idempotency_key=key,
+        after={"amount": str(amount), "attempt": attempt.idempotency_key},
+    )
+    return attempt
 
 
 def partial_refund_finish(

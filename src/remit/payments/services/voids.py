@@ -40,6 +40,7 @@ from remit.payments.services.attempts import (
 )
 from remit.payments.services.credit_ledger import credit_created, credit_used_refusal
 from remit.payments.services.partial_refund import (
+    partial_refund_asked,
     partial_refund_finish,
     partial_refund_start,
     partial_refund_unfinished,
@@ -102,13 +103,17 @@ def payment_refund(
     gateway: Gateway | None = None,
     amount: Money | None = None,
     invoices: Sequence[InvoiceRequest] | None = None,
+    idempotency_key: str = "",
 ) -> Payment:
     """Refund through the gateway, exactly once: all that is left of the amount charged,
     or (`amount`, `invoices`) part of a settled payment (`partial_refund`), reopening the
-    invoices named or the newest first."""
+    invoices named or the newest first. A partial refund asked again with its
+    `idempotency_key` (a form sent twice) refunds nothing more."""
     gateway = gateway or get_gateway()
     with money_transaction(payment.customer):
         payment = payment_lock(payment)
+        if partial_refund_asked(payment, idempotency_key):
+            return payment
         if payment.method_id is None:
             raise RemitError(f"{payment.number} was not paid through the gateway; void it.")
         left = payment.amount - refunded_partly(payment)
@@ -123,7 +128,9 @@ def payment_refund(
         partial = invoices is not None or (amount is not None and amount < left)
         if partial:
             charge = _confirmed_charge(payment)
-            attempt = partial_refund_start(payment, amount or left, invoices, gateway=gateway)
+            attempt = partial_refund_start(
+                payment, amount or left, invoices, gateway=gateway, actor=actor, key=idempotency_key
+            )
         else:
             next_status(payment.status, Action.REFUND, Outcome.APPROVED, payment=payment.number)
             charge = _confirmed_charge(payment)
