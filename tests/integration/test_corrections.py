@@ -610,3 +610,20 @@ def test_no_more_credit_than_there_is_is_paid_out():
     payout(customer, "10.00", kind="transfer", reference="SEPA-77")
     assert credit_balance(customer=customer, currency="USD") == usd("0.00")
     books_are_right()
+
+
+def test_cancelling_voids_a_credit_note_of_the_invoice_even_once_moved_to_another():
+    """Found by the stateful model's soak: a credit note of INV-1 reallocated to INV-2 is
+    still INV-1's; cancelling INV-1 voids it, and INV-2 is owed again."""
+    customer = make_customer()
+    first, second = make_invoice(customer, "100.00"), make_invoice(customer, "10.00")
+    note = credit_note(customer, first, "10.00")
+    payment_reallocate(
+        payment=note, from_invoice=first.number, to_invoice=second.number, actor=CLERK
+    )
+    assert balance(second) == usd("0.00")
+    invoice_cancel(invoice=first, actor=CLERK)
+    assert Payment.objects.get(pk=note.pk).status == "voided"
+    assert balance(second) == usd("10.00")
+    assert credit_balance(customer=customer, currency="USD") == usd("0.00")
+    books_are_right()

@@ -15,7 +15,7 @@ from remit.core.audit import Actor
 from remit.core.errors import VoidRefused
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.invoices.services import invoice_void
-from remit.payments.models import Payment, PaymentType
+from remit.payments.models import Allocation, Payment, PaymentType
 from remit.payments.services.moves import unapply_locked
 from remit.payments.services.unit_of_work import money_transaction, payment_lock
 from remit.payments.services.voids import payment_void
@@ -30,17 +30,17 @@ def invoice_cancel(*, invoice: Invoice, reason: str = "", actor: Actor) -> Invoi
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.status == InvoiceStatus.VOID:
             raise VoidRefused(f"{invoice.number} is already void.")
-        payments = list(
-            Payment.objects.filter(allocations__invoice=invoice, allocations__reversed=False)
-            .distinct()
-            .order_by("id")
-        ) + list(
+        # One subquery, not a join: "a live allocation on this invoice" must be one row.
+        on_it = Allocation.objects.filter(invoice=invoice, reversed=False).values("payment_id")
+        payments = list(Payment.objects.filter(id__in=on_it).order_by("id")) + list(
             Payment.objects.filter(
                 customer_id=invoice.customer_id,
                 type=PaymentType.CREDIT_NOTE,
                 reference=invoice.number,
                 status=PaymentStatus.SETTLED,
-            ).exclude(allocations__invoice=invoice, allocations__reversed=False)
+            )
+            .exclude(id__in=on_it)
+            .order_by("id")
         )
         in_flight = [p.number for p in payments if p.status == PaymentStatus.PENDING]
         if in_flight:
