@@ -217,6 +217,7 @@ def test_an_erp_unapplies_and_reallocates(erp, acme):
     assert erp.get("/credit", customer="C-ACME").json()["balances"] == {"USD": "25.00"}
     assert_error(erp.post(f"/payments/{number}/unapply", {"invoice": "INV-A2"}), 404, "not_found")
     events = {e["kind"] for e in erp.get("/events", customer="C-ACME").json()["items"]}
+    assert erp.get("/events", kind="payment.unapplied").status_code == 200
     assert {"payment.unapplied", "payment.reallocated", "invoice.reopened"} <= events
 
 
