@@ -249,3 +249,44 @@ def test_a_manager_refunds_part_of_a_card_payment_in_the_back_office(client, set
     assert balances(old, new) == ["0.00", "60.00"]
     assert GatewayAttempt.objects.filter(operation="refund").count() == 1
     books_and_gateway_agree()
+
+
+def test_a_checkout_with_credit_and_a_card_refunded_in_full_gives_the_credit_back(settled):
+    """Invoice Ninja's testRefundsWithSplitCreditAndPaymentRefund: only the card part goes
+    back through the gateway; the credit used comes back as credit."""
+    from remit.payments.selectors import credit_balance
+    from remit.payments.services.checkout import checkout_submit
+    from remit.payments.services.offline import payment_post
+
+    payment, *_ = settled
+    customer = payment.customer
+    payment_post(
+        customer=customer,
+        amount=usd("30.00"),
+        payment_type="check",
+        idempotency_key="credit",
+        actor=CLERK,
+        source="backoffice",
+    )  # nothing open: all of it credit
+    invoice = make_invoice(customer, "100.00")
+    checkout = checkout_submit(
+        customer=customer,
+        invoice_numbers=[invoice.number],
+        method=payment.method,
+        use_credit=True,
+        key="dialog-1",
+        actor=CLERK,
+    )
+    assert checkout.credit_application.amount == usd("30.00")
+    assert checkout.payment.amount == usd("70.00")
+    payments_settle(actor=CLERK)
+    refunds_before = refunds_at_the_gateway()
+    refunded = payment_refund(payment=checkout.payment, actor=CLERK)
+    assert refunded.status == "refunded"
+    assert refunds_at_the_gateway() == refunds_before + 1
+    assert refunds_booked() == usd("70.00")  # the card part only
+    credit = Payment.objects.get(pk=checkout.credit_application.pk)
+    assert credit.status == "voided"
+    assert credit_balance(customer=customer, currency="USD") == usd("30.00")
+    assert balances(invoice) == ["100.00"]
+    books_and_gateway_agree()

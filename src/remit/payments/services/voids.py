@@ -38,6 +38,7 @@ from remit.payments.services.attempts import (
     attempt_start,
     charge_attempt,
 )
+from remit.payments.services.checkout_keys import credit_key_of_card
 from remit.payments.services.credit_ledger import credit_created, credit_used_refusal
 from remit.payments.services.partial_refund import (
     partial_refund_asked,
@@ -225,6 +226,52 @@ def payment_finish_refund(
         action="payment.refunded",
         obj=payment,
         after={"status": payment.status, "amount": str(payment.amount), "reopened": reopened},
+    )
+    _checkout_credit_back(customer, payment, actor)
+
+
+def _checkout_credit_back(customer: Customer, payment: Payment, actor: Actor) -> None:
+    """A portal checkout that used credit first and a card for the rest, refunded in full:
+    only the card part went back through the gateway; the credit application is voided in
+    the same transaction, so the credit comes back as credit (Invoice Ninja's split
+    refund). Left as it is if the credit it would take back was used since."""
+    key = credit_key_of_card(payment.idempotency_key)
+    if key is None:
+        return
+    credit = (
+        Payment.objects.select_for_update()
+        .filter(
+            customer=customer,
+            idempotency_key=key,
+            type=PaymentType.CREDIT,
+            status=PaymentStatus.SETTLED,
+        )
+        .first()
+    )
+    if credit is None:
+        return
+    created = credit_created(credit)
+    if (
+        created.is_positive()
+        and credit_balance(customer=customer, currency=credit.currency) < created
+    ):
+        return
+    reason = f"{payment.number} was refunded in full: the credit used with it is given back"
+    reopened = payment_reverse(customer, credit, description=f"Void of {credit.number}: {reason}")
+    credit.void_reason = reason[:300]
+    payment_transition(
+        credit,
+        action=Action.VOID,
+        outcome=Outcome.APPROVED,
+        actor=actor,
+        reason=reason,
+        also=("void_reason",),
+    )
+    audit_record(
+        actor=actor,
+        action="payment.voided",
+        obj=credit,
+        after={"status": credit.status, "reason": reason, "reopened": reopened},
     )
 
 
