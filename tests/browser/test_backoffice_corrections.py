@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.test import override_settings
 from playwright.sync_api import Page, expect
 
 from remit.backoffice.groups import CLERK, MANAGER
@@ -15,6 +14,7 @@ from remit.customers.services import customer_create
 from remit.invoices.models import Invoice
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.services.offline import payment_post
+from tests.browser.conftest import ProductionServer
 from tests.browser.test_backoffice_payments import PASSWORD, sign_in
 from tests.conftest import usd
 from tests.factories import ACTOR, make_invoice
@@ -52,13 +52,20 @@ def balance(number: str) -> str:
     return str(Invoice.objects.get(number=number).balance_due)
 
 
-@override_settings(REMIT_WRITE_OFF_TOLERANCE="USD=1.00")
+@pytest.fixture(scope="module")
+def tolerant_server(_server_var):
+    """A production server whose clerks may write off up to $1.00."""
+    server = ProductionServer(*_server_var, REMIT_WRITE_OFF_TOLERANCE="USD=1.00")
+    yield server
+    server.stop()
+
+
 def test_a_clerk_writes_off_a_short_pays_difference_with_one_key(
-    page: Page, shot, live_server, acme
+    page: Page, shot, tolerant_server, acme
 ):
     check(acme, "1000.00", "INV-20001", "short")
-    sign_in(page, staff("clara", CLERK), live_server)
-    page.goto("/staff/customers/C-0001/invoices/INV-20001/")
+    sign_in(page, staff("clara", CLERK), tolerant_server)
+    page.goto(f"{tolerant_server.url}/staff/customers/C-0001/invoices/INV-20001/")
     offer = page.locator("#write-off-difference")
     expect(offer).to_contain_text("Write off the $0.37 difference")
     shot(page, "write-off-difference-offered")

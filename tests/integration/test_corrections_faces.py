@@ -367,3 +367,20 @@ def test_an_erp_pays_out_credit_by_transfer(erp, acme):
         422,
         "invalid",
     )
+
+
+def test_the_remit_program_builds_its_parser_before_django_is_set_up():
+    """`remit` parses its arguments before Django is set up: the corrections' parsers
+    import nothing of Django (the browser suite's `remit serve` found it)."""
+    import subprocess
+    import sys
+
+    for command in ("write-off", "unapply", "reallocate", "credit-note", "payout"):
+        done = subprocess.run(
+            [sys.executable, "-m", "remit.main", command, "--help"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert f"usage: remit {command}" in done.stdout

@@ -184,9 +184,9 @@ def build_parser(others: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
     )
     _json(audit)
 
-    from remit.cli import corrections  # issue 14's subcommands, in their own module
+    from remit.cli import correction_parsers  # issue 14's subcommands, in their own module
 
-    corrections.add_parsers(sub, _json)
+    correction_parsers.add_parsers(sub, _json)
     for other in others:
         other.add_arguments(sub.add_parser(other.NAME, help=other.HELP))
     return parser
