@@ -484,6 +484,8 @@ def test_a_credit_note_needs_a_reason_and_a_live_invoice():
     invoice_void(invoice=invoice, reason="cancelled", actor=CLERK)
     with pytest.raises(InvoiceNotPayable, match="is void"):
         credit_note(customer, invoice, "1.00")
+    with pytest.raises(InvoiceNotPayable, match="is void"):  # whatever the amount
+        credit_note(customer, invoice, "100.01")
 
 
 # --- cancel and unapply -------------------------------------------------------------------
@@ -626,4 +628,20 @@ def test_cancelling_voids_a_credit_note_of_the_invoice_even_once_moved_to_anothe
     assert Payment.objects.get(pk=note.pk).status == "voided"
     assert balance(second) == usd("10.00")
     assert credit_balance(customer=customer, currency="USD") == usd("0.00")
+    books_are_right()
+
+
+def test_cancelling_the_invoice_a_credit_note_was_moved_to_unapplies_it_and_keeps_it():
+    """Found by the stateful model: the credit note still stands for the invoice it
+    credits; only its money on the cancelled invoice goes to credit."""
+    customer = make_customer()
+    credited_one, other = make_invoice(customer, "100.00"), make_invoice(customer, "10.00")
+    note = credit_note(customer, credited_one, "10.00")
+    payment_reallocate(
+        payment=note, from_invoice=credited_one.number, to_invoice=other.number, actor=CLERK
+    )
+    invoice_cancel(invoice=other, actor=CLERK)
+    assert Payment.objects.get(pk=note.pk).status == "settled"
+    assert credit_balance(customer=customer, currency="USD") == usd("10.00")
+    assert balance(credited_one) == usd("100.00")
     books_are_right()

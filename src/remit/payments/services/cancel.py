@@ -21,7 +21,14 @@ from remit.payments.services.unit_of_work import money_transaction, payment_lock
 from remit.payments.services.voids import payment_void
 from remit.payments.states import PaymentStatus
 
-CORRECTIONS = (PaymentType.WRITE_OFF, PaymentType.CREDIT_NOTE)
+
+def _corrects(payment: Payment, invoice: Invoice) -> bool:
+    """A write-off (always on its own invoice) or a credit note of this invoice: voided.
+    A credit note of another invoice whose money was moved here is unapplied instead: it
+    still stands for the invoice it credits."""
+    if payment.type == PaymentType.WRITE_OFF:
+        return True
+    return payment.type == PaymentType.CREDIT_NOTE and payment.reference == invoice.number
 
 
 def invoice_cancel(*, invoice: Invoice, reason: str = "", actor: Actor) -> Invoice:
@@ -51,7 +58,7 @@ def invoice_cancel(*, invoice: Invoice, reason: str = "", actor: Actor) -> Invoi
         why = f"{invoice.number} cancelled" + (f": {reason}" if reason else "")
         for payment in payments:
             payment = payment_lock(payment)
-            if payment.type in CORRECTIONS:
+            if _corrects(payment, invoice):
                 payment_void(payment=payment, reason=why[:300], actor=actor)
             else:
                 unapply_locked(work.customer, payment, invoice.number, None, actor=actor)

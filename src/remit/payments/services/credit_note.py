@@ -62,6 +62,8 @@ def credit_note_issue(
             raise RemitError(
                 f"{customer.number} has no invoice {invoice}.", fields={"invoice": invoice}
             )
+        if target.status == InvoiceStatus.VOID:  # before the amounts: nothing to credit
+            raise InvoiceNotPayable(f"{invoice} is void; there is nothing to credit.")
         if amount.currency != target.currency:
             raise currency_mismatch(invoice, billed=target.currency, given=amount.currency)
         if not amount.is_positive():
