@@ -104,6 +104,9 @@ REMIT_REMIT_TO = os.environ.get(
 
 # /metrics answers a request bearing `Authorization: Bearer <this>`; unset, it is a 404.
 REMIT_METRICS_TOKEN = os.environ.get("REMIT_METRICS_TOKEN", "")
+# What a billing clerk may write off without a manager, per currency ("USD=1.00,EUR=1.00";
+# none: 0, so every write-off needs the Billing manager). Read by payments.services.writeoff.
+REMIT_WRITE_OFF_TOLERANCE = os.environ.get("REMIT_WRITE_OFF_TOLERANCE", "")
 
 MIDDLEWARE = [
     # First: they time, count and label the whole of a request (remit.core.metrics,

@@ -1,10 +1,12 @@
 """Random histories of invoices and payments through the real services, on the database.
 
 A Hypothesis state machine creates invoices, posts payments (to one invoice, oldest first,
-with amounts fixed by hand), applies credit, voids payments and invoices and imports CSV
-files, in any order. It keeps its own plain-Python model of what every balance should be,
-and after every step checks the books (`books_audit`), the money invariants of DESIGN
-rules 1, 2 and 7 straight from the tables, and that the database agrees with the model.
+with amounts fixed by hand, short pays with a write-off), applies credit, writes off
+balances, moves allocations (unapply to credit, reallocate to another invoice), voids
+payments and invoices and imports CSV files, in any order. It keeps its own plain-Python
+model of what every balance should be, and after every step checks the books
+(`books_audit`), the money invariants of DESIGN rules 1, 2 and 7 straight from the tables,
+and that the database agrees with the model.
 
 Each example runs inside a savepoint that is rolled back when it ends, so examples do not
 see each other's data and the counters created by the migrations survive.
@@ -12,6 +14,7 @@ see each other's data and the counters created by the migrations survive.
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass
@@ -35,9 +38,11 @@ from remit.books.audit import books_audit
 from remit.core.audit import Actor
 from remit.core.errors import (
     AllocationRefused,
+    ApprovalRequired,
     IdempotencyConflict,
     ImportRejected,
     InvoiceNotPayable,
+    NotFound,
     RemitError,
     TransitionRefused,
     VoidRefused,
@@ -48,14 +53,20 @@ from remit.invoices.models import Invoice
 from remit.invoices.services import invoice_void, invoices_import
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import Allocation, CreditEntry, Payment
+from remit.payments.services.cancel import invoice_cancel
 from remit.payments.services.credit import credit_apply
+from remit.payments.services.credit_note import credit_note_issue
+from remit.payments.services.moves import payment_reallocate, payment_unapply
 from remit.payments.services.offline import payment_post
+from remit.payments.services.payout import payout_record
 from remit.payments.services.voids import payment_void
+from remit.payments.services.writeoff import WriteOffRequest, write_off_post
 from tests.factories import make_customer, make_invoice
 
 CURRENCIES = ("USD", "JPY", "BHD")
 DIGITS = {"USD": 2, "JPY": 0, "BHD": 3}  # ISO 4217 minor units, independent of the code
 OFFLINE = ("check", "money_order", "cash", "paypal", "other")
+REASONS = ("bank_fee", "discount", "small_balance", "bad_debt", "other")
 HEADER = (
     "invoice_number,customer_number,customer_name,invoice_date,due_date,currency,total,description"
 )
@@ -117,9 +128,17 @@ class PaymentModel:
     type: str
     amount: int
     allocations: dict[str, int]
+    """What it applies to each invoice now (moves change it)."""
     credit_created: int
+    """The credit it created: its overpayment, and what was unapplied since."""
     order: int
     voided: bool = False
+    credits: str = ""
+    """The invoice a credit note credits."""
+
+    @property
+    def movable(self) -> bool:
+        return not self.voided and self.type != "write_off" and bool(self.allocations)
 
 
 @dataclass
@@ -429,8 +448,257 @@ class RandomHistories(RuleBasedStateMachine):
         for number, applied in model.allocations.items():
             self.invoices[number].balance += applied
         self.credit[model.customer] -= model.credit_created
-        if model.type == "credit":
+        if model.type in ("credit", "payout"):  # the credit it used comes back
             self.credit[model.customer] += model.amount
+
+    @precondition(lambda self: self.invoices)
+    @rule(data=st.data(), whole=st.booleans(), manager=st.booleans())
+    def write_off_a_balance(self, data, whole, manager):
+        invoice = self.invoices[data.draw(st.sampled_from(sorted(self.invoices)))]
+        amount = (
+            None if whole or not invoice.payable else data.draw(st.integers(1, invoice.balance))
+        )
+        call = {
+            "customer": self.customers[invoice.customer],
+            "invoice": invoice.number,
+            "amount": None if amount is None else money(amount, invoice.currency),
+            "reason": data.draw(st.sampled_from(REASONS)),
+            "idempotency_key": self._key(),
+            "actor": self.actor,
+            "source": "backoffice",
+            "above_tolerance": manager,
+        }
+        if not invoice.payable:
+            with pytest.raises(InvoiceNotPayable):
+                write_off_post(**call)
+            return
+        if not manager:  # no tolerance configured: a clerk may write off nothing
+            with pytest.raises(ApprovalRequired):
+                write_off_post(**call)
+            return
+        amount = invoice.balance if amount is None else amount
+        event("balance written off" + (" in full" if amount == invoice.balance else ""))
+        payment = write_off_post(**call)
+        self._record(payment, invoice.customer, "write_off", amount, {invoice.number: amount}, 0)
+
+    @precondition(lambda self: any(i.balance > 1 for i in self._payable()))
+    @rule(data=st.data(), kind=st.sampled_from(OFFLINE), too_much=st.booleans())
+    def short_pay_with_a_write_off(self, data, kind, too_much):
+        invoice = data.draw(
+            st.sampled_from(sorted((i for i in self._payable() if i.balance > 1), key=str))
+        )
+        paid = data.draw(st.integers(1, invoice.balance - 1))
+        left = invoice.balance - paid
+        written = (
+            left + data.draw(st.integers(1, 100)) if too_much else data.draw(st.integers(1, left))
+        )
+        currency = invoice.currency
+        request = {
+            "customer": self.customers[invoice.customer],
+            "amount": money(paid, currency),
+            "payment_type": kind,
+            "invoices": [InvoiceRequest(invoice.number)],
+            "write_offs": [WriteOffRequest(invoice.number, money(written, currency), "bank_fee")],
+            "above_tolerance": True,
+        }
+        if too_much:
+            with pytest.raises(AllocationRefused):
+                self._post(**request)
+            self.last_post = None
+            return
+        event("short pay written off")
+        payment = self._post(**request)
+        self._record(payment, invoice.customer, kind, paid, {invoice.number: paid}, 0)
+        write_off = Payment.objects.get(type="write_off", reference=payment.number)
+        self._record(
+            write_off, invoice.customer, "write_off", written, {invoice.number: written}, 0
+        )
+
+    @precondition(lambda self: self.invoices)
+    @rule(data=st.data())
+    def issue_a_credit_note(self, data):
+        invoice = self.invoices[data.draw(st.sampled_from(sorted(self.invoices)))]
+        credited = sum(
+            p.amount
+            for p in self.payments.values()
+            if p.type == "credit_note" and p.credits == invoice.number and not p.voided
+        )
+        room = invoice.total - credited
+        amount = data.draw(st.integers(1, room + 100) if room else st.integers(1, 100))
+        call = {
+            "customer": self.customers[invoice.customer],
+            "invoice": invoice.number,
+            "amount": money(amount, invoice.currency),
+            "reason": "returned goods",
+            "idempotency_key": self._key(),
+            "actor": self.actor,
+            "source": "backoffice",
+        }
+        if invoice.voided:
+            with pytest.raises(InvoiceNotPayable):
+                credit_note_issue(**call)
+            return
+        if amount > room:
+            with pytest.raises(AllocationRefused):
+                credit_note_issue(**call)
+            return
+        note = credit_note_issue(**call)
+        applied = min(amount, invoice.balance)
+        event("credit note" + (" with credit" if amount > applied else ""))
+        allocations = {invoice.number: applied} if applied else {}
+        self._record(note, invoice.customer, "credit_note", amount, allocations, amount - applied)
+        self.payments[note.number].credits = invoice.number
+
+    @rule(data=st.data(), kind=st.sampled_from(["check", "transfer"]))
+    def pay_out_credit(self, data, kind):
+        customer = data.draw(st.sampled_from(sorted(self.customers)))
+        available = self.credit[customer]
+        amount = data.draw(st.integers(1, available + 100) if available else st.integers(1, 100))
+        call = {
+            "customer": self.customers[customer],
+            "amount": money(amount, self.currency[customer]),
+            "payout_type": kind,
+            "reference": str(next(self._counter)),
+            "idempotency_key": self._key(),
+            "actor": self.actor,
+            "source": "backoffice",
+        }
+        if amount > available:
+            with pytest.raises(RemitError):
+                payout_record(**call)
+            return
+        payment = payout_record(**call)
+        event("credit paid out")
+        self.credit[customer] -= amount
+        self.payments[payment.number] = PaymentModel(
+            number=payment.number,
+            customer=customer,
+            type="payout",
+            amount=amount,
+            allocations={},
+            credit_created=0,
+            order=len(self.payments),
+        )
+
+    @precondition(lambda self: any(p.movable for p in self.payments.values()))
+    @rule(data=st.data(), part=st.booleans())
+    def unapply_an_allocation(self, data, part):
+        model = self.payments[
+            data.draw(st.sampled_from(sorted(n for n, p in self.payments.items() if p.movable)))
+        ]
+        number = data.draw(st.sampled_from(sorted(model.allocations)))
+        applied = model.allocations[number]
+        amount = data.draw(st.integers(1, applied)) if part else applied
+        currency = self.invoices[number].currency
+        payment_unapply(
+            payment=Payment.objects.get(number=model.number),
+            invoice=number,
+            amount=money(amount, currency) if part else None,
+            actor=self.actor,
+            idempotency_key=self._key(),
+        )
+        event("allocation unapplied" + (" in part" if amount < applied else ""))
+        self._moved(model, number, amount)
+        self.invoices[number].balance += amount
+        self.credit[model.customer] += amount
+        model.credit_created += amount
+
+    @precondition(lambda self: any(p.movable for p in self.payments.values()))
+    @rule(data=st.data(), part=st.booleans())
+    def reallocate_an_allocation(self, data, part):
+        model = self.payments[
+            data.draw(st.sampled_from(sorted(n for n, p in self.payments.items() if p.movable)))
+        ]
+        source = data.draw(st.sampled_from(sorted(model.allocations)))
+        targets = sorted(i.number for i in self._payable(model.customer) if i.number != source)
+        everything = sorted(n for n in self.invoices if n != source)
+        if not everything:
+            return
+        target = self.invoices[data.draw(st.sampled_from(targets or everything))]
+        applied = model.allocations[source]
+        amount = data.draw(st.integers(1, applied)) if part else applied
+        call = {
+            "payment": Payment.objects.get(number=model.number),
+            "from_invoice": source,
+            "to_invoice": target.number,
+            "amount": money(amount, target.currency) if part else None,
+            "actor": self.actor,
+        }
+        if target.customer != model.customer:
+            with pytest.raises(NotFound):
+                payment_reallocate(**call)
+            return
+        if not target.payable:
+            with pytest.raises(InvoiceNotPayable):
+                payment_reallocate(**call)
+            return
+        if amount > target.balance:
+            with pytest.raises(AllocationRefused):
+                payment_reallocate(**call)
+            return
+        payment_reallocate(**call)
+        event("allocation reallocated")
+        self._moved(model, source, amount)
+        self.invoices[source].balance += amount
+        target.balance -= amount
+        model.allocations[target.number] = model.allocations.get(target.number, 0) + amount
+
+    def _moved(self, model: PaymentModel, number: str, amount: int) -> None:
+        model.allocations[number] -= amount
+        if not model.allocations[number]:
+            del model.allocations[number]
+
+    @precondition(lambda self: self.invoices)
+    @rule(data=st.data())
+    def cancel_an_invoice_and_unapply_its_payments(self, data):
+        """Cancel and unapply: the money on it goes to credit, its own write-offs and
+        credit notes are voided, then it is void."""
+        model = self.invoices[data.draw(st.sampled_from(sorted(self.invoices)))]
+        invoice = Invoice.objects.get(number=model.number)
+        if model.voided:
+            with pytest.raises(VoidRefused):
+                invoice_cancel(invoice=invoice, reason="cancelled", actor=self.actor)
+            return
+        saved = copy.deepcopy((self.credit, self.invoices, self.payments))
+        on_it = sorted(
+            (p for p in self.payments.values() if not p.voided and model.number in p.allocations),
+            key=lambda p: p.order,
+        )
+        own_notes = sorted(
+            (
+                p
+                for p in self.payments.values()
+                if p.type == "credit_note"
+                and p.credits == model.number
+                and not p.voided
+                and model.number not in p.allocations
+            ),
+            key=lambda p: p.order,
+        )
+        refused = False
+        for payment in on_it + own_notes:
+            if payment.type == "write_off" or payment.credits == model.number:
+                if payment.credit_created > self.credit[payment.customer]:
+                    refused = True
+                    break
+                payment.voided = True
+                for number, applied in payment.allocations.items():
+                    self.invoices[number].balance += applied
+                self.credit[payment.customer] -= payment.credit_created
+            else:
+                amount = payment.allocations.pop(model.number)
+                self.invoices[model.number].balance += amount
+                self.credit[payment.customer] += amount
+                payment.credit_created += amount
+        if refused:
+            self.credit, self.invoices, self.payments = saved
+            event("cancel refused: a credit note's credit was used")
+            with pytest.raises(VoidRefused):
+                invoice_cancel(invoice=invoice, reason="cancelled", actor=self.actor)
+            return
+        invoice_cancel(invoice=invoice, reason="cancelled", actor=self.actor)
+        event("invoice cancelled" + (" with payments" if on_it or own_notes else ""))
+        self.invoices[model.number].voided = True
 
     @precondition(lambda self: self.invoices)
     @rule(data=st.data())
@@ -569,14 +837,18 @@ class RandomHistories(RuleBasedStateMachine):
     @invariant()
     def every_payment_is_its_allocations_plus_the_credit_it_created(self):
         allocated: dict[str, int] = defaultdict(int)
-        for number, minor in Allocation.objects.values_list("payment__number", "amount_minor"):
+        for number, minor in Allocation.objects.filter(moved=False).values_list(
+            "payment__number", "amount_minor"
+        ):
             allocated[number] += minor
         created: dict[str, int] = defaultdict(int)
         for number, minor in CreditEntry.objects.filter(kind="created").values_list(
             "payment__number", "amount_minor"
         ):
             created[number] += minor
-        for number, amount in Payment.objects.values_list("number", "amount_minor"):
+        for number, amount in Payment.objects.exclude(type="payout").values_list(
+            "number", "amount_minor"
+        ):
             assert amount == allocated[number] + created[number], number
 
     @invariant()
@@ -625,16 +897,15 @@ class RandomHistories(RuleBasedStateMachine):
             for n, p in self.payments.items()
         }
 
-        allocations: dict[str, dict[str, tuple[int, bool]]] = defaultdict(dict)
-        for payment, invoice, minor, is_reversed in Allocation.objects.values_list(
-            "payment__number", "invoice__number", "amount_minor", "reversed"
+        live: dict[str, dict[str, int]] = defaultdict(dict)
+        for payment, invoice, minor in Allocation.objects.filter(reversed=False).values_list(
+            "payment__number", "invoice__number", "amount_minor"
         ):
-            assert invoice not in allocations[payment], "one allocation per invoice"
-            allocations[payment][invoice] = (minor, is_reversed)
+            assert invoice not in live[payment], "one live allocation per invoice"
+            live[payment][invoice] = minor
         for number, model in self.payments.items():
-            assert allocations.get(number, {}) == {
-                invoice: (minor, model.voided) for invoice, minor in model.allocations.items()
-            }, number
+            expected = {} if model.voided else model.allocations
+            assert live.get(number, {}) == expected, number
 
         credit: dict[str, int] = defaultdict(int)
         for customer, minor in CreditEntry.objects.values_list("customer__number", "amount_minor"):

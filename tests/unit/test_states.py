@@ -41,6 +41,12 @@ EXPECTED = {
     # hold it as pending when the gateway has already settled it)
     ("settled", "refund", "approved"): "refunded",
     ("pending", "refund", "approved"): "refunded",
+    # corrections of settled money (issue 14): one allocation moved to customer credit
+    # (unapply) or to another invoice (reallocate); the payment stays settled
+    ("settled", "unapply", "approved"): "settled",
+    ("settled", "reallocate", "approved"): "settled",
+    # part of a settled card or bank payment refunded at the gateway: still settled
+    ("settled", "partial_refund", "approved"): "settled",
 }
 
 STATES = [None, *PaymentStatus]  # None: before the payment exists

@@ -11,6 +11,7 @@ from ninja.parser import Parser
 from remit.api import errors
 from remit.api.routers import (
     bank,
+    corrections,
     credit,
     customers,
     events,
@@ -69,6 +70,10 @@ api.add_router("/customers", customers.router)
 api.add_router("/invoices", invoices.router)
 api.add_router("/payments", payments.router)
 api.add_router("/payments", receipts.router)
+api.add_router("/payments", corrections.router)
+api.add_router("/write-offs", corrections.write_offs)
+api.add_router("/credit-notes", corrections.credit_notes)
+api.add_router("/payouts", corrections.payouts)
 api.add_router("/credit", credit.router)
 api.add_router("/payment-methods", methods.router)
 api.add_router("/scheduled-payments", schedules.router)

@@ -21,12 +21,14 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from remit.api.auth import Forbidden
 from remit.core.errors import (
+    ApprovalRequired,
     GatewayUnavailable,
     IdempotencyConflict,
     ImportRejected,
     InProgress,
     InvoiceNotPayable,
     NotFound,
+    PossibleDuplicate,
     RefundRequired,
     RemitError,
     TransitionRefused,
@@ -45,10 +47,12 @@ class Error(Schema):
 STATUS: dict[type[RemitError], int] = {
     NotFound: 404,
     Forbidden: 403,
+    ApprovalRequired: 403,
     InvoiceNotPayable: 409,
     TransitionRefused: 409,
     VoidRefused: 409,
     InProgress: 409,
+    PossibleDuplicate: 409,
     IdempotencyConflict: 422,
     GatewayUnavailable: 503,
 }

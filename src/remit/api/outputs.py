@@ -56,6 +56,14 @@ class AllocationOut(Schema):
     reversed: bool
 
 
+class WriteOffSummary(Schema):
+    number: str
+    invoice: str
+    amount: AmountOut
+    reason: str
+    status: str
+
+
 class MethodSummary(Schema):
     id: int
     display: str
@@ -77,6 +85,9 @@ class PaymentOut(Schema):
     gateway_outcome: str | None
     failure_reason: str | None
     void_reason: str | None
+    reason: str | None
+    refunded: AmountOut
+    write_offs: list[WriteOffSummary]
     notes: str | None
     created_at: datetime
 

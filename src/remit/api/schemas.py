@@ -233,6 +233,9 @@ def _once(numbers: list[str]) -> None:
 
 class InvoiceVoidIn(Input):
     reason: _free_text("reason") = Field("", max_length=300)
+    unapply: StrictBool = Field(
+        False, description="Cancel and unapply: move the payments applied to it to credit."
+    )
 
 
 # --- payments ---------------------------------------------------------------------------
@@ -246,6 +249,18 @@ class InvoiceShare(Input):
 
 
 PaymentType = Literal["check", "money_order", "cash", "paypal", "other", "card", "bank"]
+
+
+WriteOffReason = Literal["bank_fee", "discount", "small_balance", "bad_debt", "other"]
+
+
+class WriteOffShare(Input):
+    """A write-off posted with a payment: what the payment leaves of `invoice` (or
+    `amount` of it), booked to the account of `reason`."""
+
+    invoice: InvoiceNumber
+    amount: Amount | None = None
+    reason: WriteOffReason
 
 
 class PaymentIn(Input):
@@ -269,6 +284,19 @@ class PaymentIn(Input):
         min_length=1,
         max_length=1000,
         description="The invoices to pay; none: oldest first over every open invoice.",
+    )
+    allow_duplicate: StrictBool = Field(
+        False,
+        description="Post even though a payment of the same type, amount, reference and "
+        "post date exists (answered 409 `possible_duplicate` with `fields.possible_duplicate_of`"
+        " otherwise).",
+    )
+    write_offs: list[WriteOffShare] | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="Short pays: balances the payment leaves, written off in the same "
+        "transaction (offline types only).",
     )
 
     @field_validator("post_date")
@@ -298,6 +326,56 @@ class PreviewIn(Input):
 
 class VoidIn(Input):
     reason: _free_text("reason") = Field("", max_length=300)
+
+
+class RefundIn(Input):
+    amount: Amount | None = Field(None, description="Part of the payment; none: all that is left.")
+    invoices: list[InvoiceShare] | None = Field(
+        None,
+        min_length=1,
+        max_length=1000,
+        description="The invoices the refund reopens; none: the newest first.",
+    )
+
+    @model_validator(mode="after")
+    def _invoices_once(self):
+        _once([share.number for share in self.invoices or ()])
+        return self
+
+
+class WriteOffIn(Input):
+    invoice: InvoiceNumber
+    amount: Amount | None = Field(None, description="Default: the whole balance due.")
+    reason: WriteOffReason
+    notes: _free_text("notes") = Field("", max_length=2000, description="Internal.")
+
+
+class CreditNoteIn(Input):
+    invoice: InvoiceNumber
+    amount: Amount
+    reason: _free_text("reason") = Field(min_length=1, max_length=300)
+
+
+class PayoutIn(Input):
+    customer: CustomerNumber
+    amount: Amount
+    currency: Currency | None = Field(None, description="Default: the customer's.")
+    type: Literal["check", "transfer"]
+    reference: _free_text("reference") = Field(
+        "", max_length=64, description="The check number or the transfer's reference."
+    )
+    notes: _free_text("notes") = Field("", max_length=2000, description="Internal.")
+
+
+class UnapplyIn(Input):
+    invoice: InvoiceNumber
+    amount: Amount | None = Field(None, description="Default: all the payment applied to it.")
+
+
+class ReallocateIn(Input):
+    invoice: InvoiceNumber = Field(description="Where the money is now.")
+    to: InvoiceNumber = Field(description="Another open invoice of the same customer.")
+    amount: Amount | None = Field(None, description="Default: all the payment applied.")
 
 
 class CreditApplyIn(Input):

@@ -75,6 +75,9 @@ class PaymentForm(forms.Form):
             }
         ),
     )
+    allow_duplicate = forms.BooleanField(
+        required=False, label="Post it anyway: it is not the same payment twice"
+    )
     notes = FreeTextField(
         what="notes",
         label="Notes",

@@ -6,6 +6,7 @@ from remit.backoffice.views import (
     auth,
     bank,
     cards,
+    corrections,
     credit,
     customers,
     emails,
@@ -38,10 +39,13 @@ urlpatterns = [
     path(C + "cards/add", cards.add, name="card_add"),
     path(C + "credit/apply/", credit.apply, name="credit_apply"),
     path(C + "credit/apply/save", credit.apply_save, name="credit_apply_save"),
+    path(C + "credit/payout", corrections.payout, name="credit_payout"),
     # payments
     path(C + "payments/<str:payment>/", payment_detail.show, name="payment"),
     path(C + "payments/<str:payment>/void", payment_detail.void, name="payment_void"),
     path(C + "payments/<str:payment>/refund", payment_detail.refund, name="payment_refund"),
+    path(C + "payments/<str:payment>/move", corrections.move, name="payment_move"),
+    path(C + "payments/<str:payment>/refund-part", corrections.refund, name="payment_refund_part"),
     path(C + "payments/<str:payment>/receipt/", payment_detail.receipt, name="receipt"),
     path(
         C + "payments/<str:payment>/receipt.pdf",
@@ -76,4 +80,11 @@ urlpatterns = [
     path("bank/deposits/", bank.deposits, name="bank_deposits"),
     path("bank/deposits/save", bank.deposit_save, name="bank_deposit_save"),
     path("bank/deposits/<str:number>.pdf", bank.deposit_pdf, name="bank_deposit_pdf"),
+    path(C + "invoices/<str:invoice>/cancel", corrections.cancel, name="invoice_cancel"),
+    path(C + "invoices/<str:invoice>/write-off", corrections.write_off, name="invoice_write_off"),
+    path(
+        C + "invoices/<str:invoice>/credit-note",
+        corrections.credit_note,
+        name="invoice_credit_note",
+    ),
 ]

@@ -23,10 +23,14 @@ from remit.payments.models import (
     OFFLINE_TYPES,
     CreditEntry,
     CreditKind,
+    GatewayAttempt,
+    GatewayOperation,
     Payment,
+    PaymentType,
     ScheduledInvoice,
     ScheduleStatus,
 )
+from remit.payments.services.recording import WRITE_OFF_ACCOUNTS
 from remit.payments.states import PaymentStatus
 
 
@@ -49,6 +53,8 @@ def books_audit() -> AuditReport:
     _undeposited_funds(report)
     _bank(report)
     _card_clearing(report)
+    _write_offs_and_credit_notes(report)
+    _payouts(report)
     return report
 
 
@@ -110,7 +116,9 @@ def _invoice_balances(report: AuditReport) -> None:
 
 
 def _payments_add_up(report: AuditReport) -> None:
-    applied = Sum("allocations__amount_minor")
+    # Every allocation counts, reversed by a void or live, except those moved (unapplied or
+    # reallocated): their money is in the credit created or in another allocation.
+    applied = Sum("allocations__amount_minor", filter=Q(allocations__moved=False))
     rows = Payment.objects.annotate(applied=applied).values_list(
         "id", "number", "currency", "amount_minor", "applied"
     )
@@ -120,6 +128,8 @@ def _payments_add_up(report: AuditReport) -> None:
         .annotate(total=Sum("amount_minor"))
         .values_list("payment_id", "total")
     )
+    payouts = set(Payment.objects.filter(type=PaymentType.PAYOUT).values_list("id", flat=True))
+    partly_refunded = _partly_refunded_by_payment()
     for (
         pid,
         number,
@@ -127,8 +137,10 @@ def _payments_add_up(report: AuditReport) -> None:
         amount,
         alloc,
     ) in rows.iterator(2000):
+        if pid in payouts:  # checked by _payouts: it applies nothing, it uses credit
+            continue
         credit = created.get(pid, 0)
-        if amount != (alloc or 0) + credit:
+        if amount != (alloc or 0) + credit + partly_refunded.get(pid, 0):
             report.problems.append(
                 f"{number}: amount {_money(amount, currency)} is not its allocations "
                 f"{_money(alloc, currency)} plus the credit it created {_money(credit, currency)}."
@@ -240,12 +252,82 @@ def _card_clearing(report: AuditReport) -> None:
         .annotate(total=Sum("amount_minor"))
         .values_list("currency", "total")
     )
-    refunded = dict(
+    refunded = defaultdict(
+        int,
         Payment.objects.filter(type__in=gateway_types, status=PaymentStatus.REFUNDED)
         .values("currency")
         .annotate(total=Sum("amount_minor"))
-        .values_list("currency", "total")
+        .values_list("currency", "total"),
     )
+    # Partial refunds of payments not (yet) refunded in full: each is its own refund.
+    partly = (
+        GatewayAttempt.objects.filter(
+            operation=GatewayOperation.REFUND, sequence__gt=0, outcome="approved"
+        )
+        .exclude(payment__status=PaymentStatus.REFUNDED)
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+    )
+    for row in partly:
+        refunded[row["currency"]] += row["total"]
     _compare(report, "Card clearing", _account_balances(Account.CARD_CLEARING), received)
     refunds = {c: -v for c, v in _account_balances(Account.REFUNDS).items()}
     _compare(report, "Refunds", refunds, refunded)
+
+
+def _write_offs_and_credit_notes(report: AuditReport) -> None:
+    """Each write-off account holds the live write-offs of its reason, Credit notes the
+    live credit notes: a write-off or credit note voided is reversed in full."""
+    live = (
+        Payment.objects.filter(
+            type__in=[PaymentType.WRITE_OFF, PaymentType.CREDIT_NOTE], status=PaymentStatus.SETTLED
+        )
+        .values("type", "reason", "currency")
+        .annotate(total=Sum("amount_minor"))
+    )
+    expected: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in live:
+        if row["type"] == PaymentType.CREDIT_NOTE:
+            account = Account.CREDIT_NOTES
+        else:
+            account = WRITE_OFF_ACCOUNTS.get(row["reason"], Account.WRITE_OFF_OTHER)
+        expected[account][row["currency"]] += row["total"]
+    for account in [*WRITE_OFF_ACCOUNTS.values(), Account.CREDIT_NOTES]:
+        _compare(report, Account(account).label, _account_balances(account), expected[account])
+
+
+def _payouts(report: AuditReport) -> None:
+    """A pay-out uses exactly its amount of credit; Credit paid out holds the live ones."""
+    used = dict(
+        CreditEntry.objects.filter(kind=CreditKind.PAID_OUT)
+        .values("payment_id")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("payment_id", "total")
+    )
+    live: dict[str, int] = defaultdict(int)
+    rows = Payment.objects.filter(type=PaymentType.PAYOUT).values_list(
+        "id", "number", "currency", "amount_minor", "status"
+    )
+    for pid, number, currency, amount, status in rows:
+        if used.get(pid, 0) != -amount:
+            report.problems.append(
+                f"{number}: a pay-out of {_money(amount, currency)} used "
+                f"{_money(-used.get(pid, 0), currency)} of credit."
+            )
+        if status == PaymentStatus.SETTLED:
+            live[currency] += amount
+    books = {c: -v for c, v in _account_balances(Account.CREDIT_PAYOUTS).items()}
+    _compare(report, "Credit paid out", books, live)
+
+
+def _partly_refunded_by_payment() -> dict[int, int]:
+    """What the approved partial refunds of each payment gave back (their allocations were
+    reduced by as much, marked moved)."""
+    return dict(
+        GatewayAttempt.objects.filter(
+            operation=GatewayOperation.REFUND, sequence__gt=0, outcome="approved"
+        )
+        .values("payment_id")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("payment_id", "total")
+    )

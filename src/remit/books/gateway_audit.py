@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Sum
+
 from remit.books.audit import AuditReport
 from remit.core.money import Money
 from remit.gateways.protocol import ChargeRecord, ChargeStatus, Gateway
@@ -35,6 +37,7 @@ class _Charge:
     status: str
     amount: Money
     answered: bool  # the gateway's answer to the charge is in (or the payment is over)
+    partly_refunded: Money = None  # type: ignore[assignment]  # approved partial refunds
 
 
 def gateway_audit(*, gateway: Gateway | None = None) -> AuditReport:
@@ -70,6 +73,14 @@ def _remit_charges() -> Iterable[_Charge]:
         "payment__amount_minor",
         "payment__currency",
     )
+    partly = dict(
+        GatewayAttempt.objects.filter(
+            operation=GatewayOperation.REFUND, sequence__gt=0, outcome="approved"
+        )
+        .values("payment__number")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("payment__number", "total")
+    )
     for key, outcome, number, status, minor, currency in attempts.iterator(2000):
         yield _Charge(
             key=key,
@@ -77,6 +88,7 @@ def _remit_charges() -> Iterable[_Charge]:
             status=status,
             amount=Money.from_minor(minor, currency),
             answered=outcome not in UNFINISHED or status not in RECEIVED,
+            partly_refunded=Money.from_minor(partly.get(number, 0), currency),
         )
 
 
@@ -97,9 +109,15 @@ def _compare(charge: _Charge, record: ChargeRecord) -> list[str]:
                 f"of {record.amount.format()}."
             )
         return problems
-    if refunded.is_positive():
+    if refunded != charge.partly_refunded:
         problems.append(
-            f"{name} is {charge.status} in remit, but the gateway refunded {refunded.format()}."
+            f"{name} is {charge.status} in remit"
+            + (
+                f", {charge.partly_refunded.format()} refunded"
+                if charge.partly_refunded.is_positive()
+                else ""
+            )
+            + f", but the gateway refunded {refunded.format()}."
         )
     held = record.status in HELD
     if held and charge.status not in RECEIVED:

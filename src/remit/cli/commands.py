@@ -19,6 +19,7 @@ from django.utils import timezone
 from remit.books.audit import books_audit
 from remit.books.gateway_audit import gateway_audit
 from remit.cli import render
+from remit.cli.corrections import write_offs_parse
 from remit.cli.serve import default_workers, serve, serve_dev
 from remit.core.audit import Actor
 from remit.core.deploy import serving_problem
@@ -184,6 +185,7 @@ def cmd_post(args: argparse.Namespace) -> int:
         return 0
     reference = free_text_parse(args.reference, what="reference")
     notes = free_text_parse(args.note, what="notes")
+    write_offs = write_offs_parse(args.write_off, args.reason, currency)
     key = args.key or f"cli-{uuid.uuid4()}"
     charged = args.type in (PaymentType.CARD, PaymentType.BANK)
     if charged and not args.method:
@@ -202,6 +204,9 @@ def cmd_post(args: argparse.Namespace) -> int:
         idempotency_key=key,
         actor=Actor.command_line(),
         source=Source.CLI,
+        write_offs=write_offs,
+        above_tolerance=True,  # the operator may write off any amount
+        allow_duplicate=args.allow_duplicate,
     )
     if not charged:
         _show_payment(payment, args.json, "Posted")
@@ -313,7 +318,12 @@ def cmd_add_card(args: argparse.Namespace) -> int:
 
 
 def cmd_refund(args: argparse.Namespace) -> int:
-    payment = payment_refund(payment=payment_get(number=args.payment), actor=Actor.command_line())
+    payment = payment_get(number=args.payment)
+    amount = amount_parse(args.amount, payment.currency) if args.amount is not None else None
+    invoices = _invoice_requests(args.invoice, payment.currency) or None
+    payment = payment_refund(
+        payment=payment, amount=amount, invoices=invoices, actor=Actor.command_line()
+    )
     _show_payment(payment, args.json, "Refunded")
     return 0
 

@@ -95,6 +95,23 @@ def build_parser(others: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
         help="repeat a post safely: the same key returns the first payment",
     )
     post.add_argument("--preview", action="store_true", help="show the split, write nothing")
+    post.add_argument(
+        "--allow-duplicate",
+        action="store_true",
+        help="post even if a payment of the same type, amount, reference and date exists",
+    )
+    post.add_argument(
+        "--write-off",
+        action="append",
+        default=[],
+        metavar="N[=AMOUNT]",
+        help="write off what the payment leaves of N (or AMOUNT of it), with --reason",
+    )
+    post.add_argument(
+        "--reason",
+        metavar="R",
+        help="of the write-offs: bank_fee, discount, small_balance, bad_debt or other",
+    )
     _json(post)
 
     void = sub.add_parser("void", help="void a payment")
@@ -127,6 +144,14 @@ def build_parser(others: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
 
     refund = sub.add_parser("refund", help="refund a card payment the gateway can no longer void")
     refund.add_argument("payment", metavar="PAYMENT")
+    refund.add_argument("--amount", metavar="A", help="part of it (default: all that is left)")
+    refund.add_argument(
+        "--invoice",
+        action="append",
+        default=[],
+        metavar="N[=AMOUNT]",
+        help="the invoices the refund reopens (default: the newest first)",
+    )
     _json(refund)
 
     settle = sub.add_parser("settle", help="the gateway's daily cut-off: settle pending payments")
@@ -159,6 +184,9 @@ def build_parser(others: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
     )
     _json(audit)
 
+    from remit.cli import correction_parsers  # issue 14's subcommands, in their own module
+
+    correction_parsers.add_parsers(sub, _json)
     for other in others:
         other.add_arguments(sub.add_parser(other.NAME, help=other.HELP))
     return parser
@@ -200,12 +228,13 @@ def main(argv: list[str] | None = None, *, others: Sequence[Subcommand] = ()) ->
     import django
 
     django.setup()
-    from remit.cli import commands
+    from remit.cli import commands, corrections
     from remit.core.errors import RemitError
 
     brought = {other.NAME: other.run for other in others}
-    handler = brought.get(args.command) or getattr(
-        commands, "cmd_" + args.command.replace("-", "_")
+    name = "cmd_" + args.command.replace("-", "_")
+    handler = (
+        brought.get(args.command) or getattr(commands, name, None) or getattr(corrections, name)
     )
     try:
         return handler(args) or 0
@@ -225,8 +254,10 @@ def main(argv: list[str] | None = None, *, others: Sequence[Subcommand] = ()) ->
 
 
 def _sentence_for_operator(error) -> str:
-    from remit.core.errors import RefundRequired
+    from remit.core.errors import PossibleDuplicate, RefundRequired
 
+    if isinstance(error, PossibleDuplicate):
+        return f"{error.message} (post it anyway with --allow-duplicate)"
     if isinstance(error, RefundRequired):  # the prompt of the faces, as a command to run
         reason = error.message.split("(", 1)[-1].split(")", 1)[0]
         return (

@@ -123,3 +123,10 @@ def payment_text(data: dict, *, title: str) -> None:
         print(f"  {allocation['invoice']}: {allocation['amount']}{mark}")
     if Money.of(data["credit_created"], data["currency"]).is_positive():
         print(f"  to customer credit: {data['credit_created']}")
+    if data.get("reason"):
+        print(f"  reason: {data['reason']}")
+    for write_off in data.get("write_offs") or ():
+        print(
+            f"  written off by {write_off['number']}: {write_off['invoice']} "
+            f"{write_off['amount']} ({write_off['reason']})"
+        )

@@ -45,6 +45,23 @@ class AllocationRefused(RemitError):
     code = "allocation_refused"
 
 
+class ApprovalRequired(RemitError):
+    """Allowed to someone with more authority (a write-off above the clerk's tolerance)."""
+
+    code = "approval_required"
+
+
+class PossibleDuplicate(RemitError):
+    """A payment like one already posted (same customer, type, amount, reference and
+    date) without the same idempotency key: posted only once the user confirms."""
+
+    code = "possible_duplicate"
+
+    def __init__(self, message: str, *, duplicate_of: str) -> None:
+        super().__init__(message, fields={"possible_duplicate_of": duplicate_of})
+        self.duplicate_of = duplicate_of
+
+
 class InvoiceNotPayable(RemitError):
     code = "invoice_not_payable"
 

@@ -69,6 +69,10 @@ class Invoice(models.Model):
 
     @property
     def balance_due(self) -> Money:
+        """What is owed: nothing once the invoice is void. (The stored balance stays its
+        total less its live allocations, as `remit audit` checks.)"""
+        if self.status == InvoiceStatus.VOID:
+            return Money.zero(self.currency)
         return Money.from_minor(self.balance_due_minor, self.currency)
 
     @property

@@ -21,6 +21,20 @@ class Account(models.TextChoices):
     """Money returned to customers through the gateway."""
     BANK = "bank", "Bank"
     """Money in the business's bank account: deposits made, and what the bank received."""
+    WRITE_OFF_BANK_FEE = "write_off_bank_fee", "Write-offs: bank fees"
+    """Short pays for the bank's fee, written off (an expense)."""
+    WRITE_OFF_DISCOUNT = "write_off_discount", "Write-offs: discounts"
+    """Discounts granted after the invoice, written off."""
+    WRITE_OFF_SMALL_BALANCE = "write_off_small_balance", "Write-offs: small balances"
+    """Differences too small to chase, written off."""
+    BAD_DEBT = "bad_debt", "Bad debt"
+    """Balances that will not be paid, written off."""
+    WRITE_OFF_OTHER = "write_off_other", "Write-offs: other"
+    """Write-offs for any other reason."""
+    CREDIT_PAYOUTS = "credit_payouts", "Credit paid out"
+    """Customer credit paid back as money (checks written, transfers sent)."""
+    CREDIT_NOTES = "credit_notes", "Credit notes"
+    """Sales credited back to customers by credit notes (a contra-revenue account)."""
 
 
 class JournalEntry(models.Model):

@@ -28,6 +28,36 @@ class PaymentType(models.TextChoices):
     """A transfer or wire the bank's statement reports (cash application)."""
     ACH = "ach", "ACH"
     """An ACH credit the bank's statement reports (cash application)."""
+    WRITE_OFF = "write_off", "Write-off"
+    """An invoice balance closed without money: booked to the write-off account of its
+    reason (a bank fee, a discount, a small balance, bad debt). Voided to undo."""
+    CREDIT_NOTE = "credit_note", "Credit note"
+    """An invoice credited: less is owed; what is beyond its balance becomes credit."""
+    PAYOUT = "payout", "Credit paid out"
+    """Customer credit given back as money, by check or transfer (its `reason`)."""
+
+
+NON_CASH_TYPES = frozenset(
+    {PaymentType.CREDIT, PaymentType.WRITE_OFF, PaymentType.CREDIT_NOTE, PaymentType.PAYOUT}
+)
+"""Documents kept as payments that bring no money in (reports of cash leave them out)."""
+
+
+class PayoutType(models.TextChoices):
+    """How customer credit is paid out."""
+
+    CHECK = "check", "Check"
+    TRANSFER = "transfer", "Transfer"
+
+
+class WriteOffReason(models.TextChoices):
+    """Why a balance is written off; each has its own journal account."""
+
+    BANK_FEE = "bank_fee", "Bank fee"
+    DISCOUNT = "discount", "Discount"
+    SMALL_BALANCE = "small_balance", "Small balance"
+    BAD_DEBT = "bad_debt", "Bad debt"
+    OTHER = "other", "Other"
 
 
 OFFLINE_TYPES = frozenset(
@@ -146,6 +176,11 @@ class Payment(models.Model):
         max_length=16, blank=True, help_text="The gateway's last answer: approved, unknown…"
     )
     failure_reason = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="A write-off's reason (bank_fee, discount…) or a credit note's, as given.",
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -172,6 +207,13 @@ class Payment(models.Model):
     def amount(self) -> Money:
         return Money.from_minor(self.amount_minor, self.currency)
 
+    @property
+    def reason_label(self) -> str:
+        """A write-off's reason as people read it ("Bank fee"); a credit note's as given."""
+        if self.type == PaymentType.WRITE_OFF and self.reason in WriteOffReason.values:
+            return WriteOffReason(self.reason).label
+        return self.reason
+
 
 class Allocation(models.Model):
     """An amount of one payment applied to one invoice. Reversed, never deleted."""
@@ -181,6 +223,11 @@ class Allocation(models.Model):
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     reversed = models.BooleanField(default=False)
+    moved = models.BooleanField(
+        default=False,
+        help_text="Reversed by a move (unapply, reallocate), not by a void: its money went to "
+        "credit or to another allocation of the same payment.",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -206,7 +253,9 @@ class CreditKind(models.TextChoices):
     REVERSED = "reversed", "Reversed by a void"
     """The credit a voided payment had created, taken back."""
     RESTORED = "restored", "Restored by a void"
-    """Credit given back when a credit application is voided."""
+    """Credit given back when a credit application (or a pay-out) is voided."""
+    PAID_OUT = "paid_out", "Paid out"
+    """Credit given back as money: a check or a transfer to the customer."""
 
 
 class CreditEntry(models.Model):
@@ -265,12 +314,22 @@ class GatewayAttempt(models.Model):
         null=True, blank=True, help_text="The gateway may not act on the last send after this."
     )
     sends = models.PositiveIntegerField(default=0, help_text="Times sent, with the same key.")
+    sequence = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="0: the payment's charge, void or (last) full refund; 1, 2…: its partial "
+        "refunds, each with a key of its own.",
+    )
+    plan = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="A partial refund's invoices: {invoice number: minor units} it reopens.",
+    )
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["payment", "operation"], name="one_attempt_per_operation"
+                fields=["payment", "operation", "sequence"], name="one_attempt_per_operation"
             )
         ]
 
@@ -305,6 +364,9 @@ class EventKind(models.TextChoices):
     PAYMENT_REFUNDED = "payment.refunded", "Payment refunded"
     INVOICE_PAID = "invoice.paid", "Invoice paid"
     INVOICE_REOPENED = "invoice.reopened", "Invoice reopened"
+    PAYMENT_UNAPPLIED = "payment.unapplied", "Payment moved to credit"
+    PAYMENT_REALLOCATED = "payment.reallocated", "Payment moved to another invoice"
+    PAYMENT_PARTLY_REFUNDED = "payment.partly_refunded", "Payment partly refunded"
 
 
 class Event(models.Model):

@@ -44,6 +44,9 @@ class Action(StrEnum):
     SETTLE = "settle"  # the gateway reports the money final (or returned)
     VOID = "void"
     REFUND = "refund"
+    UNAPPLY = "unapply"  # staff move one allocation's money to customer credit
+    REALLOCATE = "reallocate"  # staff move one allocation's money to another invoice
+    PARTIAL_REFUND = "partial_refund"  # the gateway refunded part of a settled payment
 
 
 S, A, R = PaymentStatus, Action, Outcome  # short names keep the table one row per line
@@ -75,6 +78,13 @@ TRANSITIONS: dict[tuple[PaymentStatus | None, Action, Outcome], PaymentStatus] =
     # while pending for a card that refuses voids.
     (S.SETTLED, A.REFUND, R.APPROVED): S.REFUNDED,
     (S.PENDING, A.REFUND, R.APPROVED): S.REFUNDED,
+    # Corrections of settled money: one allocation moved to customer credit, or to another
+    # open invoice of the customer. The payment stays settled; its history records the move.
+    (S.SETTLED, A.UNAPPLY, R.APPROVED): S.SETTLED,
+    (S.SETTLED, A.REALLOCATE, R.APPROVED): S.SETTLED,
+    # Part of a settled card or bank payment refunded through the gateway: it stays settled
+    # (its last refund, of what is left, is the full refund above).
+    (S.SETTLED, A.PARTIAL_REFUND, R.APPROVED): S.SETTLED,
 }
 
 _WORDS = {
@@ -92,6 +102,9 @@ _VERBS = {
     A.SUBMIT: "submitted",
     A.RECORD: "recorded",
     A.RECONCILE: "reconciled",
+    A.UNAPPLY: "unapplied",
+    A.REALLOCATE: "reallocated",
+    A.PARTIAL_REFUND: "partly refunded",
 }
 
 

@@ -18,14 +18,14 @@ def _text(value: object) -> str:
 def receipt_pdf(receipt: Receipt) -> bytes:
     pdf = FPDF(format="Letter")
     pdf.core_fonts_encoding = _ENCODING  # fpdf2 defaults its core fonts to latin-1
-    pdf.set_title(f"Receipt {receipt.number}")
+    pdf.set_title(f"{receipt.title} {receipt.number}")
     pdf.set_author("remit")
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 18)
-    pdf.cell(0, 10, _text("Payment Receipt"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 10, _text(receipt.title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 11)
     for label, value in (
-        ("Receipt", receipt.number),
+        ("Number" if receipt.title != "Payment Receipt" else "Receipt", receipt.number),
         ("Payment", receipt.payment_number),
         ("Date", receipt.date.strftime("%B %d, %Y")),
         ("Customer", f"{receipt.customer_name} ({receipt.customer_number})"),

@@ -29,6 +29,8 @@ class Receipt:
     credit_used: Money
     credit_created: Money
     total: Money
+    title: str = "Payment Receipt"
+    """"Credit Note" for a credit note (issue 14): the same document, another name."""
 
     @property
     def paid_by_method(self) -> Money:
@@ -46,7 +48,10 @@ def receipt_for(payment: Payment, *, credit_application: Payment | None = None) 
     lines = tuple(
         ReceiptLine(a.invoice.number, a.invoice.invoice_date, a.amount)
         for p in payments
-        for a in p.allocations.select_related("invoice").order_by("invoice__invoice_date", "id")
+        # moved allocations (unapplied, reallocated) live on in the credit or another line
+        for a in p.allocations.filter(moved=False)
+        .select_related("invoice")
+        .order_by("invoice__invoice_date", "id")
     )
     credit_used = sum(
         (p.amount for p in payments if p.type == PaymentType.CREDIT), Money.zero(payment.currency)
@@ -67,6 +72,7 @@ def receipt_for(payment: Payment, *, credit_application: Payment | None = None) 
         credit_used=credit_used,
         credit_created=created,
         total=sum((p.amount for p in payments), Money.zero(payment.currency)),
+        title="Credit Note" if payment.type == PaymentType.CREDIT_NOTE else "Payment Receipt",
     )
 
 

@@ -14,12 +14,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Sum
 
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
 from remit.payments.allocation import Split
-from remit.payments.models import Allocation, Payment
+from remit.payments.models import Allocation, GatewayAttempt, Payment, PaymentType
 
 _TIME = DjangoJSONEncoder()
 
@@ -51,7 +52,13 @@ def payments_data(payments: Sequence[Payment], *, notes: bool) -> list[dict]:
     its operators) and never to a customer (a portal user gets `"notes": null`).
     """
     lines = _allocations([p.pk for p in payments])
-    return [_payment(payment, lines[payment.pk], notes=notes) for payment in payments]
+    write_offs = _write_offs(payments)
+    partly = _partly_refunded([p.pk for p in payments if p.method_id])
+    return [
+        _payment(payment, lines[payment.pk], notes=notes, partly=partly.get(payment.pk, 0))
+        | {"write_offs": write_offs[payment.pk]}
+        for payment in payments
+    ]
 
 
 def preview_data(customer: Customer, amount: Money, split: Split) -> dict:
@@ -70,14 +77,25 @@ def preview_data(customer: Customer, amount: Money, split: Split) -> dict:
 
 def credit_created_minor(amount_minor: int, allocated_minor: Iterable[int]) -> int:
     """What a payment did not apply to invoices: the credit it created (DESIGN rule 1,
-    checked by `remit audit`: amount == every allocation, reversed ones too, + credit)."""
+    checked by `remit audit`: amount == every allocation not moved, reversed ones too, +
+    credit)."""
     return amount_minor - sum(allocated_minor)
 
 
-def _payment(payment: Payment, lines: list[tuple[str, int, bool]], *, notes: bool) -> dict:
+def _payment(
+    payment: Payment, lines: list[tuple[str, int, bool, bool]], *, notes: bool, partly: int = 0
+) -> dict:
     currency = payment.currency
     method = payment.method if payment.method_id else None
-    created = credit_created_minor(payment.amount_minor, (minor for _, minor, _ in lines))
+    created = (
+        credit_created_minor(
+            payment.amount_minor, (minor for _, minor, _, moved in lines if not moved)
+        )
+        - partly
+    )  # a partial refund's part was taken off the allocations, not made credit
+    refunded = payment.amount_minor if payment.status == "refunded" else partly
+    if payment.type == PaymentType.PAYOUT:  # it uses credit; it creates none
+        created = 0
     return {
         "number": payment.number,
         "customer": payment.customer.number,
@@ -92,30 +110,78 @@ def _payment(payment: Payment, lines: list[tuple[str, int, bool]], *, notes: boo
             {
                 "invoice": invoice,
                 "amount": str(Money.from_minor(minor, currency)),
-                "reversed": reversed_,
+                "reversed": reversed_,  # by a void, or moved (unapplied, reallocated)
             }
-            for invoice, minor, reversed_ in lines
+            for invoice, minor, reversed_, _ in lines
         ],
         "credit_created": str(Money.from_minor(created, currency)),
         "method": {"id": method.pk, "display": method.display} if method else None,
         "gateway_outcome": payment.gateway_outcome or None,
         "failure_reason": payment.failure_reason or None,
         "void_reason": payment.void_reason or None,
+        "reason": payment.reason or None,
+        "refunded": str(Money.from_minor(refunded, currency)),
         "notes": payment.notes if notes else None,
         "created_at": _time(payment.created_at),
     }
 
 
-def _allocations(payment_ids: list[int]) -> dict[int, list[tuple[str, int, bool]]]:
-    """(invoice number, amount in minor units, reversed) of each payment, in the order
-    they were made."""
-    lines: dict[int, list[tuple[str, int, bool]]] = defaultdict(list)
+def _allocations(payment_ids: list[int]) -> dict[int, list[tuple[str, int, bool, bool]]]:
+    """(invoice number, amount in minor units, reversed, moved) of each payment, in the
+    order they were made."""
+    lines: dict[int, list[tuple[str, int, bool, bool]]] = defaultdict(list)
     rows = Allocation.objects.filter(payment_id__in=payment_ids).order_by("id")
     for payment_id, *line in rows.values_list(
-        "payment_id", "invoice__number", "amount_minor", "reversed"
+        "payment_id", "invoice__number", "amount_minor", "reversed", "moved"
     ):
         lines[payment_id].append(tuple(line))
     return lines
+
+
+def _partly_refunded(payment_ids: list[int]) -> dict[int, int]:
+    """What approved partial refunds gave back, by payment (card and bank payments)."""
+    if not payment_ids:
+        return {}
+    rows = (
+        GatewayAttempt.objects.filter(
+            payment_id__in=payment_ids, operation="refund", sequence__gt=0, outcome="approved"
+        )
+        .values("payment_id")
+        .annotate(total=Sum("amount_minor"))
+    )
+    return {row["payment_id"]: row["total"] for row in rows}
+
+
+def _write_offs(payments: Sequence[Payment]) -> dict[int, list[dict]]:
+    """The write-offs posted with each payment (a short pay): those whose reference is it."""
+    by_number = {p.number: p.pk for p in payments if p.type != PaymentType.WRITE_OFF}
+    found: dict[int, list[dict]] = defaultdict(list)
+    if not by_number:
+        return found
+    rows = Payment.objects.filter(
+        type=PaymentType.WRITE_OFF,
+        reference__in=list(by_number),
+        customer_id__in={p.customer_id for p in payments},
+    ).order_by("id")
+    for number, reference, invoice, minor, currency, reason, status in rows.values_list(
+        "number",
+        "reference",
+        "allocations__invoice__number",  # a write-off has one allocation, never moved
+        "amount_minor",
+        "currency",
+        "reason",
+        "status",
+    ):
+        found[by_number[reference]].append(
+            {
+                "number": number,
+                "invoice": invoice,
+                "amount": str(Money.from_minor(minor, currency)),
+                "reason": reason,
+                "status": status,
+            }
+        )
+    return found
 
 
 def _time(at: datetime) -> str:

@@ -20,6 +20,9 @@ KindParam = Annotated[
         "payment.failed",
         "payment.voided",
         "payment.refunded",
+        "payment.partly_refunded",
+        "payment.unapplied",
+        "payment.reallocated",
         "invoice.paid",
         "invoice.reopened",
     ]

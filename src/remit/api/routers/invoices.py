@@ -25,6 +25,7 @@ from remit.api.selectors import invoices_page
 from remit.core.errors import ImportRejected, InvalidAmount
 from remit.invoices.csv_import import InvoiceRow
 from remit.invoices.services import invoice_create, invoice_void, invoices_create
+from remit.payments.services.cancel import invoice_cancel
 
 router = Router(tags=["invoices"])
 
@@ -93,14 +94,13 @@ def invoices_get(request, number: NumberPath):
 def invoices_void(
     request, number: NumberPath, payload: InvoiceVoidIn, idempotency_key: IdempotencyKey
 ):
-    """Cancel an invoice that has nothing applied to it."""
+    """Cancel an invoice that has nothing applied to it; with `"unapply": true`, one that
+    has ("cancel and unapply"): the payments on it move to customer credit and its own
+    write-offs and credit notes are voided first. A void invoice's `balance_due` is 0."""
     invoice = invoice_seen(request.auth, number)
     once(request)
-    invoice = invoice_void(
-        invoice=invoice,
-        reason=payload.reason,
-        actor=request.auth.actor,
-    )
+    cancel = invoice_cancel if payload.unapply else invoice_void
+    invoice = cancel(invoice=invoice, reason=payload.reason, actor=request.auth.actor)
     return invoice_out(invoice)
 
 

@@ -20,11 +20,11 @@ from remit.api.outputs import (
 from remit.api.schemas import (
     CursorParam,
     CustomerParam,
-    Empty,
     LimitParam,
     NumberPath,
     PaymentIn,
     PreviewIn,
+    RefundIn,
     VoidIn,
     currency_of,
     invoice_requests,
@@ -37,6 +37,7 @@ from remit.payments.models import PaymentMethod, Source
 from remit.payments.selectors import payment_preview
 from remit.payments.services.take import payment_take
 from remit.payments.services.voids import payment_refund, payment_void
+from remit.payments.services.writeoff import WriteOffRequest
 
 router = Router(tags=["payments"])
 
@@ -75,6 +76,12 @@ def payments_create(request, payload: PaymentIn, idempotency_key: IdempotencyKey
     currency = currency_of(customer, payload.currency)
     amount = money(payload.amount, currency)
     shares = invoice_requests(payload.invoices, currency)
+    write_offs = [
+        WriteOffRequest(
+            w.invoice, money(w.amount, currency, field="write_offs") if w.amount else None, w.reason
+        )
+        for w in payload.write_offs or ()
+    ]
     method = None
     if payload.type in GATEWAY:
         method = _method(customer, payload)
@@ -95,6 +102,9 @@ def payments_create(request, payload: PaymentIn, idempotency_key: IdempotencyKey
         idempotency_key=idempotency_key,
         actor=principal.actor,
         source=Source.API,
+        write_offs=write_offs,
+        above_tolerance=True,  # only integrations post offline money, and so write-offs
+        allow_duplicate=payload.allow_duplicate,
     )
     return payment_answer(payment, principal)
 
@@ -137,11 +147,24 @@ def payments_void(request, number: NumberPath, payload: VoidIn, idempotency_key:
     auth=INTEGRATIONS,
 )
 @idempotent(200)
-def payments_refund(request, number: NumberPath, payload: Empty, idempotency_key: IdempotencyKey):
-    """Refund a settled card or bank payment in full, through the gateway, exactly once."""
+def payments_refund(
+    request, number: NumberPath, payload: RefundIn, idempotency_key: IdempotencyKey
+):
+    """Refund a settled card or bank payment through the gateway, exactly once: all that
+    is left of it (`{}`), or `amount` of it, reopening the `invoices` named (with amounts,
+    or the rest spread over them) or the newest first. Several partial refunds may follow
+    one another up to the amount; `refunded` says how much went back."""
     payment = payment_seen(request.auth, number)
+    amount = money(payload.amount, payment.currency) if payload.amount else None
+    shares = invoice_requests(payload.invoices, payment.currency)
     once(request)
-    payment = payment_refund(payment=payment, actor=request.auth.actor)
+    payment = payment_refund(
+        payment=payment,
+        amount=amount,
+        invoices=shares,
+        actor=request.auth.actor,
+        idempotency_key=idempotency_key,
+    )
     return payment_answer(payment, request.auth)
 
 

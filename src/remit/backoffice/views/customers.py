@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from remit.backoffice.access import MANAGE_CUSTOMERS, staff_view
 from remit.backoffice.forms import CustomerForm, attach_error
 from remit.backoffice.selectors import customer_by_number, customer_record, customer_search
+from remit.backoffice.views import corrections
 from remit.backoffice.web import go, is_htmx
 from remit.core.errors import RemitError
 from remit.customers.services import customer_create
@@ -30,10 +31,17 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_view()
 def record(request: HttpRequest, number: str) -> HttpResponse:
-    customer = customer_by_number(number)
-    return render(
-        request, "backoffice/customer.html", {"record": customer_record(customer=customer)}
-    )
+    return customer_page(request, customer_by_number(number))
+
+
+def customer_page(request: HttpRequest, customer, **extra) -> HttpResponse:
+    """The customer record, with the Pay out credit dialog (open, on an error)."""
+    context = {
+        "record": customer_record(customer=customer),
+        **corrections.customer_context(customer, extra.pop("payout_form", None)),
+        **extra,
+    }
+    return render(request, "backoffice/customer.html", context)
 
 
 @require_GET

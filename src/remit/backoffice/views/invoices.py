@@ -19,6 +19,7 @@ from remit.backoffice.selectors import (
     invoice_of,
     invoice_search,
 )
+from remit.backoffice.views import corrections
 from remit.backoffice.web import go, is_htmx
 from remit.core.errors import ImportRejected, RemitError
 from remit.customers.models import Customer
@@ -49,14 +50,30 @@ def show(request: HttpRequest, number: str, invoice: str) -> HttpResponse:
 
 
 def _detail(request, customer, invoice, form, *, open_dialog: str = "") -> HttpResponse:
+    return invoice_page(request, customer, invoice, void_form=form, open_dialog=open_dialog)
+
+
+def invoice_page(
+    request,
+    customer,
+    invoice,
+    *,
+    void_form=None,
+    write_off_form=None,
+    credit_note_form=None,
+    open_dialog: str = "",
+) -> HttpResponse:
+    """The invoice, with its Void, Write off and Credit note dialogs (one of them open, on
+    an error)."""
     return render(
         request,
         "backoffice/invoice.html",
         {
             "customer": customer,
             "detail": invoice_detail(invoice=invoice),
-            "void_form": form,
+            "void_form": void_form or VoidForm(),
             "open_dialog": open_dialog,
+            **corrections.invoice_context(invoice, write_off_form, credit_note_form),
         },
     )
 

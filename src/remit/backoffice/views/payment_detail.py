@@ -19,6 +19,7 @@ from remit.backoffice.selectors import (
     payment_detail,
     payment_of,
 )
+from remit.backoffice.views import corrections
 from remit.backoffice.web import go
 from remit.core.errors import RefundRequired, RemitError
 from remit.payments.services.voids import payment_refund, payment_void
@@ -30,10 +31,18 @@ log = logging.getLogger("remit.backoffice")
 
 
 def _page(request, customer, payment, **extra) -> HttpResponse:
+    return payment_page(request, customer, payment, **extra)
+
+
+def payment_page(request, customer, payment, **extra) -> HttpResponse:
+    """The payment, with its Void and Move dialogs (one of them open, on an error)."""
     context = {
         "customer": customer,
         "detail": payment_detail(payment=payment),
         "void_form": extra.pop("void_form", None) or VoidForm(),
+        **corrections.payment_context(
+            payment, extra.pop("move_form", None), extra.pop("refund_form", None)
+        ),
         **extra,
     }
     return render(request, TEMPLATE, context)

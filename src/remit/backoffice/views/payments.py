@@ -25,7 +25,7 @@ from remit.backoffice.selectors import (
 )
 from remit.backoffice.split import Preview, preview_split, rows_of
 from remit.backoffice.web import go, window
-from remit.core.errors import RemitError
+from remit.core.errors import PossibleDuplicate, RemitError
 from remit.customers.models import Customer
 from remit.payments.models import Payment, PaymentType, Source
 from remit.payments.services.take import payment_take
@@ -160,8 +160,13 @@ def _save(
             payment_type=data["payment_type"],
             method=data["card"] if card else None,
             reference="" if card else data["reference"],
+            allow_duplicate=bool(data.get("allow_duplicate")),
             **common,
         )
+    except PossibleDuplicate as error:  # warned: posted once the clerk ticks the box
+        form.add_error(None, error.message)
+        form.duplicate_of = error.duplicate_of
+        return None, form
     except RemitError as error:
         attach_error(form, error, SERVICE_FIELDS)
         return None, form

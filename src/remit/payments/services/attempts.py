@@ -55,26 +55,38 @@ UNFINISHED = ("", Outcome.UNKNOWN)  # no answer yet, or the answer was lost
 NEVER_REACHED = "The payment never reached the payment gateway, and now cannot; no money was taken."
 
 
-def attempt_of(payment: Payment, operation: str) -> GatewayAttempt | None:
-    return payment.attempts.filter(operation=operation).first()
+def attempt_of(payment: Payment, operation: str, sequence: int = 0) -> GatewayAttempt | None:
+    """The payment's attempt of `operation`: its one charge, void or full refund (0), or
+    its partial refund number `sequence`."""
+    return payment.attempts.filter(operation=operation, sequence=sequence).first()
 
 
 def attempt_start(
-    payment: Payment, operation: str, *, gateway: Gateway, amount: Money | None = None
+    payment: Payment,
+    operation: str,
+    *,
+    gateway: Gateway,
+    amount: Money | None = None,
+    sequence: int = 0,
+    plan: dict[str, int] | None = None,
 ) -> GatewayAttempt:
     """Inside the caller's transaction, with the payment locked: the attempt to send now.
 
     A new one is created; an existing one (its answer lost, refused, or left unfinished by
-    a process that died) is sent again with its key; one in flight is refused."""
+    a process that died) is sent again with its key; one in flight is refused. A partial
+    refund (`sequence` 1, 2…) has a key of its own (`remit-PMT-000123-refund-2`)."""
     now = timezone.now()
-    attempt = attempt_of(payment, operation)
+    attempt = attempt_of(payment, operation, sequence)
     if attempt is None:
+        suffix = f"-{sequence}" if sequence else ""
         attempt = GatewayAttempt(
             payment=payment,
             operation=operation,
-            idempotency_key=f"remit-{payment.number}-{operation}",
+            idempotency_key=f"remit-{payment.number}-{operation}{suffix}",
             amount_minor=(amount or payment.amount).minor,
             currency=payment.currency,
+            sequence=sequence,
+            plan=plan or {},
         )
     elif attempt_in_flight(attempt, now):
         wait = attempt_seconds_left(attempt, now)

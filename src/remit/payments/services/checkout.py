@@ -23,6 +23,7 @@ from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import Payment, PaymentMethod, Source
 from remit.payments.selectors import credit_balance
 from remit.payments.services.card import card_payment_submit
+from remit.payments.services.checkout_keys import card_key, credit_key
 from remit.payments.services.credit import credit_apply
 from remit.payments.services.voids import payment_void
 from remit.payments.states import PaymentStatus
@@ -57,14 +58,6 @@ class Checkout:
             for number in p.allocations.order_by("id").values_list("invoice__number", flat=True)
         ]
         return list(dict.fromkeys(numbers))
-
-
-def card_key(key: str) -> str:
-    return f"portal:{key}"
-
-
-def credit_key(key: str) -> str:
-    return f"portal:{key}:credit"
 
 
 def checkout_submit(

@@ -64,6 +64,8 @@ def credit_used_refusal(payment: Payment, created: Money) -> str:
 def credit_note(payment: Payment, split: Split) -> str:
     """Where a payment's credit came from: "Overpayment of PMT-000123, check #4411, on
     INV-0042"."""
+    if payment.type == PaymentType.CREDIT_NOTE:
+        return f"Credit note {payment.number} on {payment.reference}, beyond its balance"
     how = payment.get_type_display().lower()
     if payment.reference:
         how += f" #{payment.reference}"

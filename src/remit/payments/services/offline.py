@@ -14,7 +14,7 @@ from datetime import date
 from django.utils import timezone
 
 from remit.core.audit import Actor
-from remit.core.errors import RemitError
+from remit.core.errors import PossibleDuplicate, RemitError
 from remit.core.inputs.invoice_list import InvoiceRequest
 from remit.core.money import Money
 from remit.customers.models import Customer
@@ -27,6 +27,12 @@ from remit.payments.services.unit_of_work import (
     request_fingerprint,
     requests_for_fingerprint,
 )
+from remit.payments.services.writeoff import (
+    WriteOffRequest,
+    write_off_keys,
+    write_offs_record,
+)
+from remit.payments.states import PaymentStatus
 
 
 def payment_post(
@@ -41,12 +47,25 @@ def payment_post(
     reference: str = "",
     post_date: date | None = None,
     notes: str = "",
+    write_offs: Sequence[WriteOffRequest] = (),
+    above_tolerance: bool = False,
+    allow_duplicate: bool = True,
 ) -> Payment:
-    """Post money received offline; the same key with the same request returns the first."""
+    """Post money received offline; the same key with the same request returns the first.
+
+    `write_offs` close what the payment leaves of its invoices (a short pay: 95.00 paid,
+    5.00 written off), in the same transaction, after the payment is applied; each is a
+    write-off document whose reference is the payment (`remit.payments.services.writeoff`).
+
+    Without `allow_duplicate`, a payment like one already posted (same type, amount,
+    reference and post date, not voided) is refused with `PossibleDuplicate` naming it: the
+    faces warn and post once the user confirms.
+    """
     if payment_type not in OFFLINE_TYPES:
         raise RemitError(offline_type_refusal(payment_type), fields={"type": "unsupported"})
     payment_amount_check(customer, amount)
     post_date = post_date or timezone.localdate()
+    parts = [[w.fingerprint() for w in write_offs]] if write_offs else []
     fingerprint = request_fingerprint(
         "payment_post",
         customer.number,
@@ -57,13 +76,16 @@ def payment_post(
         notes,
         source,
         requests_for_fingerprint(invoices),
+        *parts,
     )
     with money_transaction(customer, key=idempotency_key, fingerprint=fingerprint) as work:
         if work.first:
             return work.first
+        if not allow_duplicate:
+            duplicate_check(customer, amount, payment_type, reference.strip(), post_date)
         candidates = invoice_candidates_load(customer, amount.currency, invoices, lock=True)
         split = split_payment(amount, candidates, fixed_amounts(invoices))
-        return payment_record(
+        payment = payment_record(
             customer=customer,
             amount=amount,
             payment_type=payment_type,
@@ -76,6 +98,51 @@ def payment_post(
             actor=actor,
             source=source,
         )
+        write_offs_record(
+            customer,
+            write_offs,
+            keys=write_off_keys(idempotency_key, len(write_offs)),
+            fingerprint=fingerprint,
+            actor=actor,
+            source=source,
+            above_tolerance=above_tolerance,
+            post_date=post_date,
+            notes=notes,
+            reference=payment.number,
+        )
+        return payment
+
+
+def duplicate_check(
+    customer: Customer, amount: Money, payment_type: str, reference: str, post_date: date
+) -> None:
+    """Refuse a payment that looks like one already posted: the same customer, type,
+    amount, reference and post date (a check entered twice), unless voided. Without a
+    reference there is nothing to tell two payments apart by, so nothing is refused."""
+    if not reference:
+        return
+    twin = (
+        Payment.objects.filter(
+            customer=customer,
+            type=payment_type,
+            amount_minor=amount.minor,
+            currency=amount.currency,
+            reference=reference,
+            post_date=post_date,
+        )
+        .exclude(status__in=[PaymentStatus.VOIDED, PaymentStatus.FAILED])
+        .order_by("id")
+        .first()
+    )
+    if twin is None:
+        return
+    kind = PaymentType(payment_type).label.lower()
+    raise PossibleDuplicate(
+        f"{twin.number} is a {kind} #{reference} of {amount.format()} from {customer.number} "
+        f"posted for {post_date.isoformat()} too: this may be the same {kind} twice. Post it "
+        "only if it is not.",
+        duplicate_of=twin.number,
+    )
 
 
 def offline_type_refusal(payment_type: str) -> str:

@@ -119,6 +119,8 @@ def action_resume(attempt_id: int, *, actor: Actor, gateway: Gateway) -> int:
 def _already_done(attempt: GatewayAttempt, charge: GatewayResult) -> GatewayResult | None:
     """The charge already stands voided (for a void) or refunded (for a refund): the
     operation happened, only its answer was lost."""
+    if attempt.sequence:  # a partial refund: the charge's status cannot say; resend its key
+        return None
     wanted = (
         ChargeStatus.VOIDED if attempt.operation == GatewayOperation.VOID else ChargeStatus.REFUNDED
     )

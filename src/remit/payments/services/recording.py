@@ -17,7 +17,14 @@ from remit.ledger.models import Account
 from remit.ledger.rules import Posting
 from remit.ledger.services import journal_post
 from remit.payments.allocation import Split
-from remit.payments.models import OFFLINE_TYPES, Allocation, CreditKind, Payment, PaymentType
+from remit.payments.models import (
+    OFFLINE_TYPES,
+    Allocation,
+    CreditKind,
+    Payment,
+    PaymentType,
+    WriteOffReason,
+)
 from remit.payments.services.balances import invoice_balances_set
 from remit.payments.services.credit_ledger import credit_entry_add, credit_note, invoice_names
 from remit.payments.services.transitions import payment_transition
@@ -40,12 +47,14 @@ def payment_record(
     action: str = Action.RECORD,
     outcome: str = Outcome.APPROVED,
     method_id: int | None = None,
+    reason: str = "",
+    number: str | None = None,
 ) -> Payment:
     """Write a payment and everything that goes with it. Offline money is RECORDed
     (settled at once); card and bank payments are SUBMITted (pending) before the gateway
     is asked."""
     payment = Payment(
-        number=next_number("payment", prefix="PMT-"),
+        number=number or next_number("payment", prefix="PMT-"),
         customer=customer,
         type=payment_type,
         reference=reference,
@@ -60,6 +69,7 @@ def payment_record(
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
         method_id=method_id,
+        reason=reason,
     )
     payment_transition(payment, action=action, outcome=outcome, actor=actor)
     rows_insert(
@@ -87,11 +97,14 @@ def payment_record(
     if payment_type == PaymentType.CREDIT:
         note = f"Applied by {payment.number} to {invoice_names(split)}"
         credit_entry_add(customer, -amount, CreditKind.APPLIED, payment, note)
+    if payment_type == PaymentType.PAYOUT:
+        note = f"Paid out by {payment.number}: {reason}" + (f" #{reference}" if reference else "")
+        credit_entry_add(customer, -amount, CreditKind.PAID_OUT, payment, note)
     journal_post(
         posted_on=post_date,
         reference=payment.number,
-        description=f"{PaymentType(payment_type).label} payment {payment.number}",
-        postings=payment_postings(payment_type, amount, split.applied, split.credit),
+        description=payment_description(payment),
+        postings=payment_postings(payment_type, amount, split.applied, split.credit, reason),
     )
     audit_record(
         actor=actor,
@@ -104,16 +117,48 @@ def payment_record(
             "type": payment_type,
             "allocations": {line.invoice.number: str(line.amount) for line in split.lines},
             "credit_created": str(split.credit),
+            **({"reason": reason} if reason else {}),
         },
     )
     return payment
 
 
+WRITE_OFF_ACCOUNTS = {
+    WriteOffReason.BANK_FEE: Account.WRITE_OFF_BANK_FEE,
+    WriteOffReason.DISCOUNT: Account.WRITE_OFF_DISCOUNT,
+    WriteOffReason.SMALL_BALANCE: Account.WRITE_OFF_SMALL_BALANCE,
+    WriteOffReason.BAD_DEBT: Account.BAD_DEBT,
+    WriteOffReason.OTHER: Account.WRITE_OFF_OTHER,
+}
+"""The journal account each write-off reason is booked to."""
+
+
+def payment_description(payment: Payment) -> str:
+    """How a payment's journal entry is described."""
+    if payment.type == PaymentType.WRITE_OFF:
+        return f"Write-off {payment.number} ({WriteOffReason(payment.reason).label.lower()})"
+    if payment.type == PaymentType.CREDIT_NOTE:
+        return f"Credit note {payment.number}" + (f": {payment.reason}" if payment.reason else "")
+    if payment.type == PaymentType.PAYOUT:
+        return f"Credit paid out by {payment.reason} {payment.number}"
+    return f"{PaymentType(payment.type).label} payment {payment.number}"
+
+
 def payment_postings(
-    payment_type: str, amount: Money, applied: Money, credit: Money
+    payment_type: str, amount: Money, applied: Money, credit: Money, reason: str = ""
 ) -> list[Posting]:
-    """The journal lines of a payment: where the money came from, where it went."""
-    if payment_type == PaymentType.CREDIT:
+    """The journal lines of a payment: where the money came from, where it went. A
+    write-off comes from its reason's expense account, a credit note from Credit notes."""
+    if payment_type == PaymentType.PAYOUT:  # credit given back as money: nothing applied
+        return [
+            Posting.debit(Account.CUSTOMER_CREDIT, amount),
+            Posting.credit(Account.CREDIT_PAYOUTS, amount),
+        ]
+    if payment_type == PaymentType.WRITE_OFF:
+        source = WRITE_OFF_ACCOUNTS[WriteOffReason(reason)]
+    elif payment_type == PaymentType.CREDIT_NOTE:
+        source = Account.CREDIT_NOTES
+    elif payment_type == PaymentType.CREDIT:
         source = Account.CUSTOMER_CREDIT
     elif payment_type in OFFLINE_TYPES:
         source = Account.UNDEPOSITED_FUNDS

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db.models import Sum
 from django.utils import timezone
 
 from remit.core.money import Money
@@ -19,7 +20,14 @@ from remit.invoices.models import Invoice
 from remit.ledger.models import Account
 from remit.ledger.rules import Posting
 from remit.ledger.services import journal_post
-from remit.payments.models import Allocation, CreditKind, Payment, PaymentType
+from remit.payments.models import (
+    Allocation,
+    CreditKind,
+    GatewayAttempt,
+    GatewayOperation,
+    Payment,
+    PaymentType,
+)
 from remit.payments.services.balances import invoice_balances_set
 from remit.payments.services.credit_ledger import credit_created, credit_entry_add
 from remit.payments.services.recording import payment_postings
@@ -45,16 +53,20 @@ def payment_reverse(
     if created.is_positive():
         note = f"Credit from {payment.number} reversed: {description}"
         credit_entry_add(customer, -created, CreditKind.REVERSED, payment, note)
-    if payment.type == PaymentType.CREDIT:
+    if payment.type in (PaymentType.CREDIT, PaymentType.PAYOUT):
         note = f"Credit restored: {description}"
         credit_entry_add(customer, payment.amount, CreditKind.RESTORED, payment, note)
     applied = Money.from_minor(sum(a.amount_minor for a in allocations), payment.currency)
     postings = [
         Posting(p.account, -p.amount)
-        for p in payment_postings(payment.type, payment.amount, applied, created)
+        for p in payment_postings(payment.type, payment.amount, applied, created, payment.reason)
     ]
-    if refund:
-        postings[0] = Posting.credit(Account.REFUNDS, payment.amount)
+    if refund:  # what is left after any partial refunds (whose lines are their own)
+        partly = GatewayAttempt.objects.filter(
+            payment=payment, operation=GatewayOperation.REFUND, sequence__gt=0, outcome="approved"
+        ).aggregate(total=Sum("amount_minor"))["total"]
+        left = payment.amount - Money.from_minor(partly or 0, payment.currency)
+        postings[0] = Posting.credit(Account.REFUNDS, left)
     journal_post(
         posted_on=timezone.localdate(),
         reference=payment.number,

@@ -21,6 +21,7 @@ from remit.gateways.protocol import Gateway
 from remit.payments.models import OFFLINE_TYPES, Payment, PaymentMethod, PaymentType
 from remit.payments.services.card import card_payment_submit
 from remit.payments.services.offline import offline_type_refusal, payment_post
+from remit.payments.services.writeoff import WriteOffRequest
 
 GATEWAY_TYPES = (PaymentType.CARD, PaymentType.BANK)
 
@@ -39,6 +40,9 @@ def payment_take(
     notes: str = "",
     method: PaymentMethod | None = None,
     gateway: Gateway | None = None,
+    write_offs: Sequence[WriteOffRequest] = (),
+    above_tolerance: bool = False,
+    allow_duplicate: bool = True,
 ) -> Payment:
     """Take a payment of `payment_type`: offline money, or a saved card or bank account.
 
@@ -47,6 +51,12 @@ def payment_take(
     free_text_parse(reference, what="reference")
     free_text_parse(notes, what="notes")
     if payment_type in GATEWAY_TYPES:
+        if write_offs:
+            raise RemitError(
+                "A card or bank payment is not final until it settles: write off what it "
+                "leaves once it has (remit write-off).",
+                fields={"write_offs": "not with a charge"},
+            )
         if method is None:
             raise RemitError(
                 "Choose the saved card or bank account to charge.", fields={"method": "required"}
@@ -88,4 +98,7 @@ def payment_take(
         reference=reference,
         post_date=post_date,
         notes=notes,
+        write_offs=write_offs,
+        above_tolerance=above_tolerance,
+        allow_duplicate=allow_duplicate,
     )

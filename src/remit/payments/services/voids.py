@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from remit.core.audit import Actor, audit_record
-from remit.core.errors import GatewayUnavailable, RefundRequired, RemitError, VoidRefused
+from remit.core.errors import (
+    AllocationRefused,
+    GatewayUnavailable,
+    RefundRequired,
+    RemitError,
+    VoidRefused,
+)
+from remit.core.inputs.invoice_list import InvoiceRequest
+from remit.core.money import Money, currency_mismatch
 from remit.customers.models import Customer
 from remit.gateways.protocol import (
     ChargeStatus,
@@ -30,7 +38,16 @@ from remit.payments.services.attempts import (
     attempt_start,
     charge_attempt,
 )
+from remit.payments.services.checkout_keys import credit_key_of_card
 from remit.payments.services.credit_ledger import credit_created, credit_used_refusal
+from remit.payments.services.partial_refund import (
+    partial_refund_asked,
+    partial_refund_finish,
+    partial_refund_start,
+    partial_refund_unfinished,
+    refund_unfinished_refusal,
+    refunded_partly,
+)
 from remit.payments.services.reversal import payment_reverse
 from remit.payments.services.transitions import payment_transition
 from remit.payments.services.unit_of_work import money_transaction, payment_lock
@@ -80,26 +97,57 @@ def payment_void(
         return payment
 
 
-def payment_refund(*, payment: Payment, actor: Actor, gateway: Gateway | None = None) -> Payment:
-    """Refund the amount charged, through the gateway, exactly once."""
+def payment_refund(
+    *,
+    payment: Payment,
+    actor: Actor,
+    gateway: Gateway | None = None,
+    amount: Money | None = None,
+    invoices: Sequence[InvoiceRequest] | None = None,
+    idempotency_key: str = "",
+) -> Payment:
+    """Refund through the gateway, exactly once: all that is left of the amount charged,
+    or (`amount`, `invoices`) part of a settled payment (`partial_refund`), reopening the
+    invoices named or the newest first. A partial refund asked again with its
+    `idempotency_key` (a form sent twice) refunds nothing more."""
     gateway = gateway or get_gateway()
     with money_transaction(payment.customer):
         payment = payment_lock(payment)
+        if partial_refund_asked(payment, idempotency_key):
+            return payment
         if payment.method_id is None:
             raise RemitError(f"{payment.number} was not paid through the gateway; void it.")
-        next_status(payment.status, Action.REFUND, Outcome.APPROVED, payment=payment.number)
-        charge = _confirmed_charge(payment)
-        void = attempt_of(payment, GatewayOperation.VOID)
-        if payment.status == PaymentStatus.PENDING and (
-            void is None or void.outcome != Outcome.DECLINED
-        ):
-            raise RemitError(f"{payment.number} has not settled; void it instead.")
-        attempt = attempt_start(
-            payment, GatewayOperation.REFUND, gateway=gateway, amount=payment.amount
-        )
+        left = payment.amount - refunded_partly(payment)
+        if amount is not None and amount.currency != payment.currency:
+            raise currency_mismatch(payment.number, billed=payment.currency, given=amount.currency)
+        if amount is not None and amount > left:
+            raise AllocationRefused(
+                f"{left.format()} of {payment.number} is left to refund; {amount.format()} "
+                "cannot be refunded.",
+                fields={"amount": "over what is left"},
+            )
+        partial = invoices is not None or (amount is not None and amount < left)
+        if partial:
+            charge = _confirmed_charge(payment)
+            attempt = partial_refund_start(
+                payment, amount or left, invoices, gateway=gateway, actor=actor, key=idempotency_key
+            )
+        else:
+            next_status(payment.status, Action.REFUND, Outcome.APPROVED, payment=payment.number)
+            charge = _confirmed_charge(payment)
+            void = attempt_of(payment, GatewayOperation.VOID)
+            if payment.status == PaymentStatus.PENDING and (
+                void is None or void.outcome != Outcome.DECLINED
+            ):
+                raise RemitError(f"{payment.number} has not settled; void it instead.")
+            if partial_refund_unfinished(payment):
+                raise refund_unfinished_refusal(payment)
+            attempt = attempt_start(payment, GatewayOperation.REFUND, gateway=gateway, amount=left)
     result = action_send(gateway, attempt, charge.idempotency_key)
     payment = action_answer_record(attempt.pk, result, actor=actor)
     if payment.status == PaymentStatus.REFUNDED:
+        return payment
+    if partial and GatewayAttempt.objects.get(pk=attempt.pk).outcome == Outcome.APPROVED:
         return payment
     if result.outcome in FAILED_OUTCOMES:
         raise RemitError(
@@ -121,9 +169,13 @@ def action_answer_record(
     with money_transaction(attempt.payment.customer) as work:
         payment = payment_lock(attempt.payment)
         attempt = GatewayAttempt.objects.get(pk=attempt_id)
+        finished_before = attempt.outcome == Outcome.APPROVED
         attempt_record(attempt, result)
         done = result.outcome == Outcome.APPROVED
-        if attempt.operation == GatewayOperation.VOID:
+        if attempt.sequence:  # a partial refund: finished in the books once, when approved
+            if done and not finished_before:
+                partial_refund_finish(work.customer, payment, attempt, actor)
+        elif attempt.operation == GatewayOperation.VOID:
             done = done or result.charge_status == ChargeStatus.VOIDED
             if done and payment.status == PaymentStatus.PENDING:
                 payment_finish_void(work.customer, payment, actor, reason)
@@ -174,6 +226,52 @@ def payment_finish_refund(
         action="payment.refunded",
         obj=payment,
         after={"status": payment.status, "amount": str(payment.amount), "reopened": reopened},
+    )
+    _checkout_credit_back(customer, payment, actor)
+
+
+def _checkout_credit_back(customer: Customer, payment: Payment, actor: Actor) -> None:
+    """A portal checkout that used credit first and a card for the rest, refunded in full:
+    only the card part went back through the gateway; the credit application is voided in
+    the same transaction, so the credit comes back as credit (Invoice Ninja's split
+    refund). Left as it is if the credit it would take back was used since."""
+    key = credit_key_of_card(payment.idempotency_key)
+    if key is None:
+        return
+    credit = (
+        Payment.objects.select_for_update()
+        .filter(
+            customer=customer,
+            idempotency_key=key,
+            type=PaymentType.CREDIT,
+            status=PaymentStatus.SETTLED,
+        )
+        .first()
+    )
+    if credit is None:
+        return
+    created = credit_created(credit)
+    if (
+        created.is_positive()
+        and credit_balance(customer=customer, currency=credit.currency) < created
+    ):
+        return
+    reason = f"{payment.number} was refunded in full: the credit used with it is given back"
+    reopened = payment_reverse(customer, credit, description=f"Void of {credit.number}: {reason}")
+    credit.void_reason = reason[:300]
+    payment_transition(
+        credit,
+        action=Action.VOID,
+        outcome=Outcome.APPROVED,
+        actor=actor,
+        reason=reason,
+        also=("void_reason",),
+    )
+    audit_record(
+        actor=actor,
+        action="payment.voided",
+        obj=credit,
+        after={"status": credit.status, "reason": reason, "reopened": reopened},
     )
 
 

@@ -166,6 +166,16 @@
       }
       return;
     }
+    // A one-letter key (data-hotkey="w": write off a small difference) outside any field.
+    if (event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey
+        && !event.target.closest("input, textarea, select, [contenteditable]")) {
+      const button = document.querySelector(`[data-hotkey="${event.key.toLowerCase()}"]`);
+      if (button && !document.querySelector("dialog[open]")) {
+        event.preventDefault();
+        button.click();
+        return;
+      }
+    }
     // Enter saves, in the Notes too (Shift+Enter for a new line).
     if (event.key === "Enter" && !event.shiftKey && event.target.matches("form textarea")) {
       event.preventDefault();
