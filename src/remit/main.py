@@ -10,11 +10,12 @@ from __future__ import annotations
 import sys
 
 from remit.cli import main as cli
+from remit.cli import report
 from remit.worker import command as worker
 
 
 def main(argv: list[str] | None = None) -> int:
-    return cli.main(argv, others=[worker])
+    return cli.main(argv, others=[worker, report])
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from remit.backoffice.views import (
     invoices,
     payment_detail,
     payments,
+    reports,
 )
 
 app_name = "backoffice"
@@ -53,4 +54,9 @@ urlpatterns = [
     path("invoices/import/run", invoices.import_run, name="invoice_import_run"),
     path(C + "invoices/<str:invoice>/", invoices.show, name="invoice"),
     path(C + "invoices/<str:invoice>/void", invoices.void, name="invoice_void"),
+    # reports
+    path("reports/aging/", reports.aging, name="report_aging"),
+    path("reports/aging.csv", reports.aging_csv, name="report_aging_csv"),
+    path("reports/aging/<str:number>/", reports.aging_customer, name="report_aging_customer"),
+    path("reports/cash/", reports.cash, name="report_cash"),
 ]

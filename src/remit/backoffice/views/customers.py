@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from remit.backoffice.access import MANAGE_CUSTOMERS, staff_view
 from remit.backoffice.forms import CustomerForm, attach_error
 from remit.backoffice.selectors import customer_by_number, customer_record, customer_search
+from remit.backoffice.views import reports
 from remit.backoffice.web import go, is_htmx
 from remit.core.errors import RemitError
 from remit.customers.services import customer_create
@@ -24,6 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {"query": query, "results": customer_search(query=query)}
     if is_htmx(request):
         return render(request, "backoffice/partials/customer_results.html", context)
+    context["trend"] = reports.home_trend()
     return render(request, "backoffice/home.html", context)
 
 
