@@ -60,7 +60,7 @@ def aging_view(aging: Aging) -> AgingView:
         )
     ] + [
         Bar(
-            f"{line.name} ({line.customer})",
+            line.name,
             [line.buckets[b] for b in BUCKETS],
             [fmt(line.buckets[b], cur) for b in BUCKETS],
             fmt(line.total, cur),

@@ -30,8 +30,8 @@ LOOKS = (
     ("#475569", "back-hatch"),
 )
 
-WIDTH = 760
-LABEL_W = 190
+WIDTH = 800
+LABEL_W = 230
 TOTAL_W = 110
 PLOT_W = WIDTH - LABEL_W - TOTAL_W - 10
 ROW_H = 30
@@ -147,5 +147,5 @@ def bar_chart(
     return "".join(out)
 
 
-def _clip(label: str, limit: int = 26) -> str:
+def _clip(label: str, limit: int = 32) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
