@@ -1,0 +1,71 @@
+"""The polish a first walk in a browser asked for (issue 15), checked on the pages: each
+test failed before its fix."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from remit.core.money import Money
+from remit.payments.candidates import InvoiceRequest
+from remit.payments.services.card import card_payment_submit
+from remit.payments.services.offline import payment_post
+from remit.portal.selectors import InvoiceQuery, invoice_page
+from tests.integration.test_portal_open_invoices import row_of
+from tests.integration.test_portal_support import SETUP, make_world
+
+pytestmark = pytest.mark.django_db
+
+
+def clerk_client(world) -> Client:
+    client = Client()
+    client.force_login(world.clerk)
+    return client
+
+
+def pay_by_card(world, invoice, amount: str):
+    return card_payment_submit(
+        customer=world.ours,
+        method=world.card,
+        amount=Money.of(amount, world.ours.currency),
+        idempotency_key=f"card-{invoice.number}",
+        actor=SETUP,
+        source="portal",
+        invoices=[InvoiceRequest(invoice.number)],
+    )
+
+
+def test_a_pending_row_shows_the_balance_still_due_and_payment_pending_not_zero():
+    world = make_world()
+    oldest = world.invoices[0]  # 100.00
+    payment_post(
+        customer=world.ours,
+        amount=Money.of("30.00", "USD"),
+        payment_type="check",
+        invoices=[InvoiceRequest(oldest.number)],
+        idempotency_key="part",
+        actor=SETUP,
+        source="backoffice",
+    )
+    pay_by_card(world, oldest, "70.00")  # the sandbox approves: pending until settled
+    row = row_of(
+        clerk_client(world).get(reverse("portal:invoices")).content.decode(), oldest.number
+    )
+    assert "$70.00" in row and "payment pending" in row
+    assert "$0.00" not in row
+
+
+def test_open_invoices_come_first_by_default_then_pending():
+    world = make_world()
+    oldest = world.invoices[0]
+    pay_by_card(world, oldest, "100.00")
+    lines = invoice_page(customer=world.ours, query=InvoiceQuery(), today=oldest.due_date).lines
+    assert [line.number for line in lines] == [
+        world.invoices[1].number,
+        world.invoices[2].number,
+        oldest.number,
+    ]
+    page = clerk_client(world).get(reverse("portal:invoices")).content.decode()
+    assert page.index(world.invoices[2].number) < page.index(f'data-invoice="{oldest.number}"')
+    assert '<option value="open" selected>Open first, then oldest</option>' in page
