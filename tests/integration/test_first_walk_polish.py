@@ -12,8 +12,13 @@ from remit.payments.candidates import InvoiceRequest
 from remit.payments.services.card import card_payment_submit
 from remit.payments.services.offline import payment_post
 from remit.portal.selectors import InvoiceQuery, invoice_page
+from tests.integration.test_backoffice_payments import batch_form, three
+from tests.integration.test_backoffice_payments import client as backoffice
 from tests.integration.test_portal_open_invoices import row_of
-from tests.integration.test_portal_support import SETUP, make_world
+from tests.integration.test_portal_pay import dialog_key, make_payment
+from tests.integration.test_portal_support import DECLINE, SETUP, make_world, saved_card
+
+__all__ = ["backoffice", "three"]  # fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +74,27 @@ def test_open_invoices_come_first_by_default_then_pending():
     page = clerk_client(world).get(reverse("portal:invoices")).content.decode()
     assert page.index(world.invoices[2].number) < page.index(f'data-invoice="{oldest.number}"')
     assert '<option value="open" selected>Open first, then oldest</option>' in page
+
+
+def test_a_decline_is_shown_by_the_payment_method_not_at_the_top_of_the_dialog():
+    world = make_world()
+    declining = saved_card(world.ours, DECLINE)
+    client = clerk_client(world)
+    picked = world.invoices[:1]
+    key = dialog_key(client, picked)
+    page = make_payment(client, picked, declining, key).content.decode()
+    methods = page.split('<div class="method-choices"')[1].split("</fieldset>")[0]
+    assert 'id="method-error"' in methods and "Your card was declined." in methods
+    assert page.count("Your card was declined.") == 1
+    assert 'id="pay-error"' not in page
+
+
+def test_the_back_office_amount_error_shows_once_by_the_field(backoffice, three):
+    customer, invoices = three
+    page = backoffice.post(
+        reverse("backoffice:payment_batch_save", args=[customer.number]),
+        batch_form(customer, invoices, amount="-5"),
+    ).content.decode()
+    assert page.count("is not an amount: write it without a sign") == 1
+    field = page.split('id="field-amount"')[1].split('id="amount-live-error"')[0]
+    assert "is not an amount" in field

@@ -55,7 +55,7 @@ def pay(request: HttpRequest) -> HttpResponse:
             request,
             selected(request, data.getlist("invoice")),
             key=uuid.uuid4(),
-            error=_decline_sentence(checkout),
+            method_error=_decline_sentence(checkout),
             form=form,
         )
     return go(request, reverse("portal:confirmation", args=[checkout.payment.number]))
@@ -79,8 +79,10 @@ def _dialog(
     *,
     key: uuid.UUID,
     error: str = "",
+    method_error: str = "",
     form: PayForm | None = None,
 ) -> HttpResponse:
+    """The dialog; `error` at its top, `method_error` (a decline) by the payment method."""
     customer = request.portal.customer
     wanted = form.cleaned_data.get("method") if form is not None and form.is_valid() else ""
     # A method added for this payment only is listed while unspent; once tried, it is gone.
@@ -111,6 +113,7 @@ def _dialog(
             "use_credit": bool(form is not None and form.cleaned_data.get("use_credit")),
             "key": key,
             "error": error,
+            "method_error": method_error,
             "form_id": "pay-form",
         },
     )
