@@ -3,6 +3,8 @@ test failed before its fix."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -11,6 +13,7 @@ from remit.core.money import Money
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.services.card import card_payment_submit
 from remit.payments.services.offline import payment_post
+from remit.payments.services.reconcile import payments_settle
 from remit.portal.selectors import InvoiceQuery, invoice_page
 from tests.integration.test_backoffice_payments import batch_form, three
 from tests.integration.test_backoffice_payments import client as backoffice
@@ -98,3 +101,43 @@ def test_the_back_office_amount_error_shows_once_by_the_field(backoffice, three)
     assert page.count("is not an amount: write it without a sign") == 1
     field = page.split('id="field-amount"')[1].split('id="amount-live-error"')[0]
     assert "is not an amount" in field
+
+
+def test_the_staff_payment_page_tells_the_history_in_words_and_hides_ids(backoffice):
+    world = make_world()
+    payment = pay_by_card(world, world.invoices[0], "100.00")
+    payments_settle(actor=SETUP)
+    url = reverse("backoffice:payment", args=[world.ours.number, payment.number])
+    page = backoffice.get(url).content.decode()
+    history = page.split('id="history-title"')[1].split("</section>")[0]
+    assert "Charge approved" in history and "Settled by the gateway" in history
+    assert "Pending → Settled" in history
+    assert "pending → settled" not in history and "settle · approved" not in history
+    trail = page.split('id="audit-trail"')[1].split("</ol>")[0]
+    assert "Payment posted" in trail and "payment.posted" not in trail
+    assert "Credit Card" in trail and "$100.00" in trail
+    assert "Credit created" not in trail  # $0.00 of credit is left out
+    assert "idempotency_key" not in trail
+    # Request ids only inside a closed <details>, expanded on request.
+    outside = "".join(part.split("</details>")[-1] for part in trail.split("<details"))
+    assert "Request <code>" not in outside and "<details" in trail
+    assert not re.search(r"<details[^>]*\bopen\b", trail)
+
+
+def test_an_offline_payment_reads_money_order_and_its_credit_when_there_is_some(backoffice):
+    world = make_world()
+    payment = payment_post(
+        customer=world.ours,
+        amount=Money.of("150.00", "USD"),
+        payment_type="money_order",
+        reference="MO-1",
+        invoices=[InvoiceRequest(world.invoices[0].number)],
+        idempotency_key="mo",
+        actor=SETUP,
+        source="backoffice",
+    )
+    url = reverse("backoffice:payment", args=[world.ours.number, payment.number])
+    trail = backoffice.get(url).content.decode().split('id="audit-trail"')[1].split("</ol>")[0]
+    assert "Money Order" in trail and "money_order" not in trail
+    assert "<dt>Credit created</dt><dd>$50.00</dd>" in trail
+    assert f"{world.invoices[0].number} $100.00" in trail
