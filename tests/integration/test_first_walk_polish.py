@@ -141,3 +141,67 @@ def test_an_offline_payment_reads_money_order_and_its_credit_when_there_is_some(
     assert "Money Order" in trail and "money_order" not in trail
     assert "<dt>Credit created</dt><dd>$50.00</dd>" in trail
     assert f"{world.invoices[0].number} $100.00" in trail
+
+
+def test_payment_history_names_each_payments_invoices_in_the_portal_and_the_back_office(
+    backoffice,
+):
+    world = make_world()
+    first, second, _ = world.invoices
+    payment = payment_post(
+        customer=world.ours,
+        amount=Money.of("350.50", "USD"),
+        payment_type="check",
+        reference="881",
+        invoices=[InvoiceRequest(first.number), InvoiceRequest(second.number)],
+        idempotency_key="two",
+        actor=SETUP,
+        source="backoffice",
+    )
+    portal = clerk_client(world).get(reverse("portal:payments")).content.decode()
+    row = portal.split(f'<td data-label="Payment">{payment.number}</td>')[1].split("</tr>")[0]
+    assert f"{first.number}</span>, <span>{second.number}" in row
+    staff = backoffice.get(reverse("backoffice:customer", args=[world.ours.number]))
+    history = staff.content.decode().split('id="payment-history"')[1].split("</table>")[0]
+    assert f">{first.number}</a>, <a" in history and f">{second.number}</a>" in history
+
+
+def test_paid_invoices_are_found_on_the_customer_record_with_a_filter(backoffice):
+    world = make_world()
+    first = world.invoices[0]
+    payment_post(
+        customer=world.ours,
+        amount=Money.of("100.00", "USD"),
+        payment_type="cash",
+        invoices=[InvoiceRequest(first.number)],
+        idempotency_key="paid",
+        actor=SETUP,
+        source="backoffice",
+    )
+    url = reverse("backoffice:customer", args=[world.ours.number])
+    default = backoffice.get(url).content.decode()
+    assert f'data-invoice="{first.number}"' not in default
+    paid = backoffice.get(url, {"invoices": "paid"}).content.decode()
+    listed = paid.split('id="listed-invoices"')[1].split("</table>")[0]
+    assert f'data-invoice="{first.number}"' in listed
+    assert world.invoices[1].number not in listed
+    assert '<option value="paid" selected>Paid</option>' in paid
+
+
+def test_the_staff_invoice_list_filters_partly_paid(backoffice):
+    world = make_world()
+    first, second, _ = world.invoices
+    payment_post(
+        customer=world.ours,
+        amount=Money.of("10.00", "USD"),
+        payment_type="cash",
+        invoices=[InvoiceRequest(second.number)],
+        idempotency_key="part",
+        actor=SETUP,
+        source="backoffice",
+    )
+    page = backoffice.get(reverse("backoffice:invoices"), {"status": "partly_paid"})
+    text = page.content.decode()
+    assert '<option value="partly_paid" selected>Partly paid</option>' in text
+    table = text.split('id="invoice-table"')[1].split("</table>")[0]
+    assert second.number in table and first.number not in table

@@ -10,7 +10,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from remit.backoffice.access import MANAGE_CUSTOMERS, staff_view
 from remit.backoffice.forms import CustomerForm, attach_error
-from remit.backoffice.selectors import customer_by_number, customer_record, customer_search
+from remit.backoffice.selectors import (
+    RECORD_FILTERS,
+    customer_by_number,
+    customer_invoices,
+    customer_record,
+    customer_search,
+)
 from remit.backoffice.views import reports
 from remit.backoffice.web import go, is_htmx
 from remit.core.errors import RemitError
@@ -33,9 +39,15 @@ def home(request: HttpRequest) -> HttpResponse:
 @staff_view()
 def record(request: HttpRequest, number: str) -> HttpResponse:
     customer = customer_by_number(number)
-    return render(
-        request, "backoffice/customer.html", {"record": customer_record(customer=customer)}
-    )
+    shown = request.GET.get("invoices", "open")
+    shown = shown if shown in RECORD_FILTERS else "open"
+    context = {
+        "record": customer_record(customer=customer),
+        "shown": shown,
+        "record_filters": RECORD_FILTERS.items(),
+        "listed": None if shown == "open" else customer_invoices(customer=customer, shown=shown),
+    }
+    return render(request, "backoffice/customer.html", context)
 
 
 @require_GET
