@@ -81,6 +81,12 @@ REMIT_CLIENT_ADDRESS_HEADER = os.environ.get("REMIT_CLIENT_ADDRESS_HEADER", "")
 # /metrics answers a request bearing `Authorization: Bearer <this>`; unset, it is a 404.
 REMIT_METRICS_TOKEN = os.environ.get("REMIT_METRICS_TOKEN", "")
 
+# The payee every receipt names: the business's name, then its address, lines separated by
+# '|' (README "Configuration").
+REMIT_PAYEE = os.environ.get(
+    "REMIT_PAYEE", "Remit Billing|PO Box 1000|Springfield, IL 62701|billing@remit.example"
+)
+
 MIDDLEWARE = [
     # First: they time, count and label the whole of a request (remit.core.metrics,
     # remit.core.web: its id and user on every log line).

@@ -75,3 +75,54 @@ def test_the_back_office_amount_error_shows_once_by_the_field_and_after_typing(
     expect(page.locator("#amount-live-error")).to_contain_text("'-6' is not an amount")
     expect(page.get_by_text("is not an amount: write it without a sign")).to_have_count(1)
     shot(page, "02-once-after-typing")
+
+
+CUT_SHORT = """() => [...document.querySelectorAll('.portal-top nav a')]
+  .filter((a) => {
+    const box = a.getBoundingClientRect();
+    return a.scrollWidth > a.clientWidth || box.left < 0 || box.right > window.innerWidth;
+  })
+  .map((a) => a.textContent.trim())"""
+
+SWITCHER_FITS = """() => {
+  const select = document.getElementById('customer-switch');
+  const style = getComputedStyle(select);
+  const context = document.createElement('canvas').getContext('2d');
+  context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const text = select.options[select.selectedIndex].text;
+  const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+  const room = select.clientWidth - padding - 20;  // less the arrow
+  return {text, needs: context.measureText(text).width, room};
+}"""
+
+
+def test_on_a_phone_the_navigation_wraps_and_the_switcher_shows_whole_names(
+    browser, live_server, shot, csp_violations
+):
+    from remit.customers.models import Role
+    from remit.customers.services import customer_create
+    from tests.browser.conftest import fail_on_csp_violations, watch_csp
+    from tests.integration.test_portal_support import SETUP, portal_user
+
+    long = customer_create(
+        number="C-LONG", name="Northern Lights Industrial Wholesale", actor=SETUP
+    )
+    other = customer_create(number="C-OTHER", name="Brightwater Foods Co.", actor=SETUP)
+    user = portal_user((long, Role.ACCOUNTS_PAYABLE), (other, Role.VIEWER))
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    watch_csp(context, csp_violations)
+    page = context.new_page()
+    try:
+        sign_in(page, user)
+        expect(page.get_by_role("heading", name="Open Invoices")).to_be_visible()
+        assert page.evaluate(CUT_SHORT) == []
+        fits = page.evaluate(SWITCHER_FITS)
+        assert fits["text"].startswith("Northern Lights Industrial Wholesale")
+        assert fits["needs"] <= fits["room"], fits
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        shot(page, "01-phone-top-bar")
+    finally:
+        context.close()
+    fail_on_csp_violations(csp_violations)

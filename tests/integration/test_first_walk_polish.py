@@ -4,6 +4,7 @@ test failed before its fix."""
 from __future__ import annotations
 
 import re
+import zlib
 
 import pytest
 from django.test import Client
@@ -15,6 +16,8 @@ from remit.payments.services.card import card_payment_submit
 from remit.payments.services.offline import payment_post
 from remit.payments.services.reconcile import payments_settle
 from remit.portal.selectors import InvoiceQuery, invoice_page
+from remit.receipts.pdf import receipt_pdf
+from remit.receipts.selectors import receipt_for
 from tests.integration.test_backoffice_payments import batch_form, three
 from tests.integration.test_backoffice_payments import client as backoffice
 from tests.integration.test_portal_open_invoices import row_of
@@ -205,3 +208,47 @@ def test_the_staff_invoice_list_filters_partly_paid(backoffice):
     assert '<option value="partly_paid" selected>Partly paid</option>' in text
     table = text.split('id="invoice-table"')[1].split("</table>")[0]
     assert second.number in table and first.number not in table
+
+
+def test_favicon_ico_is_an_icon_and_every_page_links_one():
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # the ICO header
+    login = Client().get(reverse("backoffice:login")).content.decode()
+    assert 'rel="icon"' in login and "favicon.svg" in login
+
+
+def test_the_receipt_names_the_payee_from_the_setting(backoffice, settings):
+    settings.REMIT_PAYEE = "Acme Receivables LLC|12 Harbor Road|Portland, ME 04101"
+    world = make_world()
+    payment = pay_by_card(world, world.invoices[0], "100.00")
+    portal = clerk_client(world).get(reverse("portal:receipt", args=[payment.number]))
+    address = portal.content.decode().split('id="payee"')[1].split("</address>")[0]
+    assert "Paid to Acme Receivables LLC" in address
+    assert "12 Harbor Road<br>Portland, ME 04101" in address
+    staff = backoffice.get(
+        reverse("backoffice:receipt", args=[world.ours.number, payment.number])
+    ).content.decode()
+    assert "Paid to Acme Receivables LLC" in staff
+    pdf = clerk_client(world).get(reverse("portal:receipt_pdf", args=[payment.number]))
+    assert pdf.status_code == 200 and b"%PDF" in pdf.content[:8]
+
+
+def test_the_receipt_pdf_carries_the_payee(settings):
+    settings.REMIT_PAYEE = "Acme Receivables LLC|12 Harbor Road"
+    world = make_world()
+    payment = pay_by_card(world, world.invoices[0], "100.00")
+    pdf = receipt_pdf(receipt_for(payment))
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    text = b"".join(zlib.decompress(s) if s[:1] == b"x" else s for s in streams)
+    assert b"Acme Receivables LLC" in text and b"12 Harbor Road" in text
+
+
+def test_no_staff_field_shows_a_card_number_as_its_placeholder(backoffice):
+    world = make_world()
+    url = reverse("backoffice:payment_batch", args=[world.ours.number])
+    page = backoffice.get(url).content.decode()
+    assert 'data-field="number"' in page  # the card entry is on the window
+    placeholders = re.findall(r'placeholder="([^"]*)"', page)
+    assert not [p for p in placeholders if len(re.sub(r"\D", "", p)) >= 12], placeholders

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
+
 from remit.core.money import Money
 from remit.payments.models import CreditKind, Payment, PaymentType
 
@@ -29,6 +31,8 @@ class Receipt:
     credit_used: Money
     credit_created: Money
     total: Money
+    payee: tuple[str, ...] = ()
+    """Who was paid: the business's name, then its address lines (REMIT_PAYEE)."""
 
     @property
     def paid_by_method(self) -> Money:
@@ -67,7 +71,14 @@ def receipt_for(payment: Payment, *, credit_application: Payment | None = None) 
         credit_used=credit_used,
         credit_created=created,
         total=sum((p.amount for p in payments), Money.zero(payment.currency)),
+        payee=payee(),
     )
+
+
+def payee() -> tuple[str, ...]:
+    """The payee's name and address lines, from REMIT_PAYEE ('Name|line|line')."""
+    text = getattr(settings, "REMIT_PAYEE", "") or ""
+    return tuple(line.strip() for line in text.split("|") if line.strip())
 
 
 def method_label(payment: Payment) -> str:
