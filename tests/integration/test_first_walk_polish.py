@@ -252,3 +252,16 @@ def test_no_staff_field_shows_a_card_number_as_its_placeholder(backoffice):
     assert 'data-field="number"' in page  # the card entry is on the window
     placeholders = re.findall(r'placeholder="([^"]*)"', page)
     assert not [p for p in placeholders if len(re.sub(r"\D", "", p)) >= 12], placeholders
+
+
+def test_the_refund_prompt_offers_the_refund_once(backoffice):
+    world = make_world()
+    payment = pay_by_card(world, world.invoices[0], "100.00")
+    payments_settle(actor=SETUP)
+    url = reverse("backoffice:payment_void", args=[world.ours.number, payment.number])
+    page = backoffice.post(url, {"reason": "customer asked"}).content.decode()
+    dialog = page.split('id="refund-dialog"')[1].split("</dialog>")[0]
+    text = re.sub(r"<[^>]+>", " ", dialog)
+    assert text.count("Refund $100.00") == 2  # the question, and the button that answers it
+    assert text.count("instead?") == 1
+    assert "Refund instead?" not in text and "The refund goes" not in text
