@@ -27,6 +27,7 @@ from remit.payments.models import PaymentType, Source
 from remit.payments.services.offline import payment_post
 from remit.payments.services.voids import payment_void
 from remit.reports import selectors
+from remit.reports.aging import aging_build
 from tests.factories import ACTOR, make_invoice
 from tests.integration.test_card_payments import add_card, pay
 
@@ -345,3 +346,15 @@ def test_reports_are_for_staff_only():
     for name in ("report_aging", "report_cash", "report_aging_csv"):
         response = client.get(reverse(f"backoffice:{name}"))
         assert response.status_code == 302 and "/staff/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("days_back", [0, 1, 20, 31, 61, 91, 150])
+def test_the_databases_bucket_sums_are_the_per_invoice_rule(books, days_back):
+    as_of = TODAY - timedelta(days=days_back)
+    summed = selectors.aging_report(as_of=as_of)
+    by_invoice = aging_build(selectors.owed_invoices(as_of=as_of), as_of=as_of)
+
+    def shape(reports):
+        return [(r.currency, [(c.customer, c.buckets) for c in r.customers]) for r in reports]
+
+    assert shape(summed) == shape(by_invoice)

@@ -10,7 +10,16 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from remit.reports.aging import OwedInvoice, aging_build, aging_json, bucket_of
+from remit.reports.aging import (
+    BUCKETS,
+    OwedInvoice,
+    OwedSums,
+    aging_build,
+    aging_from_sums,
+    aging_json,
+    bucket_due_dates,
+    bucket_of,
+)
 from remit.reports.cash import CashMovement, cash_build
 from remit.reports.charts import Bar, bar_chart
 from remit.reports.csv_cells import csv_cell, csv_text
@@ -202,3 +211,30 @@ def test_a_chart_is_svg_without_style_or_script_and_tells_series_apart_without_c
 
 def test_a_chart_of_nothing_is_empty():
     assert bar_chart(chart_id="x", title="t", description="d", series=["a"], bars=[]) == ""
+
+
+@given(st.integers(-400, 400))
+def test_the_due_dates_of_each_bucket_are_the_bucket_rule(days_past_due):
+    due = AS_OF - timedelta(days=days_past_due)
+    holding = [
+        name
+        for name, (earliest, latest) in bucket_due_dates(AS_OF).items()
+        if (earliest is None or due >= earliest) and (latest is None or due <= latest)
+    ]
+    assert holding == [bucket_of(days_past_due)]
+
+
+def test_sums_per_customer_add_up_and_a_customer_owing_nothing_is_left_out():
+    zero = dict.fromkeys(BUCKETS, 0)
+    (usd,) = aging_from_sums(
+        [
+            OwedSums("C-2", "Two", "USD", {**zero, "current": 500}),
+            OwedSums("C-1", "One", "USD", {**zero, "1_30": 100}),
+            OwedSums("C-1", "One", "USD", {**zero, "1_30": 50, "over_90": 7}),
+            OwedSums("C-3", "Three", "USD", zero),
+            OwedSums("C-4", "Four", "EUR", zero),
+        ],
+        as_of=AS_OF,
+    )
+    assert [(c.customer, c.total) for c in usd.customers] == [("C-1", 157), ("C-2", 500)]
+    assert usd.buckets == {**zero, "current": 500, "1_30": 150, "over_90": 7}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from remit.core.money import Money
 
@@ -36,6 +36,19 @@ def bucket_of(days_past_due: int) -> str:
     if days_past_due <= 90:
         return "61_90"
     return "over_90"
+
+
+def bucket_due_dates(as_of: date) -> dict[str, tuple[date | None, date | None]]:
+    """Per bucket, the due dates (earliest, latest; None: no limit) it holds at `as_of`,
+    so a database can sum the buckets: the same rule as `bucket_of`."""
+    day = timedelta(days=1)
+    return {
+        "current": (as_of, None),
+        "1_30": (as_of - 30 * day, as_of - day),
+        "31_60": (as_of - 60 * day, as_of - 31 * day),
+        "61_90": (as_of - 90 * day, as_of - 61 * day),
+        "over_90": (None, as_of - 91 * day),
+    }
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,36 @@ def aging_build(invoices: Iterable[OwedInvoice], *, as_of: date) -> list[Aging]:
         Aging(as_of, currency, [per_currency[currency][c] for c in sorted(per_currency[currency])])
         for currency in sorted(per_currency)
     ]
+
+
+@dataclass(frozen=True)
+class OwedSums:
+    """What one customer owes in one currency, summed per bucket (by the database)."""
+
+    customer: str
+    customer_name: str
+    currency: str
+    buckets: dict[str, int]
+
+
+def aging_from_sums(rows: Iterable[OwedSums], *, as_of: date) -> list[Aging]:
+    """The aging of per-customer sums (several rows of one customer add up), one per
+    currency, customers by number; customers owing nothing are left out."""
+    per_currency: dict[str, dict[str, CustomerAging]] = defaultdict(dict)
+    for row in rows:
+        customers = per_currency[row.currency]
+        line = customers.get(row.customer)
+        if line is None:
+            line = customers[row.customer] = CustomerAging(row.customer, row.customer_name)
+        for name in BUCKETS:
+            line.buckets[name] += row.buckets.get(name, 0)
+    reports = []
+    for currency in sorted(per_currency):
+        lines = [per_currency[currency][c] for c in sorted(per_currency[currency])]
+        lines = [line for line in lines if line.total > 0]
+        if lines:
+            reports.append(Aging(as_of, currency, lines))
+    return reports
 
 
 def aging_json(aging: Aging) -> dict:

@@ -12,13 +12,13 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.ledger.models import Account, JournalLine
 from remit.payments.models import Allocation, Payment
-from remit.reports.aging import Aging, OwedInvoice, aging_build
+from remit.reports.aging import Aging, OwedInvoice, OwedSums, aging_from_sums, bucket_due_dates
 from remit.reports.cash import CashMovement, CashReport, cash_build
 from remit.reports.trend import DSO_DAYS, Month, dso, month_ends
 
@@ -67,8 +67,44 @@ def owed_invoices(*, as_of: date, customer: Customer | None = None) -> list[Owed
 
 
 def aging_report(*, as_of: date) -> list[Aging]:
-    """AR aging at `as_of`, one per currency."""
-    return aging_build(owed_invoices(as_of=as_of), as_of=as_of)
+    """AR aging at `as_of`, one per currency: summed per customer and bucket in the
+    database (two queries, whatever the number of invoices)."""
+    bounds = bucket_due_dates(as_of)
+
+    def buckets(due: str, amount: str) -> dict:
+        sums = {}
+        for name, (earliest, latest) in bounds.items():
+            condition = Q()
+            if earliest is not None:
+                condition &= Q(**{f"{due}__gte": earliest})
+            if latest is not None:
+                condition &= Q(**{f"{due}__lte": latest})
+            sums[name] = Coalesce(
+                Sum(Case(When(condition, then=amount), default=Value(0))),
+                0,
+                output_field=IntegerField(),
+            )
+        return sums
+
+    now = (
+        _live_invoices()
+        .filter(invoice_date__lte=as_of, balance_due_minor__gt=0)
+        .values("customer__number", "customer__name", "currency")
+        .annotate(**buckets("due_date", "balance_due_minor"))
+    )
+    later = (
+        Allocation.objects.filter(
+            reversed=False, payment__post_date__gt=as_of, invoice__invoice_date__lte=as_of
+        )
+        .exclude(invoice__status=InvoiceStatus.VOID)
+        .values("invoice__customer__number", "invoice__customer__name", "currency")
+        .annotate(**buckets("invoice__due_date", "amount_minor"))
+    )
+    rows = [OwedSums(r["customer__number"], r["customer__name"], r["currency"], r) for r in now] + [
+        OwedSums(r["invoice__customer__number"], r["invoice__customer__name"], r["currency"], r)
+        for r in later
+    ]
+    return aging_from_sums(rows, as_of=as_of)
 
 
 def cash_movements(*, start: date, end: date) -> list[CashMovement]:
@@ -91,46 +127,38 @@ def cash_received(*, start: date, end: date) -> list[CashReport]:
 
 def _at_month_ends(ends: list[date], *, due_before: bool) -> dict[str, list[int]]:
     """Per currency, the receivables (or, `due_before`, the part past due) at each day of
-    `ends`: balances now, plus what payments posted after that day applied since."""
+    `ends`: balances now, plus what payments posted after that day applied since. Summed
+    by the database per date, then added up per day of `ends` here."""
     field = "due_date" if due_before else "invoice_date"
 
-    def when(day: date, *, path: str, amount: str):
-        condition = {f"{path}{field}__{'lt' if due_before else 'lte'}": day}
-        if path:
-            condition["payment__post_date__gt"] = day
-        return Coalesce(
-            Sum(
-                Case(When(**condition, then=amount), default=Value(0)), output_field=IntegerField()
-            ),
-            0,
-        )
+    def counts(day: date, end: date) -> bool:
+        return day < end if due_before else day <= end
 
     sums: dict[str, list[int]] = defaultdict(lambda: [0] * len(ends))
     balances = (
         _live_invoices()
-        .values("currency")
-        .annotate(
-            **{f"m{i}": when(d, path="", amount="balance_due_minor") for i, d in enumerate(ends)}
-        )
+        .filter(balance_due_minor__gt=0, **{f"{field}__lte": max(ends)})
+        .values("currency", field)
+        .annotate(total=Sum("balance_due_minor"))
+        .values_list("currency", field, "total")
     )
-    for row in balances:
-        sums[row["currency"]] = [row[f"m{i}"] for i in range(len(ends))]
+    for currency, day, total in balances:
+        row = sums[currency]
+        for i, end in enumerate(ends):
+            if counts(day, end):
+                row[i] += total
     later = (
-        Allocation.objects.filter(reversed=False)
+        Allocation.objects.filter(reversed=False, payment__post_date__gt=min(ends))
         .exclude(invoice__status=InvoiceStatus.VOID)
-        .filter(payment__post_date__gt=min(ends))
-        .values("currency")
-        .annotate(
-            **{
-                f"m{i}": when(d, path="invoice__", amount="amount_minor")
-                for i, d in enumerate(ends)
-            }
-        )
+        .values("currency", f"invoice__{field}", "payment__post_date")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("currency", f"invoice__{field}", "payment__post_date", "total")
     )
-    for row in later:
-        totals = sums[row["currency"]]
-        for i in range(len(ends)):
-            totals[i] += row[f"m{i}"]
+    for currency, day, posted, total in later:
+        row = sums[currency]
+        for i, end in enumerate(ends):
+            if posted > end and counts(day, end):
+                row[i] += total
     return sums
 
 
@@ -139,15 +167,17 @@ def trend(*, today: date) -> dict[str, list[Month]]:
     receivables and the part past due at each month's end."""
     months = month_ends(today)
     first = months[0][0]
-    invoiced: dict[tuple[str, date], int] = {
-        (currency, month): total
-        for currency, month, total in _live_invoices()
+    # Summed per day by the database, per month here (SQLite truncates a date to its
+    # month in Python, row by row: ten times slower at 100,000 invoices).
+    invoiced: dict[tuple[str, date], int] = defaultdict(int)
+    for currency, day, total in (
+        _live_invoices()
         .filter(invoice_date__gte=first, invoice_date__lte=today)
-        .annotate(month=TruncMonth("invoice_date"))
-        .values("currency", "month")
+        .values("currency", "invoice_date")
         .annotate(total=Sum("total_minor"))
-        .values_list("currency", "month", "total")
-    }
+        .values_list("currency", "invoice_date", "total")
+    ):
+        invoiced[(currency, day.replace(day=1))] += total
     collected: dict[tuple[str, date], int] = defaultdict(int)
     for move in cash_movements(start=first, end=today):
         collected[(move.currency, move.day.replace(day=1))] += move.amount_minor
@@ -182,12 +212,36 @@ def dso_now(*, today: date) -> dict[str, object]:
         .annotate(total=Sum("total_minor"))
         .values_list("currency", "total")
     )
-    receivable = _at_month_ends([today], due_before=False)
+    receivable = _receivable_at(today)
     return {
         currency: dso(
-            receivable_minor=receivable.get(currency, [0])[0],
+            receivable_minor=receivable.get(currency, 0),
             sales_minor=sales.get(currency, 0),
             days=DSO_DAYS,
         )
         for currency in sorted(set(sales) | set(receivable))
     }
+
+
+def _receivable_at(day: date) -> dict[str, int]:
+    """Per currency, what was owed at the end of `day` (two sums)."""
+    owed: dict[str, int] = defaultdict(int)
+    for currency, total in (
+        _live_invoices()
+        .filter(invoice_date__lte=day, balance_due_minor__gt=0)
+        .values("currency")
+        .annotate(total=Sum("balance_due_minor"))
+        .values_list("currency", "total")
+    ):
+        owed[currency] += total
+    for currency, total in (
+        Allocation.objects.filter(
+            reversed=False, payment__post_date__gt=day, invoice__invoice_date__lte=day
+        )
+        .exclude(invoice__status=InvoiceStatus.VOID)
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("currency", "total")
+    ):
+        owed[currency] += total
+    return owed
