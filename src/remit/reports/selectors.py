@@ -8,8 +8,10 @@ reversed (a void) and an invoice since voided count as if they had never been.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import date, timedelta
+from itertools import accumulate
 
 from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -125,41 +127,46 @@ def cash_received(*, start: date, end: date) -> list[CashReport]:
     return cash_build(cash_movements(start=start, end=end), start=start, end=end)
 
 
-def _at_month_ends(ends: list[date], *, due_before: bool) -> dict[str, list[int]]:
-    """Per currency, the receivables (or, `due_before`, the part past due) at each day of
-    `ends`: balances now, plus what payments posted after that day applied since. Summed
-    by the database per date, then added up per day of `ends` here."""
-    field = "due_date" if due_before else "invoice_date"
+def _at_month_ends(ends: list[date]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Per currency, the receivables and the part of them past due at each day of `ends`
+    (ascending): balances now, plus what payments posted after that day applied since.
+    Summed by the database per invoice and due date (two queries); each sum then counts
+    for a run of `ends`: from the first end on or after its invoice date (after its due
+    date, for the part past due) up to the last end before its payment's post date."""
+    owed: dict[str, list[int]] = defaultdict(lambda: [0] * (len(ends) + 1))
+    late: dict[str, list[int]] = defaultdict(lambda: [0] * (len(ends) + 1))
 
-    def counts(day: date, end: date) -> bool:
-        return day < end if due_before else day <= end
+    def count(currency: str, dated: date, due: date, stop: int, total: int) -> None:
+        for steps, begin in ((owed, bisect_left(ends, dated)), (late, bisect_right(ends, due))):
+            if begin < stop:
+                steps[currency][begin] += total
+                steps[currency][stop] -= total
 
-    sums: dict[str, list[int]] = defaultdict(lambda: [0] * len(ends))
     balances = (
         _live_invoices()
-        .filter(balance_due_minor__gt=0, **{f"{field}__lte": max(ends)})
-        .values("currency", field)
+        .filter(balance_due_minor__gt=0, invoice_date__lte=ends[-1])
+        .values("currency", "invoice_date", "due_date")
         .annotate(total=Sum("balance_due_minor"))
-        .values_list("currency", field, "total")
+        .values_list("currency", "invoice_date", "due_date", "total")
     )
-    for currency, day, total in balances:
-        row = sums[currency]
-        for i, end in enumerate(ends):
-            if counts(day, end):
-                row[i] += total
+    for currency, dated, due, total in balances:
+        count(currency, dated, due, len(ends), total)
     later = (
-        Allocation.objects.filter(reversed=False, payment__post_date__gt=min(ends))
+        Allocation.objects.filter(reversed=False, payment__post_date__gt=ends[0])
         .exclude(invoice__status=InvoiceStatus.VOID)
-        .values("currency", f"invoice__{field}", "payment__post_date")
+        .values("currency", "invoice__invoice_date", "invoice__due_date", "payment__post_date")
         .annotate(total=Sum("amount_minor"))
-        .values_list("currency", f"invoice__{field}", "payment__post_date", "total")
+        .values_list(
+            "currency", "invoice__invoice_date", "invoice__due_date", "payment__post_date", "total"
+        )
     )
-    for currency, day, posted, total in later:
-        row = sums[currency]
-        for i, end in enumerate(ends):
-            if posted > end and counts(day, end):
-                row[i] += total
-    return sums
+    for currency, dated, due, posted, total in later:
+        count(currency, dated, due, bisect_left(ends, posted), total)
+
+    def runs(steps: dict[str, list[int]]) -> dict[str, list[int]]:
+        return {currency: list(accumulate(step[:-1])) for currency, step in steps.items()}
+
+    return runs(owed), runs(late)
 
 
 def trend(*, today: date) -> dict[str, list[Month]]:
@@ -182,8 +189,7 @@ def trend(*, today: date) -> dict[str, list[Month]]:
     for move in cash_movements(start=first, end=today):
         collected[(move.currency, move.day.replace(day=1))] += move.amount_minor
     ends = [last for _, last in months]
-    receivable = _at_month_ends(ends, due_before=False)
-    overdue = _at_month_ends(ends, due_before=True)
+    receivable, overdue = _at_month_ends(ends)
     currencies = sorted({c for c, _ in invoiced} | {c for c, _ in collected} | set(receivable))
     return {
         currency: [
