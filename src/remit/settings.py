@@ -68,6 +68,9 @@ REMIT_SANDBOX = os.environ.get("REMIT_SANDBOX", "") == "1"
 # How many cards one client address may tokenise a minute (django-ratelimit, counted in
 # the default cache: per process with Django's local-memory cache).
 REMIT_SANDBOX_TOKENIZE_RATE = os.environ.get("REMIT_SANDBOX_TOKENIZE_RATE", "30/m")
+# Seconds the sandbox gateway takes to answer a charge (default 0: at once), to show the
+# progress a clerk sees while a real gateway works.
+REMIT_SANDBOX_LATENCY = float(os.environ.get("REMIT_SANDBOX_LATENCY", "0"))
 
 # A portal session that may pay ends after this many minutes without a request (staff
 # sessions after 15).

@@ -4,7 +4,6 @@ window, the payment window, cards through the gateway, void and refund, credit."
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -207,16 +206,10 @@ def test_a_money_order_from_the_customer_payment_window_keeps_its_number(
     shot(page, "02-payment-detail")
 
 
+@pytest.mark.slow_gateway  # a real gateway takes a moment; the clerk must see it working
 def test_a_card_through_the_gateways_form_with_the_progress_indicator_while_it_works(
-    page: Page, shot, live_server, manager, acme, monkeypatch
+    page: Page, shot, live_server, manager, acme
 ):
-    charge = SandboxGateway.charge
-
-    def slow_charge(self, request):
-        time.sleep(1.2)  # a real gateway takes a moment; the clerk must see it working
-        return charge(self, request)
-
-    monkeypatch.setattr(SandboxGateway, "charge", slow_charge)
     sent: list[tuple[str, str]] = []
     page.on("request", lambda r: sent.append((r.url, r.post_data or "")))
     sign_in(page, manager, live_server)

@@ -5,7 +5,6 @@ back office's "Contacting the payment gateway…" window could be closed while i
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -94,18 +93,6 @@ def test_a_declined_new_card_not_saved_is_not_kept_and_not_preselected(page: Pag
     assert failed.method.removed and not failed.method.saved
 
 
-@pytest.fixture
-def slow_gateway(monkeypatch):
-    """The sandbox, taking 2.5 s to answer a charge, as a real gateway sometimes does."""
-    charge = SandboxGateway.charge
-
-    def slow_charge(self, request):
-        time.sleep(2.5)
-        return charge(self, request)
-
-    monkeypatch.setattr(SandboxGateway, "charge", slow_charge)
-
-
 def saved_card(customer, number: str) -> PaymentMethod:
     tokenized = SandboxGateway().tokenize_card(CardDetails(number, 12, 2039, "123"))
     return payment_method_add(customer=customer, kind="card", tokenized=tokenized, actor=ACTOR)
@@ -131,8 +118,9 @@ def try_to_close(page: Page, window) -> None:
     window.get_by_role("button", name=re.compile("Cancel")).click(force=True)
 
 
+@pytest.mark.slow_gateway
 def test_the_back_office_progress_window_cannot_be_closed_while_the_gateway_works(
-    page: Page, shot, live_server, manager, acme, slow_gateway
+    page: Page, shot, live_server, manager, acme
 ):
     saved_card(acme, "4242424242424242")
     staff_sign_in(page, manager, live_server)
@@ -154,8 +142,9 @@ def test_the_back_office_progress_window_cannot_be_closed_while_the_gateway_work
     assert Payment.objects.get().status == PaymentStatus.PENDING
 
 
+@pytest.mark.slow_gateway
 def test_after_a_decline_the_back_office_window_can_be_closed_again(
-    page: Page, shot, live_server, manager, acme, slow_gateway
+    page: Page, shot, live_server, manager, acme
 ):
     saved_card(acme, DECLINE)
     staff_sign_in(page, manager, live_server)

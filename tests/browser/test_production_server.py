@@ -226,3 +226,11 @@ def test_sigterm_stops_the_server_cleanly(installation):
     assert "Shutting down: Master" in output
     with pytest.raises(requests.ConnectionError):
         get(f"http://127.0.0.1:{port}/healthz")
+
+
+def test_every_browser_test_drives_the_production_server(live_server):
+    """The browser suite's server is `remit serve` (gunicorn, hashed static files), not
+    Django's development server: what passes here is what production serves."""
+    page = get(f"{live_server.url}/staff/login/")
+    assert page.headers["Server"] == "gunicorn"
+    assert re.search(r"/static/backoffice/backoffice\.[0-9a-f]{12}\.css", page.text), page.text

@@ -16,9 +16,11 @@ so once a deadline has passed, a `lookup` that finds nothing is final
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -102,6 +104,10 @@ class SandboxGateway:
     # --- money ------------------------------------------------------------------------
     def charge(self, request: ChargeRequest) -> GatewayResult:
         self._count(Operation.CHARGE, request.idempotency_key)
+        # A real gateway takes a moment; REMIT_SANDBOX_LATENCY lets a demo (or a browser
+        # test against a separate server process) see what a clerk sees while it works.
+        if latency := settings.REMIT_SANDBOX_LATENCY:
+            time.sleep(latency)
         try:
             return self._charge(request)
         except GatewayTimeout:  # the charge is stored; only the answer never came back
