@@ -12,12 +12,12 @@ import sys
 
 from remit.cli import bank as bank_cli
 from remit.cli import main as cli
-from remit.cli import statement
+from remit.cli import report, statement
 from remit.worker import command as worker
 
 
 def main(argv: list[str] | None = None) -> int:
-    return cli.main(argv, others=[worker, statement, bank_cli])
+    return cli.main(argv, others=[worker, statement, bank_cli, report])
 
 
 if __name__ == "__main__":

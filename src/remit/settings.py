@@ -108,6 +108,12 @@ REMIT_METRICS_TOKEN = os.environ.get("REMIT_METRICS_TOKEN", "")
 # none: 0, so every write-off needs the Billing manager). Read by payments.services.writeoff.
 REMIT_WRITE_OFF_TOLERANCE = os.environ.get("REMIT_WRITE_OFF_TOLERANCE", "")
 
+# The payee every receipt names: the business's name, then its address, lines separated by
+# '|' (README "Configuration").
+REMIT_PAYEE = os.environ.get(
+    "REMIT_PAYEE", "Remit Billing|PO Box 1000|Springfield, IL 62701|billing@remit.example"
+)
+
 MIDDLEWARE = [
     # First: they time, count and label the whole of a request (remit.core.metrics,
     # remit.core.web: its id and user on every log line).

@@ -3,6 +3,7 @@ from django.http import HttpResponseRedirect
 from django.urls import include, path
 
 from remit.core import health
+from remit.core.favicon import favicon
 from remit.core.metrics import metrics_view
 from remit.gateways.card_entry import SANDBOX_TOKENIZE_URL, sandbox_tokenizer_mounted
 from remit.payments.metrics import PendingPayments
@@ -22,6 +23,7 @@ urlpatterns = [
     path("", home),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("portal/", include("remit.portal.urls")),
     path("", include("remit.portal.public_urls")),  # an email's pay and unsubscribe links
     path("staff/", include("remit.backoffice.urls")),

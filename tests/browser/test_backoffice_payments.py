@@ -263,7 +263,7 @@ def test_a_void_after_a_confirmation_reopens_the_invoice(
     page.goto(f"/staff/customers/C-0001/payments/{payment.number}/")
     expect(page.locator("#allocations")).to_contain_text("INV-10001")
     expect(page.locator("#journal")).to_contain_text("Undeposited funds")
-    expect(page.locator("#audit-trail")).to_contain_text("payment.posted")
+    expect(page.locator("#audit-trail")).to_contain_text("Payment posted")
     shot(page, "01-payment-detail")
     page.get_by_role("button", name="Void…").click()
     dialog = page.locator("#void-dialog")

@@ -495,7 +495,7 @@ def test_the_detail_shows_allocations_journal_lines_audit_trail_and_internal_not
         "Undeposited funds",
         "Accounts receivable",
         "Customer credit",
-        "payment.posted",
+        "Payment posted",
         "Called about the late fee",
         "Internal",
     ):

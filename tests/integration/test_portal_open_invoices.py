@@ -20,7 +20,7 @@ from remit.invoices.models import Invoice, InvoiceStatus
 from remit.invoices.services import invoices_create
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.services.offline import payment_post
-from remit.portal.selectors import FILTERS, SORTS, InvoiceQuery, invoice_page
+from remit.portal.selectors import FILTERS, GROUPED_SORTS, SORTS, InvoiceQuery, invoice_page
 from tests.factories import make_customer
 from tests.integration.test_portal_support import SETUP, make_world, portal_user
 
@@ -76,12 +76,13 @@ def expected(customer, query: InvoiceQuery) -> list[str]:
         rows = rows.filter(number__icontains=query.search)
     if query.status == "partly_paid":
         rows = [r for r in rows if r.balance_due_minor < r.total_minor]
-    return [
-        r.number
-        for r in sorted(
-            rows, key=lambda r: tuple(getattr(r, c) for c in columns), reverse=descending
-        )
-    ]
+    rank = {status: i for i, status in enumerate(statuses)}
+
+    def key(r):
+        columns_of = tuple(getattr(r, c) for c in columns)
+        return (rank[r.status], *columns_of) if query.sort in GROUPED_SORTS else columns_of
+
+    return [r.number for r in sorted(rows, key=key, reverse=descending)]
 
 
 @pytest.mark.parametrize("sort", list(SORTS))
@@ -176,7 +177,9 @@ def test_the_page_costs_the_same_queries_for_10_and_300_invoices():
             with CaptureQueriesContext(connection) as queries:
                 assert client.get(url).status_code == 200
             counts.append(len(queries))
-    assert counts[:2] == counts[2:]
+    # The default (open first) walks the statuses in turn and stops once a page is full,
+    # so 300 invoices may cost fewer queries than 10, never more; a merged sort the same.
+    assert counts[2] <= counts[0] and counts[3] == counts[1]
 
 
 def test_a_cursor_of_another_customer_is_not_found():

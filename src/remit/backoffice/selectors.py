@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -96,9 +96,9 @@ def customer_record(*, customer: Customer, payments_shown: int = 50) -> Customer
         sum(i.balance_due_minor for i in unpaid if i.due_date < today), currency
     )
     payments = list(
-        Payment.objects.filter(customer=customer)
-        .select_related("method")
-        .order_by("-post_date", "-id")[:payments_shown]
+        with_invoices(Payment.objects.filter(customer=customer).select_related("method")).order_by(
+            "-post_date", "-id"
+        )[:payments_shown]
     )
     return CustomerRecord(
         customer=customer,
@@ -129,6 +129,38 @@ def card_methods(*, customer: Customer, also: int | str | None = None) -> list[P
 # --- invoices -------------------------------------------------------------------------
 
 
+PARTLY_PAID = "partly_paid"
+STATUS_FILTERS = [
+    *InvoiceStatus.choices[:1],
+    (PARTLY_PAID, "Partly paid"),
+    *InvoiceStatus.choices[1:],
+]
+"""The invoice list's status filter: the statuses, and Partly paid (open, something paid)."""
+
+RECORD_FILTERS = {"open": "Open", "paid": "Paid", "all": "All"}
+"""Which of a customer's invoices the record lists: unpaid (the default), paid, or all."""
+
+
+def customer_invoices(*, customer: Customer, shown: str, limit: int = 200) -> list[Invoice]:
+    """The customer's paid invoices (newest first) or all of them, for the record's filter."""
+    invoices = Invoice.objects.filter(customer=customer)
+    if shown == "paid":
+        invoices = invoices.filter(status=InvoiceStatus.PAID)
+    return list(invoices.order_by("-invoice_date", "-number")[:limit])
+
+
+def with_invoices(payments):
+    """`payments` with each one's allocations (reversed too: a void keeps its invoices),
+    read in one more query, as `shown_allocations`."""
+    return payments.prefetch_related(
+        Prefetch(
+            "allocations",
+            queryset=Allocation.objects.select_related("invoice").order_by("id"),
+            to_attr="shown_allocations",
+        )
+    )
+
+
 def invoice_search(*, query: str = "", status: str = "", page: int | str = 1) -> Page:
     """All customers' invoices, newest first, by number or customer name or number."""
     invoices = Invoice.objects.select_related("customer")
@@ -139,7 +171,11 @@ def invoice_search(*, query: str = "", status: str = "", page: int | str = 1) ->
             | Q(customer__name__icontains=query)
             | Q(customer__number__icontains=query)
         )
-    if status in InvoiceStatus.values:
+    if status == PARTLY_PAID:
+        invoices = invoices.filter(
+            status=InvoiceStatus.OPEN, balance_due_minor__lt=F("total_minor")
+        )
+    elif status in InvoiceStatus.values:
         invoices = invoices.filter(status=status)
     paginator = Paginator(invoices.order_by("-invoice_date", "-number"), 50)
     return paginator.get_page(page)

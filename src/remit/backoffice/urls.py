@@ -13,6 +13,7 @@ from remit.backoffice.views import (
     invoices,
     payment_detail,
     payments,
+    reports,
     statement,
 )
 
@@ -87,4 +88,9 @@ urlpatterns = [
         corrections.credit_note,
         name="invoice_credit_note",
     ),
+    # reports
+    path("reports/aging/", reports.aging, name="report_aging"),
+    path("reports/aging.csv", reports.aging_csv, name="report_aging_csv"),
+    path("reports/aging/<str:number>/", reports.aging_customer, name="report_aging_customer"),
+    path("reports/cash/", reports.cash, name="report_cash"),
 ]

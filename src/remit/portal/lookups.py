@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Prefetch
+
 from remit.customers.models import Customer
-from remit.payments.models import Payment, ScheduledPayment, ScheduleStatus
+from remit.payments.models import Allocation, Payment, ScheduledPayment, ScheduleStatus
 from remit.payments.states import PaymentStatus
 
 HISTORY_PAGE = 25
@@ -32,7 +34,17 @@ class HistoryPage:
 
 def payment_history(customer: Customer, *, before: Payment | None = None) -> HistoryPage:
     """The customer's payments, newest first, one page after `before` (keyset on id)."""
-    payments = Payment.objects.filter(customer=customer).select_related("method")
+    payments = (
+        Payment.objects.filter(customer=customer)
+        .select_related("method")
+        .prefetch_related(  # each payment's invoices, in one more query
+            Prefetch(
+                "allocations",
+                queryset=Allocation.objects.select_related("invoice").order_by("id"),
+                to_attr="shown_allocations",
+            )
+        )
+    )
     if before is not None:
         payments = payments.filter(id__lt=before.id)
     rows = list(payments.order_by("-id")[: HISTORY_PAGE + 1])

@@ -15,21 +15,24 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from django.db.models import F
+from django.db.models import F, Sum
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.invoices.rules import is_payable
+from remit.payments.models import Allocation
+from remit.payments.states import PaymentStatus
 
 PAGE_SIZES = (25, 50, 100)
 
 SORTS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     # key: (label, columns, newest/largest first)
+    "open": ("Open first, then oldest", ("invoice_date", "due_date", "number"), False),
     "date": ("Invoice date, oldest first", ("invoice_date", "due_date", "number"), False),
     "-date": ("Invoice date, newest first", ("invoice_date", "due_date", "number"), True),
     "due": ("Due date, soonest first", ("due_date", "number"), False),
@@ -37,6 +40,11 @@ SORTS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "number": ("Invoice number", ("number",), False),
     "-number": ("Invoice number, descending", ("number",), True),
 }
+
+GROUPED_SORTS = frozenset({"open"})
+"""Sorts that list the statuses one after the other (Open, then Pending, then Scheduled…),
+each in the sort's order, instead of merging them."""
+DEFAULT_SORT = "open"
 
 _UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.PENDING, InvoiceStatus.SCHEDULED)
 FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -80,6 +88,13 @@ class InvoiceLine:
     status: str
     description: str
     overdue: bool
+    in_flight: Money | None = None
+    """Pending: what payments not yet settled are paying (the balance still due until then)."""
+
+    @property
+    def still_due(self) -> Money:
+        """The balance due, counting a payment in flight as not yet paid."""
+        return self.balance + self.in_flight if self.in_flight is not None else self.balance
 
     @property
     def partly_paid(self) -> bool:
@@ -120,13 +135,13 @@ class InvoiceQuery:
 
     status: str = "unpaid"
     search: str = ""
-    sort: str = "date"
+    sort: str = DEFAULT_SORT
     size: int = 25
 
     @classmethod
     def parse(cls, params) -> InvoiceQuery:
         status = params.get("status", "unpaid")
-        sort = params.get("sort", "date")
+        sort = params.get("sort", DEFAULT_SORT)
         try:
             size = int(params.get("per", 25))
         except (TypeError, ValueError):
@@ -134,7 +149,7 @@ class InvoiceQuery:
         return cls(
             status=status if status in FILTERS else "unpaid",
             search=params.get("q", "").strip()[:64],
-            sort=sort if sort in SORTS else "date",
+            sort=sort if sort in SORTS else DEFAULT_SORT,
             size=size if size in PAGE_SIZES else 25,
         )
 
@@ -159,9 +174,10 @@ def invoice_page(
         lines, more = _fetch(customer, query, columns, not descending, cursor, today)
         if not more:  # we are back at the start: show a full first page
             return invoice_page(customer=customer, query=query, today=today)
-        lines = lines[::-1]
+        lines = _with_in_flight(customer, lines[::-1])
         return InvoicePage(lines=tuple(lines), next_after=lines[-1].number, prev_before=None)
     lines, more = _fetch(customer, query, columns, descending, cursor, today)
+    lines = _with_in_flight(customer, lines)
     return InvoicePage(
         lines=tuple(lines),
         next_after=lines[-1].number if more and lines else None,
@@ -180,29 +196,77 @@ def _fetch(
     """Up to one page in the given order, and whether more follow."""
     _, statuses = FILTERS[query.status]
     order = [f"-{c}" if descending else c for c in columns]
-    per_status = []
+    grouped = query.sort in GROUPED_SORTS
+    if grouped and descending:  # walking a grouped list backwards: the last status first
+        statuses = statuses[::-1]
+    at, status_at = cursor if cursor is not None else (None, None)
+    passed = status_at is None  # a grouped walk skips the statuses before the cursor's
+    per_status: list[list[InvoiceLine]] = []
+    found = 0
     for status in statuses:
         rows = Invoice.objects.filter(customer=customer, status=status)
         if query.search:
             rows = rows.filter(number__icontains=query.search)
         if query.status == "partly_paid":
             rows = rows.filter(balance_due_minor__lt=F("total_minor"))
-        if cursor is not None:
+        if grouped:
+            if not passed and status != status_at:
+                continue
+            if not passed:
+                beyond = TupleLessThan if descending else TupleGreaterThan
+                rows = rows.filter(beyond(Tuple(*(F(c) for c in columns)), at))
+            passed = True
+        elif at is not None:
             beyond = TupleLessThan if descending else TupleGreaterThan
-            rows = rows.filter(beyond(Tuple(*(F(c) for c in columns)), cursor))
-        rows = rows.order_by(*order).values_list(*_COLUMNS)[: query.size + 1]
+            rows = rows.filter(beyond(Tuple(*(F(c) for c in columns)), at))
+        rows = rows.order_by(*order).values_list(*_COLUMNS)[: query.size + 1 - found]
         per_status.append([_line(row, today) for row in rows])
-    merged = list(
-        heapq.merge(*per_status, key=lambda line: line.sort_value(columns), reverse=descending)
-    )
+        if grouped:
+            found += len(per_status[-1])
+            if found > query.size:
+                break
+    if grouped:
+        merged = [line for lines in per_status for line in lines]
+    else:
+        merged = list(
+            heapq.merge(*per_status, key=lambda line: line.sort_value(columns), reverse=descending)
+        )
     return merged[: query.size], len(merged) > query.size
 
 
+def _with_in_flight(customer: Customer, lines: list[InvoiceLine]) -> list[InvoiceLine]:
+    """Pending lines with what their payments in flight are paying: one query whatever the
+    page holds (a list never empty, so the query always runs and the page's cost is even)."""
+    pending = [line.number for line in lines if line.status == InvoiceStatus.PENDING]
+    paying = dict(
+        Allocation.objects.filter(
+            invoice__customer=customer,
+            invoice__number__in=pending or [""],
+            reversed=False,
+            payment__status=PaymentStatus.PENDING,
+        )
+        .values("invoice__number")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("invoice__number", "total")
+    )
+    return [
+        replace(line, in_flight=Money.from_minor(paying[line.number], line.balance.currency))
+        if line.number in paying
+        else line
+        for line in lines
+    ]
+
+
 def _cursor(customer: Customer, columns: tuple[str, ...], number: str) -> tuple:
-    found = Invoice.objects.filter(customer=customer, number=number).values_list(*columns).first()
+    """The cursor invoice's sort columns, and its status (where a grouped walk resumes)."""
+    found = (
+        Invoice.objects.filter(customer=customer, number=number)
+        .values_list(*columns, "status")
+        .first()
+    )
     if found is None:
         raise CursorNotFound(number)
-    return found
+    return tuple(found[:-1]), found[-1]
 
 
 def _line(row: tuple, today: date) -> InvoiceLine:

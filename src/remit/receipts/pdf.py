@@ -23,6 +23,13 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 18)
     pdf.cell(0, 10, _text(receipt.title), new_x="LMARGIN", new_y="NEXT")
+    if receipt.payee:
+        pdf.set_font("Helvetica", "B", 11)
+        pdf.cell(0, 6, _text(receipt.payee[0]), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 10)
+        for line in receipt.payee[1:]:
+            pdf.cell(0, 5, _text(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
     pdf.set_font("Helvetica", "", 11)
     for label, value in (
         ("Number" if receipt.title != "Payment Receipt" else "Receipt", receipt.number),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
+
 from remit.core.money import Money
 from remit.payments.models import CreditKind, Payment, PaymentType
 
@@ -31,6 +33,8 @@ class Receipt:
     total: Money
     title: str = "Payment Receipt"
     """"Credit Note" for a credit note (issue 14): the same document, another name."""
+    payee: tuple[str, ...] = ()
+    """Who was paid: the business's name, then its address lines (REMIT_PAYEE)."""
 
     @property
     def paid_by_method(self) -> Money:
@@ -73,7 +77,14 @@ def receipt_for(payment: Payment, *, credit_application: Payment | None = None) 
         credit_created=created,
         total=sum((p.amount for p in payments), Money.zero(payment.currency)),
         title="Credit Note" if payment.type == PaymentType.CREDIT_NOTE else "Payment Receipt",
+        payee=payee(),
     )
+
+
+def payee() -> tuple[str, ...]:
+    """The payee's name and address lines, from REMIT_PAYEE ('Name|line|line')."""
+    text = getattr(settings, "REMIT_PAYEE", "") or ""
+    return tuple(line.strip() for line in text.split("|") if line.strip())
 
 
 def method_label(payment: Payment) -> str:

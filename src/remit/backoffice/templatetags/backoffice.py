@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from remit.backoffice import history_words
 from remit.core.money import Money
 
 register = template.Library()
@@ -35,3 +36,25 @@ def _plain(value: object) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(_plain(v) for v in value) or "none"
     return "—" if value in ("", None) else str(value)
+
+
+@register.filter
+def status_word(value: str) -> str:
+    """A payment status as a word: 'Settled'; 'New' before the first."""
+    return history_words.status_word(value)
+
+
+@register.filter
+def event_words(event) -> str:
+    """A status change in words: 'Charge approved', 'Settled by the gateway'."""
+    return history_words.event_words(event.action, event.outcome)
+
+
+@register.filter
+def audit_action(value: str) -> str:
+    return history_words.audit_action(value)
+
+
+@register.filter
+def audit_changes(value: dict | None) -> list[tuple[str, str]]:
+    return history_words.audit_changes(value)

@@ -10,8 +10,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from remit.backoffice.access import MANAGE_CUSTOMERS, staff_view
 from remit.backoffice.forms import CustomerForm, attach_error
-from remit.backoffice.selectors import customer_by_number, customer_record, customer_search
-from remit.backoffice.views import corrections
+from remit.backoffice.selectors import (
+    RECORD_FILTERS,
+    customer_by_number,
+    customer_invoices,
+    customer_record,
+    customer_search,
+)
+from remit.backoffice.views import corrections, reports
 from remit.backoffice.web import go, is_htmx
 from remit.core.errors import RemitError
 from remit.customers.services import customer_create
@@ -25,6 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {"query": query, "results": customer_search(query=query)}
     if is_htmx(request):
         return render(request, "backoffice/partials/customer_results.html", context)
+    context["trend"] = reports.home_trend()
     return render(request, "backoffice/home.html", context)
 
 
@@ -35,9 +42,15 @@ def record(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def customer_page(request: HttpRequest, customer, **extra) -> HttpResponse:
-    """The customer record, with the Pay out credit dialog (open, on an error)."""
+    """The customer record (its invoices filtered by ?invoices=open|paid|all), with the
+    Pay out credit dialog (open, on an error)."""
+    shown = request.GET.get("invoices", "open")
+    shown = shown if shown in RECORD_FILTERS else "open"
     context = {
         "record": customer_record(customer=customer),
+        "shown": shown,
+        "record_filters": RECORD_FILTERS.items(),
+        "listed": None if shown == "open" else customer_invoices(customer=customer, shown=shown),
         **corrections.customer_context(customer, extra.pop("payout_form", None)),
         **extra,
     }

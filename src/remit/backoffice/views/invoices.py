@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from remit.backoffice.access import MANAGE_INVOICES, staff_view
 from remit.backoffice.forms import ImportForm, InvoiceForm, VoidForm, attach_error
 from remit.backoffice.selectors import (
+    STATUS_FILTERS,
     customer_by_number,
     invoice_detail,
     invoice_of,
@@ -23,7 +24,6 @@ from remit.backoffice.views import corrections
 from remit.backoffice.web import go, is_htmx
 from remit.core.errors import ImportRejected, RemitError
 from remit.customers.models import Customer
-from remit.invoices.models import InvoiceStatus
 from remit.invoices.services import invoice_create, invoice_void, invoices_import
 
 
@@ -34,7 +34,7 @@ def index(request: HttpRequest) -> HttpResponse:
     context = {
         "query": query,
         "status": status,
-        "statuses": InvoiceStatus.choices,
+        "statuses": STATUS_FILTERS,
         "page": invoice_search(query=query, status=status, page=request.GET.get("page", 1)),
     }
     if is_htmx(request):

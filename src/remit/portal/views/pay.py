@@ -55,7 +55,7 @@ def pay(request: HttpRequest) -> HttpResponse:
             request,
             selected(request, data.getlist("invoice")),
             key=uuid.uuid4(),
-            error=_decline_sentence(checkout),
+            method_error=_decline_sentence(checkout),
             form=form,
         )
     return go(request, reverse("portal:confirmation", args=[checkout.payment.number]))
@@ -79,22 +79,30 @@ def _dialog(
     *,
     key: uuid.UUID,
     error: str = "",
+    method_error: str = "",
     form: PayForm | None = None,
 ) -> HttpResponse:
+    """The dialog; `error` at its top, `method_error` (a decline) by the payment method."""
     customer = request.portal.customer
     wanted = form.cleaned_data.get("method") if form is not None and form.is_valid() else ""
     # A method added for this payment only is listed while unspent; once tried, it is gone.
     methods = payment_methods(customer=customer, also=wanted)
     payable = [invoice for invoice in invoices if invoice.is_payable]
+    not_payable = [invoice for invoice in invoices if not invoice.is_payable]
+    if error and not_payable:
+        # Paid meanwhile (another tab, another user): one sentence instead of two, and the
+        # Open Invoices table behind the dialog is refreshed (the HX-Trigger below).
+        error = _held_sentence(not_payable)
     total = sum((i.balance_due for i in payable), Money.zero(customer.currency))
     credit = credit_balance(customer=customer, currency=customer.currency)
     credit_used = credit.min(total) if credit.is_positive() else Money.zero(customer.currency)
-    return render_dialog(
+    response = render_dialog(
         request,
         "portal/pay_dialog.html",
         {
             "invoices": invoices,
-            "not_payable": [i for i in invoices if not i.is_payable],
+            "not_payable": not_payable,
+            "held_explained": bool(error and not_payable),
             "total": total,
             "methods": methods,
             "chosen": method_chosen(methods, wanted),  # never one declined last time
@@ -105,8 +113,29 @@ def _dialog(
             "use_credit": bool(form is not None and form.cleaned_data.get("use_credit")),
             "key": key,
             "error": error,
+            "method_error": method_error,
             "form_id": "pay-form",
         },
+    )
+    if error and not_payable:
+        response["HX-Trigger"] = INVOICES_CHANGED
+    return response
+
+
+INVOICES_CHANGED = "remit:invoices-changed"
+"""The event that tells Open Invoices to refresh its table (portal.js)."""
+
+
+def _held_sentence(held: list[Invoice]) -> str:
+    """'INV-1 is already pending: …' — why nothing was charged, when the invoices were paid
+    or held since the dialog opened."""
+    names = ", ".join(invoice.number for invoice in held)
+    statuses = {invoice.get_status_display().lower() for invoice in held}
+    verb = "is" if len(held) == 1 else "are"
+    state = f"already {statuses.pop()}" if len(statuses) == 1 else "no longer open"
+    return (
+        f"{names} {verb} {state} (paid from another tab or window, perhaps), so nothing "
+        "was charged. Close this window to see your invoices as they are now."
     )
 
 

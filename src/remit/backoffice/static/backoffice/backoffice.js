@@ -293,6 +293,12 @@
   document.addEventListener("input", (event) => {
     const live = event.target.closest("[data-amount-inputs]");
     if (live && event.target.matches(live.dataset.amountInputs)) htmx.trigger(live, "amount-input");
+    // The amount's error from the last Save is stale once the amount changes: the live
+    // line below the field speaks from now on, so the error is shown once, by the field.
+    if (event.target.matches("#payment-form [name=amount]")) {
+      const stale = document.getElementById("id_amount_error");
+      if (stale) stale.remove();
+    }
   });
 
   // Apply credit: an amount typed for an invoice chooses it.

@@ -70,17 +70,39 @@
     if (event.target === modal()) event.target.innerHTML = "";
   }, true);
 
+  // Escape closes the confirmation like Got It: the address becomes Open Invoices' (the
+  // list behind it is already today's) and focus returns to the invoice list. Chromium
+  // closes a dialog on Escape without a cancel event when nothing was clicked yet, so this
+  // listens for the close itself.
   function showConfirmation() {
     const confirmation = document.getElementById("confirmation");
     if (!confirmation) return;
     if (confirmation.open) confirmation.close(); // open in the HTML for pages without script
     confirmation.showModal();
     focusFirst(confirmation);
-    confirmation.addEventListener("cancel", (event) => {
-      event.preventDefault();
-      window.location.href = $("[data-got-it]", confirmation).href;
+    confirmation.addEventListener("close", () => {
+      if (confirmation.open) return; // the close() above, dispatched after showModal()
+      history.replaceState(null, "", $("[data-got-it]", confirmation).href);
+      confirmation.remove();
+      focusInvoiceList();
     });
   }
+
+  function focusInvoiceList() {
+    const table = $("table.invoices");
+    if (!table) return;
+    const first = $('input[name="invoice"]:not(:disabled)', table);
+    (first || table).focus();
+  }
+
+  // Invoices paid or held meanwhile (a second tab): the table behind the dialog is
+  // fetched again, as the page would show it now.
+  document.addEventListener("remit:invoices-changed", () => {
+    if (!document.getElementById("invoice-list") || !window.htmx) return;
+    window.htmx.ajax("GET", window.location.pathname + window.location.search, {
+      target: "#invoice-list", select: "#invoice-list", swap: "outerHTML",
+    }).then(updateSelection);
+  });
 
   // --- the Actions menu ----------------------------------------------------------------
   function closeMenus() { $$("details.menu[open]").forEach((menu) => { menu.open = false; }); }
