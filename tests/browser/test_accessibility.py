@@ -16,11 +16,17 @@ from urllib.parse import urlparse
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import URLPattern, get_resolver, resolve
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from remit.bank.models import BankLine
+from remit.bank.services import bank_statement_import
 from remit.cli.demo_data import AP_CLERK, STAFF, demo_load
 from remit.invoices.models import Invoice, InvoiceStatus
+from remit.notifications.models import Email
+from remit.notifications.services import notifications_run
 from remit.payments.models import Payment, PaymentMethod
+from tests.factories import ACTOR
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,11 +39,18 @@ NOT_PAGES = {
     "backoffice:payment_single_save", "backoffice:card_add", "backoffice:credit_apply_save",
     "backoffice:payment_void", "backoffice:payment_refund", "backoffice:invoice_create",
     "backoffice:invoice_import_run", "backoffice:invoice_void",
+    "backoffice:bank_upload", "backoffice:bank_accept", "backoffice:bank_ignore",
+    "backoffice:bank_deposit_save", "backoffice:credit_payout", "backoffice:email_contact",
+    "backoffice:invoice_cancel", "backoffice:invoice_credit_note",
+    "backoffice:invoice_write_off", "backoffice:payment_move",
+    "backoffice:payment_refund_part", "backoffice:statement_email",
     "portal:logout", "portal:switch", "portal:method_add", "portal:method_default",
     "portal:schedule_cancel",
     # files and fragments (the fragment is checked inside its window)
     "backoffice:receipt_pdf", "backoffice:report_aging_csv", "backoffice:payment_preview",
-    "portal:receipt_pdf",
+    "backoffice:bank_customers", "backoffice:bank_preview", "backoffice:bank_deposit_pdf",
+    "backoffice:email_download", "backoffice:statement_pdf",
+    "portal:receipt_pdf", "portal:statement_pdf",
 }  # fmt: skip
 
 VISITED: set[str] = set()
@@ -78,9 +91,22 @@ def fail_on(problems: list[str]) -> None:
         pytest.fail("axe-core found:\n" + "\n".join(f"  {p}" for p in problems), pytrace=False)
 
 
+# A bank file with a line a clerk must review (a payer and an amount, no reference).
+BANK_FILE = b"""date,amount,currency,bank_reference,payer,text
+2026-11-30,123.45,USD,AXE-1,Someone Unknown,thanks
+"""
+
+
+def _an_email(customer: str) -> Email:
+    return Email.objects.filter(customer__number=customer).order_by("pk").first()
+
+
 @pytest.fixture
 def demo(transactional_db):
     demo_load()
+    # The back office's Bank review and Emails pages with something on them.
+    bank_statement_import(data=BANK_FILE, filename="axe.csv", actor=ACTOR)
+    notifications_run(now=timezone.now(), clock=True)
 
 
 def test_every_back_office_page_passes_axe(page: Page, demo):
@@ -119,6 +145,13 @@ def test_every_back_office_page_passes_axe(page: Page, demo):
         ("/staff/reports/aging/", "AR aging"),
         ("/staff/reports/aging/C-0001/", "AR aging of a customer"),
         ("/staff/reports/cash/", "cash received"),
+        ("/staff/bank/", "bank"),
+        ("/staff/bank/review/", "bank review"),
+        (f"/staff/bank/review/{BankLine.objects.order_by('pk').first().pk}/", "a bank line"),
+        ("/staff/bank/deposits/", "deposits"),
+        ("/staff/customers/C-0001/emails/", "emails"),
+        ("/staff/customers/C-0001/statement/", "statement"),
+        (f"/staff/customers/C-0001/emails/{_an_email('C-0001').pk}/", "an email"),
     ]
     for url, what in pages:
         page.goto(url)
@@ -164,6 +197,7 @@ def test_every_portal_page_passes_axe(page: Page, demo):
         ("/portal/methods/", "payment methods"),
         ("/portal/schedules/", "scheduled payments"),
         ("/portal/credit/", "credit"),
+        ("/portal/statement/", "statement"),
     ]
     method = PaymentMethod.objects.filter(
         customer__number=customer, removed=False, saved=True
