@@ -1,5 +1,5 @@
-"""Pure rules of an invoice: its status (DESIGN rule 3), and the dates and text it may
-carry. No Django import."""
+"""Pure rules of an invoice: its status (DESIGN rule 3), the dates and text it may
+carry, and its aging bucket. No Django import."""
 
 from __future__ import annotations
 
@@ -52,3 +52,21 @@ def invoice_dates_check(invoice_date: date, due_date: date) -> None:
     invoice_day_check(due_date, field="due_date")
     if due_date < invoice_date:
         raise InvalidDate("The due date is before the invoice date.", fields={"due_date": "early"})
+
+
+AGING_BUCKETS = ("current", "1_30", "31_60", "61_90", "over_90")
+"""How far past due a balance is, in order, as the JSON names them: the one rule of the AR
+aging report and of a customer's statement."""
+
+
+def aging_bucket(days_past_due: int) -> str:
+    """The bucket of a balance `days_past_due` days after its due date (0 or less: current)."""
+    if days_past_due <= 0:
+        return "current"
+    if days_past_due <= 30:
+        return "1_30"
+    if days_past_due <= 60:
+        return "31_60"
+    if days_past_due <= 90:
+        return "61_90"
+    return "over_90"

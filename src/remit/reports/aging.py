@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from remit.core.money import Money
+from remit.invoices.rules import AGING_BUCKETS, aging_bucket
 
-BUCKETS = ("current", "1_30", "31_60", "61_90", "over_90")
-"""The buckets, in order, as the JSON names them."""
+BUCKETS = AGING_BUCKETS
+"""The buckets, in order, as the JSON names them (the invoices' rule)."""
 
 BUCKET_LABELS = {
     "current": "Current",
@@ -24,18 +25,8 @@ BUCKET_LABELS = {
     "over_90": "Over 90 days",
 }
 
-
-def bucket_of(days_past_due: int) -> str:
-    """The bucket of an invoice `days_past_due` days after its due date (0 or less: current)."""
-    if days_past_due <= 0:
-        return "current"
-    if days_past_due <= 30:
-        return "1_30"
-    if days_past_due <= 60:
-        return "31_60"
-    if days_past_due <= 90:
-        return "61_90"
-    return "over_90"
+bucket_of = aging_bucket
+"""The bucket of an invoice `days_past_due` days after its due date (the invoices' rule)."""
 
 
 def bucket_due_dates(as_of: date) -> dict[str, tuple[date | None, date | None]]:
