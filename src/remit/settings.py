@@ -109,10 +109,8 @@ REMIT_METRICS_TOKEN = os.environ.get("REMIT_METRICS_TOKEN", "")
 REMIT_WRITE_OFF_TOLERANCE = os.environ.get("REMIT_WRITE_OFF_TOLERANCE", "")
 
 # The payee every receipt names: the business's name, then its address, lines separated by
-# '|' (README "Configuration").
-REMIT_PAYEE = os.environ.get(
-    "REMIT_PAYEE", "Remit Billing|PO Box 1000|Springfield, IL 62701|billing@remit.example"
-)
+# '|' (README "Configuration"); by default the statements' "Remit to".
+REMIT_PAYEE = os.environ.get("REMIT_PAYEE", REMIT_REMIT_TO)
 
 MIDDLEWARE = [
     # First: they time, count and label the whole of a request (remit.core.metrics,
