@@ -216,7 +216,7 @@ def _statements(size: Size) -> list[tuple[str, str]]:
             f" {PAY.cols('amount_minor', 'currency', 'post_date', 'notes', 'status')},"
             f" {PAY.cols('allocation_policy', 'actor', 'source', 'idempotency_key')},"
             f" {PAY.cols('request_fingerprint', 'created_at', 'void_reason', 'method')},"
-            f" {PAY.cols('gateway_outcome', 'failure_reason')})"
+            f" {PAY.cols('gateway_outcome', 'failure_reason', 'reason')})"
             f" SELECT i, pay_number, k, pay_type, reference, amount, 'USD', post_date, '',"
             f" pay_status, CASE kind WHEN 'credit' THEN '{EXPLICIT}' ELSE '{OLDEST_FIRST}' END,"
             f" '{ACTOR}',"
@@ -224,13 +224,15 @@ def _statements(size: Size) -> list[tuple[str, str]]:
             f" ELSE '{Source.PORTAL}' END, 'bench-' || i, md5(i::text), now(),"
             f" CASE kind WHEN 'voided' THEN 'bench' ELSE '' END,"
             f" CASE pay_type WHEN '{PaymentType.CARD}' THEN k END,"
-            f" CASE pay_type WHEN '{PaymentType.CARD}' THEN '{Outcome.APPROVED}' ELSE '' END, ''"
+            f" CASE pay_type WHEN '{PaymentType.CARD}' THEN '{Outcome.APPROVED}' ELSE '' END, '',"
+            f" ''"
             f" {paying}",
         ),
         (
             "allocations",
             f"INSERT INTO {AL.table} ({AL.cols('payment', 'invoice', 'amount_minor', 'currency')},"
-            f" {AL.reversed}) SELECT i, i, applied, 'USD', kind = 'voided' {paying}",
+            f" {AL.reversed}, {AL.moved}) SELECT i, i, applied, 'USD', kind = 'voided',"
+            f" false {paying}",
         ),
         (
             "credit entries",
@@ -248,10 +250,12 @@ def _statements(size: Size) -> list[tuple[str, str]]:
             f"INSERT INTO {GA.table} ({GA.cols('payment', 'operation', 'idempotency_key')},"
             f" {GA.cols('amount_minor', 'currency', 'outcome', 'gateway_reference')},"
             f" {GA.cols('decline_reason', 'created_at', 'completed_at', 'sent_at')},"
-            f" {GA.cols('deadline', 'sends')}) SELECT i, '{GatewayOperation.CHARGE}',"
+            f" {GA.cols('deadline', 'sends', 'sequence', 'plan')}) SELECT i,"
+            f" '{GatewayOperation.CHARGE}',"
             f" 'remit-' || pay_number || '-{GatewayOperation.CHARGE}', amount, 'USD',"
             f" '{Outcome.APPROVED}', 'ch_bench_' || i, '', now(), now(), now(),"
-            f" now() + interval '30 seconds', 1 {paying} AND pay_type = '{PaymentType.CARD}'",
+            f" now() + interval '30 seconds', 1, 0, '{{}}' {paying}"
+            f" AND pay_type = '{PaymentType.CARD}'",
         ),
         (
             "scheduled payments",
