@@ -58,8 +58,9 @@ COLUMNS = {
         "request_fingerprint",
         "created_at",
         "void_reason",
+        "reason",
     ),
-    "allocation": ("payment_id", "invoice_id", "amount_minor", "currency", "reversed"),
+    "allocation": ("payment_id", "invoice_id", "amount_minor", "currency", "reversed", "moved"),
     "entry": ("at", "posted_on", "reference", "description"),
     "line": ("entry_id", "account", "currency", "amount_minor"),
     "event": (
@@ -167,10 +168,10 @@ class PlainPoster:
         )
         self.q_payment = self._insert(
             "payment",
-            "%s, %s, %s, %s, %s, %s, %s, '', 'settled', %s, NULL, %s, %s, %s, %s, %s, ''",
+            "%s, %s, %s, %s, %s, %s, %s, '', 'settled', %s, NULL, %s, %s, %s, %s, %s, '', ''",
             " RETURNING id",
         )
-        self.q_allocation = self._insert("allocation", "%s, %s, %s, %s, %s")
+        self.q_allocation = self._insert("allocation", "%s, %s, %s, %s, %s, false")
         # One invoice: the new balance, and its status in the same statement (paid, or
         # pending when an unsettled payment still covers it; open while something is due).
         self.q_invoice_update = self._p(
@@ -188,7 +189,7 @@ class PlainPoster:
         )
         self.q_allocations_unnest = (  # PostgreSQL: all of a lump sum's in one statement
             f"INSERT INTO {t['allocation']} ({self._columns('allocation')})"
-            f" SELECT %s, i, a, %s, false{self._extra_values('allocation')}"
+            f" SELECT %s, i, a, %s, false, false{self._extra_values('allocation')}"
             " FROM unnest(%s::bigint[], %s::bigint[]) AS u(i, a)"
         )
         self._line_sql: dict[int, str] = {}
