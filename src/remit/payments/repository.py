@@ -4,8 +4,8 @@
   table), so 10,000 invoices paid by one check are a few statements, not 10,000 rows
   built in Python;
 - which of some invoices a payment still in flight (pending) covers, for their status;
-- the lookup of a request's idempotency key, which runs in every money service and
-  usually finds nothing.
+- the lookup of a request's idempotency key, and of a possible duplicate of an offline
+  payment, which run in every money service and usually find nothing.
 
 Lists of ids travel as one parameter: an array on PostgreSQL, a JSON array on SQLite.
 """
@@ -78,3 +78,31 @@ def key_first_use(
     with connection.cursor() as cursor:
         cursor.execute(sql, [customer_id, key])
         return cursor.fetchone()
+
+
+def payment_twin(
+    customer_id: int,
+    payment_type: str,
+    amount_minor: int,
+    currency: str,
+    reference: str,
+    post_date,
+) -> str | None:
+    """The number of the first live (not voided, not failed) payment of the customer with
+    this type, amount, reference and post date, if any."""
+    c = {name: _column(Payment, name) for name in (
+        "id", "number", "customer", "type", "amount_minor", "currency", "reference",
+        "post_date", "status",
+    )}  # fmt: skip
+    sql = (
+        f"SELECT {c['number']} FROM {Payment._meta.db_table}"  # noqa: S608
+        f" WHERE {c['customer']} = %s AND {c['type']} = %s AND {c['amount_minor']} = %s"
+        f" AND {c['currency']} = %s AND {c['reference']} = %s AND {c['post_date']} = %s"
+        f" AND {c['status']} NOT IN (%s, %s) ORDER BY {c['id']} LIMIT 1"
+    )
+    params = [customer_id, payment_type, amount_minor, currency, reference, post_date]
+    params += [PaymentStatus.VOIDED.value, PaymentStatus.FAILED.value]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None

@@ -21,6 +21,7 @@ from remit.customers.models import Customer
 from remit.payments.allocation import split_payment
 from remit.payments.candidates import fixed_amounts, invoice_candidates_load
 from remit.payments.models import OFFLINE_TYPES, Payment, PaymentType
+from remit.payments.repository import payment_twin
 from remit.payments.services.recording import payment_amount_check, payment_record
 from remit.payments.services.unit_of_work import (
     money_transaction,
@@ -32,7 +33,6 @@ from remit.payments.services.writeoff import (
     write_off_keys,
     write_offs_record,
 )
-from remit.payments.states import PaymentStatus
 
 
 def payment_post(
@@ -121,27 +121,17 @@ def duplicate_check(
     reference there is nothing to tell two payments apart by, so nothing is refused."""
     if not reference:
         return
-    twin = (
-        Payment.objects.filter(
-            customer=customer,
-            type=payment_type,
-            amount_minor=amount.minor,
-            currency=amount.currency,
-            reference=reference,
-            post_date=post_date,
-        )
-        .exclude(status__in=[PaymentStatus.VOIDED, PaymentStatus.FAILED])
-        .order_by("id")
-        .first()
+    twin = payment_twin(
+        customer.pk, str(payment_type), amount.minor, amount.currency, reference, post_date
     )
     if twin is None:
         return
     kind = PaymentType(payment_type).label.lower()
     raise PossibleDuplicate(
-        f"{twin.number} is a {kind} #{reference} of {amount.format()} from {customer.number} "
+        f"{twin} is a {kind} #{reference} of {amount.format()} from {customer.number} "
         f"posted for {post_date.isoformat()} too: this may be the same {kind} twice. Post it "
         "only if it is not.",
-        duplicate_of=twin.number,
+        duplicate_of=twin,
     )
 
 
