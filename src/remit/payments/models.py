@@ -199,6 +199,10 @@ class Payment(models.Model):
                 "number", max_length=MAX_LENGTH[NumberKind.PAYMENT], name="payment_number_rule"
             ),
         ]
+        # A customer's payments by reference: the duplicate check before every offline
+        # payment with one, and the write-offs a payment's answer lists (their reference is
+        # the payment), stay one index probe however many payments a customer has.
+        indexes = [models.Index(fields=["customer", "reference"], name="payment_customer_ref")]
 
     def __str__(self) -> str:
         return self.number
