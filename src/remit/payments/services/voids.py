@@ -72,28 +72,8 @@ def payment_void(
             available = credit_balance(customer=work.customer, currency=payment.currency)
             if available < created:
                 raise VoidRefused(credit_used_refusal(payment, created))
-        before = {"status": payment.status}
-        reopened = payment_reverse(
-            work.customer,
-            payment,
-            description=f"Void of {payment.number}" + (f": {reason}" if reason else ""),
-        )
-        payment.void_reason = reason[:300]
-        payment_transition(
-            payment,
-            action=Action.VOID,
-            outcome=Outcome.APPROVED,
-            actor=actor,
-            reason=reason,
-            also=("void_reason",),
-        )
-        audit_record(
-            actor=actor,
-            action="payment.voided",
-            obj=payment,
-            before=before,
-            after={"status": payment.status, "reason": reason, "reopened": reopened},
-        )
+        description = f"Void of {payment.number}" + (f": {reason}" if reason else "")
+        _void_in_the_books(work.customer, payment, actor, reason, description)
         return payment
 
 
@@ -191,9 +171,23 @@ def payment_finish_void(
     customer: Customer, payment: Payment, actor: Actor, reason: str, also: Sequence[str] = ()
 ) -> None:
     """The books' side of a void the gateway made."""
-    reopened = payment_reverse(
-        customer, payment, description=f"Void of {payment.number} at the gateway"
-    )
+    description = f"Void of {payment.number} at the gateway"
+    _void_in_the_books(customer, payment, actor, reason, description, also)
+
+
+def _void_in_the_books(
+    customer: Customer,
+    payment: Payment,
+    actor: Actor,
+    reason: str,
+    description: str,
+    also: Sequence[str] = (),
+) -> None:
+    """Every void's four steps, once: reverse the allocations, journal and credit (the
+    invoices reopen), keep the reason, move the status, and write the audit event. The
+    caller holds the customer's lock and has checked that the void is allowed."""
+    before = {"status": payment.status}
+    reopened = payment_reverse(customer, payment, description=description)
     payment.void_reason = reason[:300]
     payment_transition(
         payment,
@@ -207,6 +201,7 @@ def payment_finish_void(
         actor=actor,
         action="payment.voided",
         obj=payment,
+        before=before,
         after={"status": payment.status, "reason": reason, "reopened": reopened},
     )
 
@@ -257,22 +252,7 @@ def _checkout_credit_back(customer: Customer, payment: Payment, actor: Actor) ->
     ):
         return
     reason = f"{payment.number} was refunded in full: the credit used with it is given back"
-    reopened = payment_reverse(customer, credit, description=f"Void of {credit.number}: {reason}")
-    credit.void_reason = reason[:300]
-    payment_transition(
-        credit,
-        action=Action.VOID,
-        outcome=Outcome.APPROVED,
-        actor=actor,
-        reason=reason,
-        also=("void_reason",),
-    )
-    audit_record(
-        actor=actor,
-        action="payment.voided",
-        obj=credit,
-        after={"status": credit.status, "reason": reason, "reopened": reopened},
-    )
+    _void_in_the_books(customer, credit, actor, reason, f"Void of {credit.number}: {reason}")
 
 
 def _void_at_gateway(payment: Payment, reason: str, actor: Actor, gateway: Gateway) -> Payment:
