@@ -30,7 +30,7 @@ from remit.core.models import AuditEvent
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
-from remit.invoices.services import invoice_create, invoice_void, invoices_import
+from remit.invoices.services import invoice_create, invoice_void
 from remit.ledger.models import Account, JournalEntry, JournalLine
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import (
@@ -44,6 +44,7 @@ from remit.payments.models import (
 )
 from remit.payments.selectors import credit_balance
 from remit.payments.services.credit import credit_apply
+from remit.payments.services.invoice_import import invoices_import
 from remit.payments.services.offline import payment_post
 from remit.payments.services.voids import payment_void
 from remit.payments.states import PaymentStatus
@@ -782,7 +783,7 @@ def test_an_import_writes_every_invoice_and_creates_unknown_customers():
         ]
     )
 
-    created = invoices_import(csv_text=csv_text, actor=CLERK)
+    created = invoices_import(csv_text=csv_text, actor=CLERK, source=Source.CLI).invoices
 
     assert sorted(i.number for i in created) == ["INV-I1", "INV-I2", "INV-I3"]
     new = Customer.objects.get(number="C-NEW")
@@ -829,7 +830,7 @@ def test_an_import_with_bad_lines_is_refused_whole_with_every_bad_line_reported(
     )
 
     with pytest.raises(ImportRejected) as refusal:
-        invoices_import(csv_text=csv_text, actor=CLERK)
+        invoices_import(csv_text=csv_text, actor=CLERK, source=Source.CLI)
 
     problems = dict(refusal.value.problems)
     assert sorted(problems) == [3, 4, 5, 6, 7, 8, 9, 10]
@@ -852,7 +853,7 @@ def test_an_import_refuses_invoice_numbers_already_in_the_database():
     csv_text = HEADER + "\nINV-EXISTS,C-DUP,,2025-01-05,2025-02-04,USD,100.00,again\n"
 
     with pytest.raises(ImportRejected) as refusal:
-        invoices_import(csv_text=csv_text, actor=CLERK)
+        invoices_import(csv_text=csv_text, actor=CLERK, source=Source.CLI)
 
     assert refusal.value.problems == [(2, "invoice INV-EXISTS already exists")]
     assert row_counts() == before
@@ -871,7 +872,7 @@ def test_an_import_reports_the_right_line_number_after_a_blank_line():
     )
 
     with pytest.raises(ImportRejected) as refusal:
-        invoices_import(csv_text=csv_text, actor=CLERK)
+        invoices_import(csv_text=csv_text, actor=CLERK, source=Source.CLI)
 
     assert [line for line, _ in refusal.value.problems] == [4]
 
@@ -920,7 +921,9 @@ def _scenario_invoice_void(key):
 def _scenario_invoices_import(key):
     make_customer(number="C-IMP")
     csv_text = HEADER + "\nINV-IMP1,C-IMP,,2025-01-05,2025-02-04,USD,100.00,\n"
-    return lambda: invoices_import(csv_text=csv_text, actor=CLERK), "invoice.created"
+    return lambda: invoices_import(
+        csv_text=csv_text, actor=CLERK, source=Source.CLI
+    ), "invoice.created"
 
 
 @pytest.mark.parametrize(

@@ -50,12 +50,13 @@ from remit.core.errors import (
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
-from remit.invoices.services import invoice_void, invoices_import
+from remit.invoices.services import invoice_void
 from remit.payments.candidates import InvoiceRequest
-from remit.payments.models import Allocation, CreditEntry, Payment
+from remit.payments.models import Allocation, CreditEntry, Payment, Source
 from remit.payments.services.cancel import invoice_cancel
 from remit.payments.services.credit import credit_apply
 from remit.payments.services.credit_note import credit_note_issue
+from remit.payments.services.invoice_import import invoices_import
 from remit.payments.services.moves import payment_reallocate, payment_unapply
 from remit.payments.services.offline import payment_post
 from remit.payments.services.payout import payout_record
@@ -808,11 +809,15 @@ class RandomHistories(RuleBasedStateMachine):
                 f"{fields['currency']},{fields['total']},bad",
             )
             with pytest.raises(ImportRejected) as refused:
-                invoices_import(csv_text="\n".join([HEADER, *lines]) + "\n", actor=self.actor)
+                invoices_import(
+                    csv_text="\n".join([HEADER, *lines]) + "\n", actor=self.actor, source=Source.CLI
+                )
             assert position + 2 in [line for line, _ in refused.value.problems]
             event(f"import refused: {bad}")
             return
-        invoices_import(csv_text="\n".join([HEADER, *lines]) + "\n", actor=self.actor)
+        invoices_import(
+            csv_text="\n".join([HEADER, *lines]) + "\n", actor=self.actor, source=Source.CLI
+        )
         for customer, _currency in new_customers.items():
             self._add_customer(Customer.objects.get(number=customer))
             assert self.currency[customer] == _currency

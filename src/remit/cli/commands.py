@@ -39,7 +39,6 @@ from remit.gateways.protocol import CardDetails
 from remit.gateways.registry import gateway_name, get_gateway
 from remit.integrations.keys import api_key_create, api_key_revoke
 from remit.invoices.selectors import invoice_list
-from remit.invoices.services import invoices_import
 from remit.payments.models import PaymentType, Source
 from remit.payments.post_date import post_date_check
 from remit.payments.selectors import (
@@ -51,6 +50,7 @@ from remit.payments.selectors import (
     payment_preview,
 )
 from remit.payments.services.credit import credit_apply
+from remit.payments.services.invoice_import import invoices_import
 from remit.payments.services.method import payment_method_add
 from remit.payments.services.reconcile import payments_reconcile, payments_settle
 from remit.payments.services.take import payment_take
@@ -126,11 +126,22 @@ def cmd_import_invoices(args: argparse.Namespace) -> int:
         raise RemitError(f"Cannot read {path}: {error.strerror}.") from None
     except UnicodeDecodeError:
         raise RemitError(f"{path} is not UTF-8 text.") from None
-    invoices = invoices_import(csv_text=text, actor=Actor.command_line())
+    imported = invoices_import(csv_text=text, actor=Actor.command_line(), source=Source.CLI)
+    notes = imported.credit_notes
     if args.json:
-        render.emit_json({"imported": len(invoices), "invoices": [i.number for i in invoices]})
+        render.emit_json(
+            {
+                "imported": len(imported.invoices),
+                "invoices": [i.number for i in imported.invoices],
+                "credit_notes": [
+                    {"number": n.number, "invoice": n.reference, "amount": str(n.amount)}
+                    for n in notes
+                ],
+            }
+        )
     else:
-        print(f"Imported {len(invoices)} invoice(s).")
+        also = f" and {len(notes)} credit note(s): {', '.join(n.number for n in notes)}"
+        print(f"Imported {len(imported.invoices)} invoice(s){also if notes else ''}.")
     return 0
 
 

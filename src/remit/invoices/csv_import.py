@@ -1,7 +1,11 @@
 """Parsing an invoice CSV into rows or line-numbered problems. Pure: no database.
 
 Columns: invoice_number, customer_number, customer_name, invoice_date, due_date, currency,
-total, description. Each cell is trimmed, then read with the parsers every face uses
+total, description, and optionally credit_note_for. A row with an invoice number in
+credit_note_for is a credit note of that invoice (issue 14): its invoice_number is the
+credit note's own number in the billing system, its total is negative (the amount
+credited), invoice_date is its date, due_date may be empty and description says why.
+Each cell is trimmed, then read with the parsers every face uses
 (`core.inputs`): a total as the API reads an amount, numbers by the number rule, dates as
 YYYY-MM-DD within the invoice's bounds. Anything wrong with a line, however odd (a NUL
 byte, a number longer than its column, a field the csv module itself cannot read), is a
@@ -40,6 +44,8 @@ COLUMNS = (
     "description",
 )
 REQUIRED = tuple(c for c in COLUMNS if c not in ("customer_name", "description"))
+CREDIT_NOTE_FOR = "credit_note_for"
+"""The optional column that makes a row a credit note of the invoice it names."""
 NAME_MAX = 200
 """The longest customer name, the width of its column."""
 
@@ -58,8 +64,24 @@ class InvoiceRow:
     description: str
 
 
-def parse_invoice_csv(text: str) -> tuple[list[InvoiceRow], list[tuple[int, str]]]:
-    """Every good row, and every bad line with its number (the header is line 1)."""
+@dataclass(frozen=True)
+class CreditNoteRow:
+    """A credit note of `invoice_number`, for `amount` (positive: what is credited)."""
+
+    line: int
+    number: str
+    customer_number: str
+    invoice_number: str
+    issued_on: date
+    amount: Money
+    reason: str
+
+
+def parse_invoice_csv(
+    text: str,
+) -> tuple[list[InvoiceRow | CreditNoteRow], list[tuple[int, str]]]:
+    """Every good row (invoices, and credit notes where credit_note_for names an invoice),
+    and every bad line with its number (the header is line 1)."""
     reader = csv.DictReader(io.StringIO(text))
     try:
         header = tuple(name.strip() for name in (reader.fieldnames or ()))
@@ -105,13 +127,21 @@ def _cell(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _parse_row(line: int, record: dict[str, str]) -> InvoiceRow:
-    for column in COLUMNS:
+def _parse_row(line: int, record: dict[str, str]) -> InvoiceRow | CreditNoteRow:
+    for column in (*COLUMNS, CREDIT_NOTE_FOR):
         if "\x00" in record.get(column, ""):
             raise _refusal(column, "The NUL character cannot be stored.")
+    if record.get(CREDIT_NOTE_FOR):
+        return _parse_credit_note(line, record)
     for column in REQUIRED:
         if not record.get(column):
             raise RemitError(f"{column} is empty.")
+    if record["total"].startswith("-"):  # the amount parser's sentence, and the way out
+        try:
+            amount_parse(record["total"], record["currency"].upper())
+        except RemitError as error:
+            hint = f"A credit note row names the invoice it credits in {CREDIT_NOTE_FOR}."
+            raise _refusal("total", f"{error.message} {hint}") from None
     for column, kind in NUMBERS:
         problem = number_problem(record[column], kind)
         if problem:
@@ -133,6 +163,44 @@ def _parse_row(line: int, record: dict[str, str]) -> InvoiceRow:
 
 
 NUMBERS = (("invoice_number", NumberKind.INVOICE), ("customer_number", NumberKind.CUSTOMER))
+
+
+def _parse_credit_note(line: int, record: dict[str, str]) -> CreditNoteRow:
+    """A credit note row: its own number, the invoice it credits, a negative total."""
+    for column in ("invoice_number", "customer_number", "invoice_date", "currency", "total"):
+        if not record.get(column):
+            raise RemitError(f"{column} is empty.")
+    for column, kind in (*NUMBERS, (CREDIT_NOTE_FOR, NumberKind.INVOICE)):
+        problem = number_problem(record[column], kind)
+        if problem:
+            raise _refusal(column, problem)
+    total = record["total"]
+    if not total.startswith("-"):
+        raise _refusal(
+            "total",
+            f"A credit note's total is the amount credited, negative (-{total}); {total} is not.",
+        )
+    issued_on = _column("invoice_date", lambda: date_parse(record["invoice_date"]))
+    try:
+        rules.invoice_day_check(issued_on, field="invoice_date")
+    except RemitError as error:
+        raise _refusal("invoice_date", error.message) from None
+    reason = record.get("description", "")
+    if len(reason) > rules.DESCRIPTION_MAX:
+        raise _refusal(
+            "description", f"It has {len(reason)} characters; at most {rules.DESCRIPTION_MAX}."
+        )
+    if has_card_number(reason):
+        raise _refusal("description", card_number_sentence("description"))
+    return CreditNoteRow(
+        line=line,
+        number=record["invoice_number"],
+        customer_number=record["customer_number"],
+        invoice_number=record[CREDIT_NOTE_FOR],
+        issued_on=issued_on,
+        amount=_column("total", lambda: amount_parse(total[1:], record["currency"].upper())),
+        reason=reason or f"Credit note {record['invoice_number']}",
+    )
 
 
 def _column(column: str, parse: Callable[[], T]) -> T:

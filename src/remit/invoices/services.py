@@ -13,7 +13,7 @@ from remit.core.errors import ImportRejected, RemitError, VoidRefused
 from remit.core.money import Money, currency_mismatch
 from remit.customers.models import Customer
 from remit.customers.services import customer_create
-from remit.invoices.csv_import import InvoiceRow, parse_invoice_csv, row_refusal
+from remit.invoices.csv_import import InvoiceRow, row_refusal
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.ledger.models import Account
 from remit.ledger.rules import Posting
@@ -58,24 +58,20 @@ FORM_FIELDS = {"invoice_number": "number", "customer_number": "customer"}
 """A CSV column -> the field of a form or API request that names the same thing."""
 
 
-def invoices_import(*, csv_text: str, actor: Actor) -> list[Invoice]:
-    """All rows or none: every bad line is reported with its number and reason."""
-    rows, problems = parse_invoice_csv(csv_text)
+def invoice_rows_problems(rows: Sequence[InvoiceRow]) -> list[tuple[int, str]]:
+    """What the database refuses in rows parsed from a file, line by line: a number
+    taken, another currency than the customer's, a new customer without a name. The
+    import (`remit.payments.services.invoice_import`) reports them all before writing."""
     customers = {
         c.number: c for c in Customer.objects.filter(number__in={r.customer_number for r in rows})
     }
-    problems += _problems_against_database(rows, customers)
-    missing_names = [
+    problems = _problems_against_database(rows, customers)
+    problems += [
         (r.line, f"customer {r.customer_number} does not exist and customer_name is empty")
         for r in rows
         if r.customer_number not in customers and not r.customer_name
     ]
-    problems += missing_names
-    if problems:
-        raise ImportRejected(sorted(problems))
-    if not rows:
-        raise RemitError("The file has no invoices in it.")
-    return invoices_create(rows=rows, actor=actor, reference="CSV import")
+    return problems
 
 
 def _problems_against_database(

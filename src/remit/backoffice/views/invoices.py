@@ -24,7 +24,9 @@ from remit.backoffice.views import corrections
 from remit.backoffice.web import go, is_htmx
 from remit.core.errors import ImportRejected, RemitError
 from remit.customers.models import Customer
-from remit.invoices.services import invoice_create, invoice_void, invoices_import
+from remit.invoices.services import invoice_create, invoice_void
+from remit.payments.models import Source
+from remit.payments.services.invoice_import import invoices_import
 
 
 @require_GET
@@ -161,9 +163,11 @@ def import_run(request: HttpRequest) -> HttpResponse:
     context: dict = {"form": form}
     if form.is_valid():
         try:
-            context["imported"] = invoices_import(
-                csv_text=form.cleaned_data["file"], actor=request.actor
+            imported = invoices_import(
+                csv_text=form.cleaned_data["file"], actor=request.actor, source=Source.BACKOFFICE
             )
+            context["imported"] = imported.invoices
+            context["credit_notes"] = imported.credit_notes
         except ImportRejected as rejected:
             context["problems"] = rejected.problems
         except RemitError as error:
