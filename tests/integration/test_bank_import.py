@@ -201,3 +201,49 @@ def test_the_audit_names_a_deposit_whose_slip_does_not_add_up(book, actor):
     Deposit.objects.filter(pk=deposit.pk).update(total_minor=43001)
     problems = books_audit().problems
     assert any(f"{deposit.number}: the slip says $430.01" in p for p in problems)
+
+
+def balance_of(account: str) -> int:
+    return sum(JournalLine.objects.filter(account=account).values_list("amount_minor", flat=True))
+
+
+def test_a_deposited_check_voided_as_returned_leaves_the_bank_not_undeposited_funds(book, actor):
+    from remit.bank.deposits import deposit_create
+    from remit.payments.services.offline import payment_post
+    from remit.payments.services.voids import payment_void
+    from tests.conftest import usd
+
+    acme, _ = book
+    check = payment_post(
+        customer=acme,
+        amount=usd("430.00"),
+        payment_type="check",
+        idempotency_key="chk-returned",
+        actor=actor,
+        source="backoffice",
+        reference="5521",
+    )
+    deposit_create(payment_numbers=[check.number], deposited_on=check.post_date, actor=actor)
+    assert (balance_of(Account.UNDEPOSITED_FUNDS), balance_of(Account.BANK)) == (0, 43000)
+
+    payment_void(payment=check, reason="Returned by the bank: insufficient funds", actor=actor)
+
+    # The money had gone to the bank; the returned check takes it out of the bank.
+    assert (balance_of(Account.UNDEPOSITED_FUNDS), balance_of(Account.BANK)) == (0, 0)
+    assert Invoice.objects.get(number="INV-10045").balance_due_minor == 43000
+    report = books_audit()
+    assert report.ok, report.problems
+
+
+def test_a_payment_received_on_a_statement_line_voided_leaves_the_bank(book, actor):
+    from remit.payments.services.voids import payment_void
+
+    bank_statement_import(data=csv("2026-11-30,430.00,USD,R1,ACME CORP,INV-10045"), actor=actor)
+    payment = Payment.objects.get(reference="R1")
+    assert payment.banked_on is not None
+
+    payment_void(payment=payment, reason="ACH returned", actor=actor)
+
+    assert (balance_of(Account.UNDEPOSITED_FUNDS), balance_of(Account.BANK)) == (0, 0)
+    report = books_audit()
+    assert report.ok, report.problems

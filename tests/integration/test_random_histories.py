@@ -34,6 +34,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from remit.bank.deposits import DEPOSITABLE, deposit_create
 from remit.books.audit import books_audit
 from remit.core.audit import Actor
 from remit.core.errors import (
@@ -51,6 +52,7 @@ from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
 from remit.invoices.services import invoice_void
+from remit.ledger.models import Account, JournalLine
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import Allocation, CreditEntry, Payment, Source
 from remit.payments.services.cancel import invoice_cancel
@@ -136,6 +138,8 @@ class PaymentModel:
     voided: bool = False
     credits: str = ""
     """The invoice a credit note credits."""
+    deposited: bool = False
+    """On a deposit slip: its money is in the bank."""
 
     @property
     def movable(self) -> bool:
@@ -451,6 +455,37 @@ class RandomHistories(RuleBasedStateMachine):
         self.credit[model.customer] -= model.credit_created
         if model.type in ("credit", "payout"):  # the credit it used comes back
             self.credit[model.customer] += model.amount
+
+    @precondition(lambda self: self._depositable())
+    @rule(data=st.data())
+    def deposit_checks_and_cash(self, data):
+        """Checks, money orders and cash go to the bank on a deposit slip; a void of one
+        later takes its money back out of the bank (a returned check)."""
+        ready = self._depositable()
+        currency = data.draw(st.sampled_from(sorted({self.currency[p.customer] for p in ready})))
+        chosen = data.draw(
+            st.lists(
+                st.sampled_from([p for p in ready if self.currency[p.customer] == currency]),
+                min_size=1,
+                unique_by=lambda p: p.number,
+            )
+        )
+        deposit_create(
+            payment_numbers=[p.number for p in chosen], deposited_on=date.today(), actor=self.actor
+        )
+        for model in chosen:
+            model.deposited = True
+        event(f"deposit of {len(chosen)} payment(s)")
+
+    def _depositable(self) -> list[PaymentModel]:
+        return sorted(
+            (
+                p
+                for p in self.payments.values()
+                if p.type in DEPOSITABLE and not p.voided and not p.deposited
+            ),
+            key=lambda p: p.number,
+        )
 
     @precondition(lambda self: self.invoices)
     @rule(data=st.data(), whole=st.booleans(), manager=st.booleans())
@@ -838,6 +873,23 @@ class RandomHistories(RuleBasedStateMachine):
     def the_books_balance(self):
         report = books_audit()
         assert report.ok, report.problems
+
+    @invariant()
+    def undeposited_funds_and_the_bank_hold_the_live_offline_money(self):
+        """What the journal holds in Undeposited funds and the Bank, by currency, is the
+        live offline money not yet deposited, and the live money deposited: a void never
+        takes money out of an account that no longer holds it."""
+        expected: dict[tuple[str, str], int] = defaultdict(int)
+        for p in self.payments.values():
+            if p.type in OFFLINE and not p.voided:
+                where = Account.BANK if p.deposited else Account.UNDEPOSITED_FUNDS
+                expected[where, self.currency[p.customer]] += p.amount
+        held: dict[tuple[str, str], int] = defaultdict(int)
+        for account, currency, minor in JournalLine.objects.filter(
+            account__in=(Account.BANK, Account.UNDEPOSITED_FUNDS)
+        ).values_list("account", "currency", "amount_minor"):
+            held[account, currency] += minor
+        assert {k: v for k, v in held.items() if v} == {k: v for k, v in expected.items() if v}
 
     @invariant()
     def every_payment_is_its_allocations_plus_the_credit_it_created(self):

@@ -83,6 +83,7 @@ def deposit_create(*, payment_numbers: Sequence[str], deposited_on: date, actor:
             actor=actor.label,
         )
         rows_insert(DepositItem, [{"deposit_id": deposit.pk, "payment_id": p.pk} for p in payments])
+        Payment.objects.filter(pk__in=[p.pk for p in payments]).update(banked_on=deposited_on)
         journal_post(
             posted_on=deposited_on,
             reference=deposit.number,

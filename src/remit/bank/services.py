@@ -350,6 +350,7 @@ def _line_pay(
                 Posting.credit(Account.UNDEPOSITED_FUNDS, line.amount),
             ],
         )
+        Payment.objects.filter(pk=payment.pk).update(banked_on=line.booked_on)
         line.status = LineStatus.POSTED
         line.payment = payment
         line.customer = customer

@@ -215,12 +215,14 @@ def _sums(payments) -> dict[str, int]:
 
 
 def _banked() -> dict[str, int]:
-    """Payments moved to the bank: deposited, or received on a statement line."""
+    """Live payments moved to the bank: deposited, or received on a statement line (a
+    void of one takes it back out of the bank, as a returned check)."""
     banked: dict[str, int] = defaultdict(int)
     deposited = DepositItem.objects.values("payment_id")
     received = BankLine.objects.filter(payment__isnull=False).values("payment_id")
     for query in (deposited, received):
-        for currency, total in _sums(Payment.objects.filter(pk__in=query)).items():
+        live = Payment.objects.filter(pk__in=query, status=PaymentStatus.SETTLED)
+        for currency, total in _sums(live).items():
             banked[currency] += total
     return banked
 

@@ -181,6 +181,11 @@ class Payment(models.Model):
         blank=True,
         help_text="A write-off's reason (bank_fee, discount…) or a credit note's, as given.",
     )
+    banked_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day offline money reached the bank (a deposit, a statement line).",
+    )
 
     class Meta:
         ordering = ["-id"]

@@ -58,7 +58,7 @@ def payment_reverse(
         credit_entry_add(customer, payment.amount, CreditKind.RESTORED, payment, note)
     applied = Money.from_minor(sum(a.amount_minor for a in allocations), payment.currency)
     postings = [
-        Posting(p.account, -p.amount)
+        Posting(_banked(payment, p.account), -p.amount)
         for p in payment_postings(payment.type, payment.amount, applied, created, payment.reason)
     ]
     if refund:  # what is left after any partial refunds (whose lines are their own)
@@ -74,3 +74,12 @@ def payment_reverse(
         postings=postings,
     )
     return [invoices[i].number for i in sorted(deltas)]
+
+
+def _banked(payment: Payment, account: str) -> str:
+    """Where a reversal takes the money back from: offline money already in the bank (on
+    a deposit slip, or received on a statement line) leaves the bank account, as a
+    returned check does, not Undeposited funds, which no longer holds it."""
+    if account == Account.UNDEPOSITED_FUNDS and payment.banked_on is not None:
+        return Account.BANK
+    return account
