@@ -547,6 +547,20 @@ def test_void_keeps_the_payment_marks_it_void_and_reopens_its_invoices(client, t
     )
 
 
+def test_the_void_dialog_of_a_deposited_check_says_the_money_leaves_the_bank(client, three):
+    from remit.bank.deposits import deposit_create
+
+    customer, invoices = three
+    payment = posted(customer, invoices, "300.00")
+    page_url = reverse("backoffice:payment", args=[customer.number, payment.number])
+    assert 'id="void-banked"' not in client.get(page_url).content.decode()
+
+    deposit_create(payment_numbers=[payment.number], deposited_on=date.today(), actor=ACTOR)
+
+    page = client.get(page_url).content.decode()
+    assert "the void takes $300.00 back out of the bank account" in page
+
+
 def test_a_void_the_credit_forbids_is_refused_in_the_dialog_with_the_reason(client, three):
     customer, invoices = three
     payment = posted(customer, invoices, "700.00")  # $100 of credit
