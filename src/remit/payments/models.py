@@ -181,6 +181,14 @@ class Payment(models.Model):
         blank=True,
         help_text="A write-off's reason (bank_fee, discount…) or a credit note's, as given.",
     )
+    discount_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="discounts",
+        help_text="An early-payment discount: the payment that earned it (voided with it).",
+    )
 
     class Meta:
         ordering = ["-id"]
