@@ -285,3 +285,24 @@ def test_terms_an_invoice_cannot_carry_are_refused_naming_the_field(percent, day
         )
     assert field in refused.value.fields
     assert not Invoice.objects.exists()
+
+
+def test_the_audit_names_a_live_discount_whose_payment_is_voided():
+    customer = make_customer()
+    termed_invoice(customer, "100.00")
+    payment = post(customer, "98.00", key="k1")
+    Payment.objects.filter(pk=payment.pk).update(status="voided")  # a bug's footprint
+    report = books_audit()
+    assert any(
+        "early-payment discount is live" in p and payment.number in p for p in report.problems
+    )
+
+
+def test_the_audit_names_an_invoice_with_more_discount_than_its_terms_give():
+    customer = make_customer()
+    invoice = termed_invoice(customer, "100.00")
+    payment = post(customer, "98.00", key="k1")
+    discount = payment.discounts.get()
+    discount.allocations.update(amount_minor=300)  # a bug's footprint
+    report = books_audit()
+    assert any(invoice.number in p and "its terms give $2.00" in p for p in report.problems)
