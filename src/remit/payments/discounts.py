@@ -15,6 +15,8 @@ from datetime import date
 
 from django.db.models import Sum
 
+from remit.core.money import Money
+from remit.invoices.models import Invoice, InvoiceStatus
 from remit.invoices.rules import Terms, discount_remaining_minor
 from remit.payments.models import Allocation, PaymentType, WriteOffReason
 
@@ -50,3 +52,15 @@ def discount_open(candidates: Sequence[Candidate], *, on: date) -> dict[int, int
         if 0 < left < balance:
             offered[invoice_id] = left
     return offered
+
+
+def invoice_discount(invoice: Invoice, *, on: date) -> Money | None:
+    """The discount a payment posted `on` would earn on `invoice` by paying its balance
+    less it (None: no terms, outside the window, taken, or the invoice is not open)."""
+    if invoice.status != InvoiceStatus.OPEN:
+        return None
+    row = (invoice.pk, invoice.invoice_date, invoice.balance_due_minor, invoice.total_minor)
+    offered = discount_open([(*row, invoice.terms)], on=on)
+    if invoice.pk not in offered:
+        return None
+    return Money.from_minor(offered[invoice.pk], invoice.currency)
