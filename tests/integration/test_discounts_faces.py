@@ -5,16 +5,24 @@ previews, a discounted payment posted and voided from the command line and the A
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from remit.books.audit import books_audit
 from remit.cli.main import main
+from remit.core.audit import Actor
+from remit.core.money import Money
 from remit.invoices.models import Invoice
+from remit.invoices.services import invoice_create
 from remit.payments.models import Payment
 from tests.factories import make_customer
 from tests.integration.test_api_support import assert_error
+from tests.integration.test_portal_support import give_credit, make_world
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.integration.test_api_support"]
@@ -23,6 +31,7 @@ TODAY = date.today()
 DAY = (TODAY - timedelta(days=2)).isoformat()
 UNTIL = (TODAY + timedelta(days=8)).isoformat()
 DUE = (TODAY + timedelta(days=28)).isoformat()
+HTMX = {"HX-Request": "true"}
 HEADER = (
     "invoice_number,customer_number,customer_name,invoice_date,due_date,currency,total,"
     "description,discount_percent,discount_days\n"
@@ -197,3 +206,69 @@ def test_an_erp_giving_bad_terms_is_refused_naming_the_field(erp, terms, field):
     assert answer.status_code in (400, 422)
     assert field in json.dumps(body["fields"])
     assert not Invoice.objects.exists() and not Payment.objects.exists()
+
+
+# --- the portal ---------------------------------------------------------------------------
+
+
+def portal_setup():
+    world = make_world()
+    customer = world.invoices[0].customer
+    invoice = invoice_create(
+        customer=customer,
+        number="INV-TERMS",
+        invoice_date=TODAY - timedelta(days=2),
+        due_date=TODAY + timedelta(days=28),
+        total=Money.of("100.00", "USD"),
+        discount_percent=Decimal("2"),
+        discount_days=10,
+        actor=Actor(label="setup"),
+    )
+    client = Client()
+    client.force_login(world.clerk)
+    return world, invoice, client
+
+
+def test_the_portal_shows_and_charges_the_discounted_amount_inside_the_window():
+    world, invoice, client = portal_setup()
+    until = (TODAY + timedelta(days=8)).strftime("%b %-d")
+    page = client.get(reverse("portal:invoices")).content.decode()
+    assert f"2% off: $98.00 if paid by {until}" in page
+    assert 'value="INV-TERMS" id="pick-INV-TERMS" data-minor="9800"' in page
+
+    dialog = client.get(reverse("portal:pay"), {"invoice": ["INV-TERMS"]}, headers=HTMX)
+    text = dialog.content.decode()
+    assert f"2% off: $98.00 if paid by {until}" in text
+    assert re.search(r"data-pay-total>\$98\.00<", text)
+    key = re.search(r'name="key" value="([0-9a-f-]{36})"', text).group(1)
+    paid = client.post(
+        reverse("portal:pay"),
+        {"invoice": ["INV-TERMS"], "method": world.card.pk, "key": key},
+        headers=HTMX,
+    )
+    assert paid.status_code == 204
+    payment = Payment.objects.get(idempotency_key__startswith="portal:", type="card")
+    assert payment.amount == Money.of("98.00", "USD")
+    assert payment.discounts.get().amount == Money.of("2.00", "USD")
+    invoice.refresh_from_db()
+    assert invoice.balance_due_minor == 0 and invoice.status in ("pending", "paid")
+
+
+def test_credit_first_then_the_card_still_earns_the_discount():
+    world, invoice, client = portal_setup()
+    customer = invoice.customer
+    give_credit(customer, world.invoices[0], "30.00")
+    dialog = client.get(reverse("portal:pay"), {"invoice": ["INV-TERMS"]}, headers=HTMX)
+    text = dialog.content.decode()
+    assert 'data-rest-minor="6800"' in text  # 98.00 less 30.00 of credit
+    key = re.search(r'name="key" value="([0-9a-f-]{36})"', text).group(1)
+    paid = client.post(
+        reverse("portal:pay"),
+        {"invoice": ["INV-TERMS"], "method": world.card.pk, "key": key, "use_credit": "on"},
+        headers=HTMX,
+    )
+    assert paid.status_code == 204
+    card = Payment.objects.get(type="card")
+    assert card.amount == Money.of("68.00", "USD")
+    invoice.refresh_from_db()
+    assert invoice.balance_due_minor == 0
