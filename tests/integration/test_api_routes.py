@@ -133,6 +133,8 @@ def test_an_invoice_pushed_in_is_open_with_its_total_due(erp, acme):
         "status": "open",
         "partly_paid": False,
         "description": "Widgets",
+        "terms": None,
+        "discount": None,
     }
     assert erp.get("/invoices/INV-9001").json() == response.json()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 
 from remit.core.constraints import number_rule
@@ -105,6 +107,12 @@ class Invoice(models.Model):
     def terms(self) -> rules.Terms | None:
         """Its early-payment terms (2/10: 2% off within 10 days), or None."""
         return rules.terms_of(self.discount_percent, self.discount_days)
+
+    @property
+    def discount_until(self) -> date | None:
+        """The last day of its early-payment window (None without terms)."""
+        terms = self.terms
+        return terms.last_day(self.invoice_date) if terms else None
 
     @property
     def is_partly_paid(self) -> bool:
