@@ -230,8 +230,8 @@ def test_the_preview_shows_the_split_and_writes_nothing(erp, acme):
         "currency": "USD",
         "policy": "oldest_first",
         "allocations": [
-            {"invoice": "INV-A1", "amount": "100.00"},
-            {"invoice": "INV-A2", "amount": "20.00"},
+            {"invoice": "INV-A1", "amount": "100.00", "discount": None},
+            {"invoice": "INV-A2", "amount": "20.00", "discount": None},
         ],
         "credit_created": "0.00",
     }

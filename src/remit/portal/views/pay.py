@@ -132,7 +132,7 @@ def _with_discounts(invoices: list[Invoice], today: date) -> None:
     for invoice in invoices:
         offer = invoice_discount(invoice, on=today)
         invoice.discounted = invoice.balance_due - offer if offer else None
-        invoice.discount_until = invoice.terms.last_day(invoice.invoice_date) if offer else None
+        invoice.offer_until = invoice.discount_until if offer else None
 
 
 INVOICES_CHANGED = "remit:invoices-changed"
