@@ -97,6 +97,11 @@ class Terms:
         exact = Decimal(total_minor) * self.percent / 100
         return int(exact.to_integral_value(rounding=ROUND_HALF_UP))
 
+    @property
+    def label(self) -> str:
+        """The percent as people write it: "2%", "1.5%"."""
+        return f"{self.percent.normalize():f}%"
+
     def last_day(self, invoice_date: date) -> date:
         """The last day the discount may be taken: the invoice date plus `days`."""
         return invoice_date + timedelta(days=self.days)
