@@ -306,3 +306,11 @@ def test_the_audit_names_an_invoice_with_more_discount_than_its_terms_give():
     discount.allocations.update(amount_minor=300)  # a bug's footprint
     report = books_audit()
     assert any(invoice.number in p and "its terms give $2.00" in p for p in report.problems)
+
+
+def test_a_percent_with_a_fraction_is_read_back_exactly_from_the_database():
+    customer = make_customer()
+    invoice = termed_invoice(customer, "100.00", percent="2.5")
+    post(customer, "97.50", key="k1")
+    invoice.refresh_from_db()
+    assert invoice.status == "paid" and discount_account() == usd("2.50")

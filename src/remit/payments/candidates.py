@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 from remit.core.errors import InvoiceNotPayable, NotFound
 from remit.core.inputs.invoice_list import InvoiceRequest, invoices_once
@@ -56,7 +57,8 @@ def invoice_candidates_load(
     discounts = {}
     if discount_on is not None:
         discounts = discount_open(
-            [(r[0], r[2], r[4], r[7], terms_of(r[8], r[9])) for r in rows], on=discount_on
+            [(r[0], r[2], r[4], r[7], terms_of(_percent(r[8]), r[9])) for r in rows],
+            on=discount_on,
         )
     return [
         OpenInvoice(
@@ -70,6 +72,12 @@ def invoice_candidates_load(
         )
         for r in rows
     ]
+
+
+def _percent(value: object) -> Decimal | None:
+    """The stored percent as a Decimal (SQLite's cursor hands a raw column back as a
+    float; 2.5 and 1.15 are read back exactly at two places)."""
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 def fixed_amounts(requests: Sequence[InvoiceRequest] | None) -> dict[str, Money]:
