@@ -21,6 +21,7 @@ from remit.ledger.models import Account, JournalLine
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import Event, Payment, PaymentType
 from remit.payments.selectors import credit_balance, payment_preview
+from remit.payments.services.cancel import invoice_cancel
 from remit.payments.services.card import card_payment_submit
 from remit.payments.services.offline import payment_post
 from remit.payments.services.voids import payment_void
@@ -314,3 +315,16 @@ def test_a_percent_with_a_fraction_is_read_back_exactly_from_the_database():
     post(customer, "97.50", key="k1")
     invoice.refresh_from_db()
     assert invoice.status == "paid" and discount_account() == usd("2.50")
+
+
+def test_cancelling_a_discounted_invoice_moves_the_payment_to_credit_and_voids_the_discount():
+    customer = make_customer()
+    invoice = termed_invoice(customer, "100.00")
+    payment = post(customer, "98.00", key="k1")
+    invoice_cancel(invoice=invoice, actor=CLERK, reason="billed by mistake")
+    invoice.refresh_from_db()
+    assert invoice.status == "void"
+    assert payment.discounts.get().status == "voided"
+    assert credit_balance(customer=customer, currency="USD") == usd("98.00")
+    assert discount_account() == usd("0.00")
+    books_are_right()
