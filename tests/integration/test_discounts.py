@@ -24,6 +24,7 @@ from remit.payments.selectors import credit_balance, payment_preview
 from remit.payments.services.cancel import invoice_cancel
 from remit.payments.services.card import card_payment_submit
 from remit.payments.services.offline import payment_post
+from remit.payments.services.schedule import schedule_create, schedules_run_due
 from remit.payments.services.voids import payment_void
 from remit.payments.services.writeoff import write_off_post
 from tests.factories import make_customer, make_invoice
@@ -327,4 +328,24 @@ def test_cancelling_a_discounted_invoice_moves_the_payment_to_credit_and_voids_t
     assert payment.discounts.get().status == "voided"
     assert credit_balance(customer=customer, currency="USD") == usd("98.00")
     assert discount_account() == usd("0.00")
+    books_are_right()
+
+
+def test_a_scheduled_payment_inside_the_window_charges_the_full_balance_without_a_discount():
+    customer = make_customer()
+    invoice = termed_invoice(customer, "100.00", days_ago=0)
+    held = schedule_create(
+        customer=customer,
+        method=save_card(customer),
+        invoice_numbers=[invoice.number],
+        run_on=TODAY + timedelta(days=3),
+        idempotency_key="sch-1",
+        actor=CLERK,
+        source="portal",
+    )
+    assert schedules_run_due(actor=CLERK, today=TODAY + timedelta(days=3))["ran"] == 1
+    held.refresh_from_db()
+    assert held.payment.amount == usd("100.00") and not held.payment.discounts.exists()
+    invoice.refresh_from_db()
+    assert invoice.balance_due_minor == 0
     books_are_right()

@@ -73,8 +73,12 @@ def card_payment_submit(
     post_date: date | None = None,
     notes: str = "",
     gateway: Gateway | None = None,
+    discounts: bool = True,
 ) -> Payment:
     """Charge a saved card or bank account and apply the payment to invoices.
+
+    Inside an invoice's early-payment window the payment earns its discount, unless
+    `discounts` is off (a scheduled payment charges what it worked out when claimed).
 
     The invoices are held (Pending) from the moment the payment is recorded, before the
     gateway is asked, so a second payment cannot reach them while the charge is in flight.
@@ -101,7 +105,11 @@ def card_payment_submit(
         if work.first:
             return work.first  # the first request's payment, whatever stage it has reached
         candidates = invoice_candidates_load(
-            customer, amount.currency, invoices, lock=True, discount_on=post_date
+            customer,
+            amount.currency,
+            invoices,
+            lock=True,
+            discount_on=post_date if discounts else None,
         )
         split = split_payment(amount, candidates, fixed_amounts(invoices))
         if split.credit.is_positive():
