@@ -133,6 +133,8 @@ def test_an_invoice_pushed_in_is_open_with_its_total_due(erp, acme):
         "status": "open",
         "partly_paid": False,
         "description": "Widgets",
+        "terms": None,
+        "discount": None,
     }
     assert erp.get("/invoices/INV-9001").json() == response.json()
 
@@ -228,8 +230,8 @@ def test_the_preview_shows_the_split_and_writes_nothing(erp, acme):
         "currency": "USD",
         "policy": "oldest_first",
         "allocations": [
-            {"invoice": "INV-A1", "amount": "100.00"},
-            {"invoice": "INV-A2", "amount": "20.00"},
+            {"invoice": "INV-A1", "amount": "100.00", "discount": None},
+            {"invoice": "INV-A2", "amount": "20.00", "discount": None},
         ],
         "credit_created": "0.00",
     }

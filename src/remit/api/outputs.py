@@ -37,6 +37,17 @@ class CustomerOut(Schema):
     created_at: datetime
 
 
+class TermsOut(Schema):
+    discount_percent: str
+    discount_days: int
+
+
+class DiscountOut(Schema):
+    discount_amount: AmountOut
+    discount_until: date
+    discounted_balance: AmountOut
+
+
 class InvoiceOut(Schema):
     number: str
     customer: str
@@ -48,6 +59,8 @@ class InvoiceOut(Schema):
     status: str
     partly_paid: bool
     description: str
+    terms: TermsOut | None
+    discount: DiscountOut | None
 
 
 class AllocationOut(Schema):
@@ -95,6 +108,7 @@ class PaymentOut(Schema):
 class PreviewLine(Schema):
     invoice: str
     amount: AmountOut
+    discount: AmountOut | None
 
 
 class PreviewOut(Schema):

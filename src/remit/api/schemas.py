@@ -13,6 +13,7 @@ currency by `money` when the handler knows the currency ("150.001" is refused fo
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from django.utils import timezone
@@ -37,6 +38,7 @@ from remit.core.inputs.dates import date_parse
 from remit.core.inputs.free_text import free_text_parse
 from remit.core.inputs.identifiers import MAX_LENGTH, NumberKind, number_parse
 from remit.core.inputs.invoice_list import InvoiceRequest, invoice_requests_parse, invoices_once
+from remit.core.inputs.terms import percent_parse
 from remit.core.money import Money, currency_mismatch, minor_digits
 from remit.customers.models import Customer
 from remit.invoices.rules import invoice_day_check
@@ -197,6 +199,19 @@ class CustomerPatch(Input):
     email: str | None = Field(None, max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def _percent_text(value: object) -> Decimal:
+    if not isinstance(value, str):
+        raise ValueError('A percent is a string such as "2" or "1.5".')
+    return _shared(percent_parse)(value)
+
+
+Percent = Annotated[
+    Decimal,
+    BeforeValidator(_percent_text),
+    WithJsonSchema({"type": "string", "pattern": r"^[0-9]{1,3}(\.[0-9]+)?$", "example": "2"}),
+]
+
+
 class InvoiceIn(Input):
     customer: CustomerNumber
     number: InvoiceNumber
@@ -205,6 +220,12 @@ class InvoiceIn(Input):
     total: Amount
     currency: Currency | None = Field(None, description="Defaults to the customer's.")
     description: _free_text("description") = Field("", max_length=500)
+    discount_percent: Percent | None = Field(
+        None, description='Early-payment terms: "2" for 2% off (with discount_days).'
+    )
+    discount_days: int | None = Field(
+        None, ge=0, le=3660, description="Early-payment terms: days after invoice_date."
+    )
 
     @field_validator("invoice_date", "due_date")
     @classmethod

@@ -19,6 +19,7 @@ from remit.core.inputs.amounts import amount_parse
 from remit.core.inputs.fields import AmountField, DayField, FreeTextField, NumberField
 from remit.core.inputs.identifiers import NumberKind
 from remit.core.inputs.invoice_list import InvoiceRequest, invoice_request_parse, invoices_once
+from remit.core.inputs.terms import days_parse, percent_parse
 from remit.core.money import Money
 from remit.invoices.rules import invoice_dates_check
 from remit.payments.models import PaymentMethod, PaymentType
@@ -211,9 +212,30 @@ class InvoiceForm(forms.Form):
         what="description", label="Description", widget=forms.TextInput(attrs={"maxlength": "500"})
     )
 
+    discount_percent = forms.CharField(
+        label="Discount %",
+        required=False,
+        help_text="Early-payment terms: 2 for 2/10 net 30 (with the days).",
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    discount_days = forms.CharField(
+        label="Discount days",
+        required=False,
+        help_text="Days after the invoice date the discount lasts.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+
     def __init__(self, *args, customer_of, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.customer_of = customer_of  # customer number -> Customer, or None
+
+    def clean_discount_percent(self):
+        text = self.cleaned_data["discount_percent"].strip()
+        return _parsed(lambda: percent_parse(text)) if text else None
+
+    def clean_discount_days(self):
+        text = self.cleaned_data["discount_days"].strip()
+        return _parsed(lambda: days_parse(text)) if text else None
 
     def clean(self) -> dict:
         data = super().clean()
@@ -234,6 +256,14 @@ class InvoiceForm(forms.Form):
             except RemitError as error:
                 self.add_error(next(iter(error.fields)), error.message)
         return data
+
+
+def _parsed(parse):
+    """What a shared parser gives, or its sentence as the field's error."""
+    try:
+        return parse()
+    except RemitError as error:
+        raise forms.ValidationError(error.message) from None
 
 
 class ImportForm(forms.Form):

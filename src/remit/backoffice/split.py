@@ -4,6 +4,9 @@ credit left over, worked out by `payment_preview` (the face computes nothing its
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils import timezone
 
 from remit.backoffice.forms import Rows
 from remit.core.errors import RemitError
@@ -12,6 +15,7 @@ from remit.core.inputs.invoice_list import InvoiceRequest
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
+from remit.payments.discounts import invoice_discount
 from remit.payments.selectors import payment_preview
 
 
@@ -21,6 +25,19 @@ class Row:
     invoice: Invoice
     fixed: str = ""
     applied: Money | None = None
+    offer: Money | None = None
+    """Inside the invoice's early-payment window: the discount paying it now earns."""
+    discount: Money | None = None
+    """The discount this split earns on the invoice."""
+
+    @property
+    def discounted(self) -> Money | None:
+        return self.invoice.balance_due - self.offer if self.offer else None
+
+    @property
+    def offer_until(self) -> date | None:
+        terms = self.invoice.terms
+        return terms.last_day(self.invoice.invoice_date) if terms and self.offer else None
 
 
 @dataclass
@@ -31,6 +48,8 @@ class Preview:
     amount: Money | None = None
     applied: Money | None = None
     credit: Money | None = None
+    discount: Money | None = None
+    """The early-payment discounts the split earns, all together."""
     error: str = ""
     amount_error: str = ""
 
@@ -39,8 +58,14 @@ def preview_split(
     customer: Customer, invoices: list[Invoice], amount_text: str, rows: Rows
 ) -> Preview:
     fixed = dict(zip(rows.numbers, rows.fixed, strict=True))
+    today = timezone.localdate()
     preview = Preview(
-        rows=[Row(i, invoice, fixed.get(invoice.number, "")) for i, invoice in enumerate(invoices)]
+        rows=[
+            Row(
+                i, invoice, fixed.get(invoice.number, ""), offer=invoice_discount(invoice, on=today)
+            )
+            for i, invoice in enumerate(invoices)
+        ]
     )
     if rows.errors:
         preview.error = next(iter(rows.errors.values()))
@@ -60,10 +85,15 @@ def preview_split(
     except RemitError as error:
         preview.error = error.message
         return preview
-    by_number = {line.invoice.number: line.amount for line in split.lines}
+    by_number = {line.invoice.number: line for line in split.lines}
+    zero = Money.zero(customer.currency)
     for row in preview.rows:
-        row.applied = by_number.get(row.invoice.number, Money.zero(customer.currency))
+        line = by_number.get(row.invoice.number)
+        row.applied = line.amount if line else zero
+        row.discount = line.discount if line else None
     preview.applied, preview.credit = split.applied, split.credit
+    discounts = [line.discount for line in split.discounts if line.discount]
+    preview.discount = sum(discounts, zero) if discounts else None
     return preview
 
 

@@ -21,6 +21,7 @@ from remit.invoices.rules import invoice_status
 from remit.ledger.models import Account, JournalLine
 from remit.payments.models import (
     OFFLINE_TYPES,
+    Allocation,
     CreditEntry,
     CreditKind,
     GatewayAttempt,
@@ -54,6 +55,7 @@ def books_audit() -> AuditReport:
     _bank(report)
     _card_clearing(report)
     _write_offs_and_credit_notes(report)
+    _discounts(report)
     _payouts(report)
     return report
 
@@ -296,6 +298,41 @@ def _write_offs_and_credit_notes(report: AuditReport) -> None:
         expected[account][row["currency"]] += row["total"]
     for account in [*WRITE_OFF_ACCOUNTS.values(), Account.CREDIT_NOTES]:
         _compare(report, Account(account).label, _account_balances(account), expected[account])
+
+
+def _discounts(report: AuditReport) -> None:
+    """Early-payment discounts (issue 14; the Write-offs: discounts account holds them
+    with the other live discount write-offs, checked above): each live one belongs to a
+    live payment (voided with it), and no invoice has more of them than its terms give."""
+    rows = Payment.objects.filter(
+        discount_of__isnull=False, status=PaymentStatus.SETTLED
+    ).values_list("number", "discount_of__number", "discount_of__status")
+    for number, payment, status in rows:
+        if status not in (PaymentStatus.SETTLED, PaymentStatus.PENDING):
+            report.problems.append(
+                f"{number}: an early-payment discount is live but {payment}, which earned "
+                f"it, is {status}."
+            )
+    taken = (
+        Allocation.objects.filter(
+            reversed=False,
+            payment__discount_of__isnull=False,
+            payment__status=PaymentStatus.SETTLED,
+        )
+        .values("invoice_id")
+        .annotate(total=Sum("amount_minor"))
+    )
+    invoices = Invoice.objects.in_bulk([row["invoice_id"] for row in taken])
+    for row in taken:
+        invoice = invoices[row["invoice_id"]]
+        terms = invoice.terms
+        allowed = terms.amount_minor(invoice.total_minor) if terms else 0
+        if row["total"] > allowed:
+            report.problems.append(
+                f"{invoice.number}: early-payment discounts of "
+                f"{_money(row['total'], invoice.currency)} are live; its terms give "
+                f"{_money(allowed, invoice.currency)}."
+            )
 
 
 def _payouts(report: AuditReport) -> None:

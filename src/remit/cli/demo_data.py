@@ -26,6 +26,7 @@ from remit.gateways.protocol import CardDetails
 from remit.gateways.sandbox import SandboxGateway
 from remit.invoices.csv_import import InvoiceRow
 from remit.invoices.models import Invoice, InvoiceStatus
+from remit.invoices.rules import Terms
 from remit.invoices.services import invoices_create
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import Payment, PaymentType, Source
@@ -251,6 +252,10 @@ def demo_load(*, today: date | None = None) -> DemoSummary:
 # --- invoices -----------------------------------------------------------------------
 
 
+TERMS = Terms(Decimal(2), 10)
+"""The demo's early-payment terms, on its newest invoices: 2% off within 10 days."""
+
+
 def _invoice_rows(rng: random.Random, today: date) -> list[InvoiceRow]:
     """Every customer's invoices, numbered INV-10001 upwards in date order."""
     drafts: list[tuple[date, str, Money, str]] = []
@@ -262,6 +267,7 @@ def _invoice_rows(rng: random.Random, today: date) -> list[InvoiceRow]:
             drafts.append((invoice_date, spec.number, total, rng.choice(spec.lines)))
     drafts.sort(key=lambda d: (d[0], d[1]))
     names = {spec.number: spec.name for spec in CUSTOMERS}
+    recent = today - timedelta(days=TERMS.days - 2)
     return [
         InvoiceRow(
             line=index + 1,
@@ -272,6 +278,8 @@ def _invoice_rows(rng: random.Random, today: date) -> list[InvoiceRow]:
             due_date=invoice_date + timedelta(days=NET_DAYS),
             total=total,
             description=description,
+            # The newest invoices are "2/10 net 30": the portal shows their discount.
+            terms=TERMS if invoice_date >= recent else None,
         )
         for index, (invoice_date, customer_number, total, description) in enumerate(drafts)
     ]

@@ -1,7 +1,8 @@
 """Parsing an invoice CSV into rows or line-numbered problems. Pure: no database.
 
 Columns: invoice_number, customer_number, customer_name, invoice_date, due_date, currency,
-total, description, and optionally credit_note_for. A row with an invoice number in
+total, description, and optionally discount_percent and discount_days (early-payment
+terms, both or neither) and credit_note_for. A row with an invoice number in
 credit_note_for is a credit note of that invoice (issue 14): its invoice_number is the
 credit note's own number in the billing system, its total is negative (the amount
 credited), invoice_date is its date, due_date may be empty and description says why.
@@ -30,6 +31,7 @@ from remit.core.inputs.amounts import amount_parse
 from remit.core.inputs.dates import date_parse
 from remit.core.inputs.free_text import card_number_sentence, has_card_number
 from remit.core.inputs.identifiers import NumberKind, number_problem
+from remit.core.inputs.terms import days_parse, percent_parse
 from remit.core.money import Money
 from remit.invoices import rules
 
@@ -44,6 +46,8 @@ COLUMNS = (
     "description",
 )
 REQUIRED = tuple(c for c in COLUMNS if c not in ("customer_name", "description"))
+TERMS = ("discount_percent", "discount_days")
+"""Optional columns: early-payment terms (2 and 10 for "2/10 net 30"), both or neither."""
 CREDIT_NOTE_FOR = "credit_note_for"
 """The optional column that makes a row a credit note of the invoice it names."""
 NAME_MAX = 200
@@ -62,6 +66,7 @@ class InvoiceRow:
     due_date: date
     total: Money
     description: str
+    terms: rules.Terms | None = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,7 @@ def _cell(value: object) -> str:
 
 
 def _parse_row(line: int, record: dict[str, str]) -> InvoiceRow | CreditNoteRow:
-    for column in (*COLUMNS, CREDIT_NOTE_FOR):
+    for column in (*COLUMNS, *TERMS, CREDIT_NOTE_FOR):
         if "\x00" in record.get(column, ""):
             raise _refusal(column, "The NUL character cannot be stored.")
     if record.get(CREDIT_NOTE_FOR):
@@ -155,6 +160,7 @@ def _parse_row(line: int, record: dict[str, str]) -> InvoiceRow | CreditNoteRow:
         due_date=_column("due_date", lambda: date_parse(record["due_date"])),
         total=_column("total", lambda: amount_parse(record["total"], record["currency"].upper())),
         description=record.get("description", ""),
+        terms=_terms(record),
     )
     refusal = row_refusal(row)
     if refusal:
@@ -201,6 +207,17 @@ def _parse_credit_note(line: int, record: dict[str, str]) -> CreditNoteRow:
         amount=_column("total", lambda: amount_parse(total[1:], record["currency"].upper())),
         reason=reason or f"Credit note {record['invoice_number']}",
     )
+
+
+def _terms(record: dict[str, str]) -> rules.Terms | None:
+    """The row's early-payment terms from the optional columns (empty: none)."""
+    percent_text, days_text = (record.get(column, "") for column in TERMS)
+    percent = _column(TERMS[0], lambda: percent_parse(percent_text)) if percent_text else None
+    days = _column(TERMS[1], lambda: days_parse(days_text)) if days_text else None
+    try:
+        return rules.terms_check(percent, days)
+    except RemitError as error:
+        raise _refusal(next(iter(error.fields)), error.message) from None
 
 
 def _column(column: str, parse: Callable[[], T]) -> T:

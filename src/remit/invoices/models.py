@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 
 from remit.core.constraints import number_rule
@@ -34,6 +36,16 @@ class Invoice(models.Model):
     balance_due_minor = models.BigIntegerField()
     status = models.CharField(max_length=16, choices=InvoiceStatus.choices, default="open")
     description = models.CharField(max_length=rules.DESCRIPTION_MAX, blank=True)
+    discount_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Early-payment terms: this percent off the total if paid in full in time.",
+    )
+    discount_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Early-payment terms: days after the invoice date."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -50,6 +62,17 @@ class Invoice(models.Model):
             ),
             number_rule(
                 "number", max_length=MAX_LENGTH[NumberKind.INVOICE], name="invoice_number_rule"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(discount_percent__isnull=True, discount_days__isnull=True)
+                    | models.Q(
+                        discount_percent__gt=0,
+                        discount_percent__lte=100,
+                        discount_days__isnull=False,
+                    )
+                ),
+                name="invoice_terms_both_or_neither",
             ),
         ]
         indexes = [
@@ -79,6 +102,17 @@ class Invoice(models.Model):
     def is_payable(self) -> bool:
         """A payment may be applied to it now (it is open)."""
         return rules.is_payable(self.status)
+
+    @property
+    def terms(self) -> rules.Terms | None:
+        """Its early-payment terms (2/10: 2% off within 10 days), or None."""
+        return rules.terms_of(self.discount_percent, self.discount_days)
+
+    @property
+    def discount_until(self) -> date | None:
+        """The last day of its early-payment window (None without terms)."""
+        terms = self.terms
+        return terms.last_day(self.invoice_date) if terms else None
 
     @property
     def is_partly_paid(self) -> bool:

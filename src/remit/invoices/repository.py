@@ -25,6 +25,8 @@ CANDIDATE_COLUMNS = (
     "status",
     "currency",
     "total_minor",
+    "discount_percent",
+    "discount_days",
 )
 _TABLE = Invoice._meta.db_table
 

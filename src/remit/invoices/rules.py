@@ -3,9 +3,11 @@ carry, and its aging bucket. No Django import."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
-from remit.core.errors import InvalidDate
+from remit.core.errors import InvalidDate, RemitError
 from remit.core.inputs.dates import date_bounded
 
 OPEN, PENDING, SCHEDULED, PAID, VOID = "open", "pending", "scheduled", "paid", "void"
@@ -14,6 +16,10 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 """An invoice's dates fall in these years: 0001-01-01 or 9999-12-31 is a typing slip."""
 DESCRIPTION_MAX = 500
 """The longest description, the width of its column."""
+
+
+class InvalidTerms(RemitError):
+    """Early-payment terms no invoice may carry (a sentence safe to show)."""
 
 
 def invoice_status(
@@ -70,3 +76,85 @@ def aging_bucket(days_past_due: int) -> str:
     if days_past_due <= 90:
         return "61_90"
     return "over_90"
+
+
+DISCOUNT_PERCENT_MAX = Decimal(100)
+"""Early-payment terms ("2/10 net 30"): at most 100% off, to two decimal places."""
+
+
+@dataclass(frozen=True)
+class Terms:
+    """An invoice's early-payment discount: `percent` off its total if paid in full by
+    `days` after its invoice date (2/10: 2% off within 10 days)."""
+
+    percent: Decimal
+    days: int
+
+    def amount_minor(self, total_minor: int) -> int:
+        """The discount in minor units: `percent` of the whole invoice total (not of what
+        is left), rounded half up to the currency's minor unit (2% of 100.25 is 2.005,
+        taken as 2.01)."""
+        exact = Decimal(total_minor) * self.percent / 100
+        return int(exact.to_integral_value(rounding=ROUND_HALF_UP))
+
+    @property
+    def label(self) -> str:
+        """The percent as people write it: "2%", "1.5%"."""
+        return f"{self.percent.normalize():f}%"
+
+    def last_day(self, invoice_date: date) -> date:
+        """The last day the discount may be taken: the invoice date plus `days`."""
+        return invoice_date + timedelta(days=self.days)
+
+    def applies_on(self, post_date: date, invoice_date: date) -> bool:
+        """Whether a payment posted on `post_date` is inside the window (the last day
+        included)."""
+        return post_date <= self.last_day(invoice_date)
+
+
+def terms_of(percent: Decimal | None, days: int | None) -> Terms | None:
+    """The terms stored on an invoice, or None when it has none (or 0% off)."""
+    if percent is None or days is None or percent <= 0:
+        return None
+    return Terms(percent, days)
+
+
+def discount_remaining_minor(terms: Terms | None, total_minor: int, taken_minor: int) -> int:
+    """What is left of the discount once `taken_minor` (live discounts already booked on
+    the invoice) is taken: the discount is taken once per invoice, never more."""
+    if terms is None:
+        return 0
+    return max(terms.amount_minor(total_minor) - taken_minor, 0)
+
+
+def terms_check(percent: Decimal | None, days: int | None) -> Terms | None:
+    """Terms as every face takes them: both or neither; the percent more than 0 and at
+    most 100 with at most two places; the days 0 or more. InvalidTerms otherwise."""
+    if percent is None and days is None:
+        return None
+    if percent is None or days is None:
+        missing = "discount_days" if days is None else "discount_percent"
+        raise InvalidTerms(
+            "Give both the discount percent and the discount days, or neither.",
+            fields={missing: "missing"},
+        )
+    if not percent.is_finite() or percent <= 0 or percent > DISCOUNT_PERCENT_MAX:
+        raise InvalidTerms(
+            f"A discount percent is more than 0 and at most 100; {percent} is not.",
+            fields={"discount_percent": "out of range"},
+        )
+    if percent != percent.quantize(Decimal("0.01")):
+        raise InvalidTerms(
+            f"A discount percent has at most two decimal places; {percent} has more.",
+            fields={"discount_percent": "too precise"},
+        )
+    if days < 0 or days > DISCOUNT_DAYS_MAX:
+        raise InvalidTerms(
+            f"The discount days are 0 to {DISCOUNT_DAYS_MAX}; {days} is not.",
+            fields={"discount_days": "out of range"},
+        )
+    return Terms(percent.quantize(Decimal("0.01")), days)
+
+
+DISCOUNT_DAYS_MAX = 3660
+"""The longest window: ten years is a typing slip's bound, not a business's."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -13,6 +14,7 @@ from remit.core.errors import ImportRejected, RemitError, VoidRefused
 from remit.core.money import Money, currency_mismatch
 from remit.customers.models import Customer
 from remit.customers.services import customer_create
+from remit.invoices import rules
 from remit.invoices.csv_import import InvoiceRow, row_refusal
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.ledger.models import Account
@@ -28,10 +30,13 @@ def invoice_create(
     due_date: date,
     total: Money,
     description: str = "",
+    discount_percent: Decimal | None = None,
+    discount_days: int | None = None,
     actor: Actor,
 ) -> Invoice:
     """One invoice by hand; the same checks as a CSV line, each refusal naming its field
-    (number, invoice_date, due_date, total, description)."""
+    (number, invoice_date, due_date, total, description, discount_percent, discount_days)."""
+    terms = rules.terms_check(discount_percent, discount_days)
     row = InvoiceRow(
         line=1,
         number=number,
@@ -41,6 +46,7 @@ def invoice_create(
         due_date=due_date,
         total=total,
         description=description,
+        terms=terms,
     )
     refusal = row_refusal(row)
     if refusal:
@@ -133,6 +139,8 @@ def invoices_create(*, rows: Sequence[InvoiceRow], actor: Actor, reference: str)
             balance_due_minor=row.total.minor,
             status=InvoiceStatus.OPEN,
             description=row.description,
+            discount_percent=row.terms.percent if row.terms else None,
+            discount_days=row.terms.days if row.terms else None,
         )
         for row in rows
     )

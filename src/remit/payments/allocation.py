@@ -4,6 +4,15 @@
 the other candidate invoices oldest first (invoice date, due date, number), each at most
 its balance; what is left is customer credit. Invariant, always:
 `payment == sum(lines) + credit`.
+
+Early-payment discounts (issue 14): an invoice inside its terms' window carries the
+`discount` it would earn. A line that pays exactly its balance less that discount closes
+the invoice with the discount (`Line.discount`, booked by the caller); so does the
+oldest-first spread when what is left covers the discounted balance (it then applies the
+discounted balance, not the full one, and what is left goes on to the next invoice or
+to credit: the customer always gets the discount they earned). A line that pays less
+than the discounted balance is a partial payment and earns nothing; an amount fixed by
+hand at the full balance takes no discount (the user chose to apply it all).
 """
 
 from __future__ import annotations
@@ -31,6 +40,12 @@ class OpenInvoice(NamedTuple):
     due_date: date
     balance: Money
     partly_paid: bool = False  # something is already applied to it
+    discount: Money | None = None  # earned by paying balance - discount now (issue 14)
+
+    @property
+    def discounted_balance(self) -> Money:
+        """What closes it now: its balance less the discount it would earn."""
+        return self.balance - self.discount if self.discount else self.balance
 
     @property
     def age_key(self) -> tuple[date, date, str]:
@@ -44,6 +59,7 @@ _AGE = attrgetter("invoice_date", "due_date", "number")
 class Line(NamedTuple):
     invoice: OpenInvoice
     amount: Money
+    discount: Money | None = None  # the early-payment discount that closes it with this line
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,11 @@ class Split:
     lines: tuple[Line, ...]
     credit: Money
     policy: str
+
+    @property
+    def discounts(self) -> tuple[Line, ...]:
+        """The lines that close their invoice with an early-payment discount."""
+        return tuple(line for line in self.lines if line.discount)
 
     @property
     def applied(self) -> Money:
@@ -110,7 +131,10 @@ def split_payment(
             raise currency_mismatch(invoice.number, billed=balance.currency, given=amount.currency)
         if balance.amount <= 0:
             continue
-        if balance.amount <= left:
+        if invoice.discount and invoice.discounted_balance.amount <= left:
+            lines[invoice.number] = invoice.discounted_balance  # paid in full, discounted
+            left -= invoice.discounted_balance.amount
+        elif balance.amount <= left:
             lines[invoice.number] = balance  # paid in full
             left -= balance.amount
         else:
@@ -118,10 +142,20 @@ def split_payment(
             left = Decimal(0)
     remaining = Money(left, amount.currency)
 
-    ordered = [Line(by_number[number], applied) for number, applied in lines.items()]
+    ordered = [
+        Line(by_number[number], applied, _discount_earned(by_number[number], applied))
+        for number, applied in lines.items()
+    ]
     if fixed:  # the fixed lines came first; show them all oldest first
         ordered.sort(key=_line_age)
     return Split(lines=tuple(ordered), credit=remaining, policy=EXPLICIT if fixed else OLDEST_FIRST)
+
+
+def _discount_earned(invoice: OpenInvoice, applied: Money) -> Money | None:
+    """The discount a line earns: all of it when it pays exactly the discounted balance."""
+    if invoice.discount and applied == invoice.discounted_balance:
+        return invoice.discount
+    return None
 
 
 def _line_age(line: Line) -> tuple[date, date, str]:

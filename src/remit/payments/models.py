@@ -186,6 +186,14 @@ class Payment(models.Model):
         blank=True,
         help_text="The day offline money reached the bank (a deposit, a statement line).",
     )
+    discount_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="discounts",
+        help_text="An early-payment discount: the payment that earned it (voided with it).",
+    )
 
     class Meta:
         ordering = ["-id"]

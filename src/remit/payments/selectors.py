@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 
 from django.db.models import BooleanField, Case, OuterRef, Q, Subquery, Sum, Value, When
+from django.utils import timezone
 
 from remit.core.errors import NotFound
 from remit.core.money import Money, currency_mismatch
@@ -49,11 +51,19 @@ def payment_preview(
     customer: Customer,
     amount: Money,
     invoices: Sequence[InvoiceRequest] | None = None,
+    post_date: date | None = None,
 ) -> Split:
-    """The split a payment would make, writing nothing (shown before Save)."""
+    """The split a payment would make, writing nothing (shown before Save); with the
+    early-payment discounts it would earn if posted on `post_date` (default today)."""
     if amount.currency != customer.currency:
         raise currency_mismatch(customer.number, billed=customer.currency, given=amount.currency)
-    candidates = invoice_candidates_load(customer, amount.currency, invoices, lock=False)
+    candidates = invoice_candidates_load(
+        customer,
+        amount.currency,
+        invoices,
+        lock=False,
+        discount_on=post_date or timezone.localdate(),
+    )
     fixed = {r.number: r.amount for r in invoices or () if r.amount is not None}
     return split_payment(amount, candidates, fixed)
 

@@ -24,7 +24,8 @@ from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, Tuple
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
-from remit.invoices.rules import is_payable
+from remit.invoices.rules import Terms, is_payable, terms_of
+from remit.payments.discounts import discount_open
 from remit.payments.models import Allocation
 from remit.payments.states import PaymentStatus
 
@@ -75,6 +76,9 @@ _COLUMNS = (
     "balance_due_minor",
     "status",
     "description",
+    "id",
+    "discount_percent",
+    "discount_days",
 )
 
 
@@ -90,6 +94,19 @@ class InvoiceLine:
     overdue: bool
     in_flight: Money | None = None
     """Pending: what payments not yet settled are paying (the balance still due until then)."""
+    id: int = 0
+    terms: Terms | None = None
+    discount: Money | None = None
+    """Inside its early-payment window: what paying `discounted` now saves (issue 14)."""
+
+    @property
+    def discounted(self) -> Money | None:
+        """What closes it today, inside its window (None outside)."""
+        return self.balance - self.discount if self.discount else None
+
+    @property
+    def discount_until(self) -> date | None:
+        return self.terms.last_day(self.invoice_date) if self.terms else None
 
     @property
     def still_due(self) -> Money:
@@ -174,10 +191,10 @@ def invoice_page(
         lines, more = _fetch(customer, query, columns, not descending, cursor, today)
         if not more:  # we are back at the start: show a full first page
             return invoice_page(customer=customer, query=query, today=today)
-        lines = _with_in_flight(customer, lines[::-1])
+        lines = _with_discounts(_with_in_flight(customer, lines[::-1]), today)
         return InvoicePage(lines=tuple(lines), next_after=lines[-1].number, prev_before=None)
     lines, more = _fetch(customer, query, columns, descending, cursor, today)
-    lines = _with_in_flight(customer, lines)
+    lines = _with_discounts(_with_in_flight(customer, lines), today)
     return InvoicePage(
         lines=tuple(lines),
         next_after=lines[-1].number if more and lines else None,
@@ -234,6 +251,25 @@ def _fetch(
     return merged[: query.size], len(merged) > query.size
 
 
+def _with_discounts(lines: list[InvoiceLine], today: date) -> list[InvoiceLine]:
+    """Open lines inside their early-payment window with the discount paying now earns
+    (no query unless some line has terms in its window)."""
+    offered = discount_open(
+        [
+            (line.id, line.invoice_date, line.balance.minor, line.total.minor, line.terms)
+            for line in lines
+            if line.status == InvoiceStatus.OPEN and line.terms is not None
+        ],
+        on=today,
+    )
+    return [
+        replace(line, discount=Money.from_minor(offered[line.id], line.balance.currency))
+        if line.id in offered
+        else line
+        for line in lines
+    ]
+
+
 def _with_in_flight(customer: Customer, lines: list[InvoiceLine]) -> list[InvoiceLine]:
     """Pending lines with what their payments in flight are paying: one query whatever the
     page holds (a list never empty, so the query always runs and the page's cost is even)."""
@@ -270,8 +306,11 @@ def _cursor(customer: Customer, columns: tuple[str, ...], number: str) -> tuple:
 
 
 def _line(row: tuple, today: date) -> InvoiceLine:
-    number, invoice_date, due_date, currency, total, balance, status, description = row
+    number, invoice_date, due_date, currency, total, balance, status, description, *rest = row
+    invoice_id, percent, days = rest
     return InvoiceLine(
+        id=invoice_id,
+        terms=terms_of(percent, days),
         number=number,
         invoice_date=invoice_date,
         due_date=due_date,

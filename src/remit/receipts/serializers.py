@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Sum
+from django.utils import timezone
 
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice
 from remit.payments.allocation import Split
+from remit.payments.discounts import invoice_discount
 from remit.payments.models import Allocation, GatewayAttempt, Payment, PaymentType
 
 _TIME = DjangoJSONEncoder()
@@ -37,6 +39,28 @@ def invoice_data(invoice: Invoice) -> dict:
         "status": invoice.status,
         "partly_paid": invoice.is_partly_paid,
         "description": invoice.description,
+        **terms_data(invoice),
+    }
+
+
+def terms_data(invoice: Invoice, *, on: date | None = None) -> dict:
+    """An invoice's early-payment terms (`terms`: percent and days, or null) and the
+    discount a payment posted `on` (default today) would earn (`discount`: its amount,
+    last day and the discounted balance; null outside the window, once taken, or when
+    the invoice is not open)."""
+    terms = invoice.terms
+    if terms is None:
+        return {"terms": None, "discount": None}
+    offer = invoice_discount(invoice, on=on or timezone.localdate())
+    return {
+        "terms": {"discount_percent": str(terms.percent), "discount_days": terms.days},
+        "discount": None
+        if offer is None
+        else {
+            "discount_amount": str(offer),
+            "discount_until": terms.last_day(invoice.invoice_date).isoformat(),
+            "discounted_balance": str(invoice.balance_due - offer),
+        },
     }
 
 
@@ -69,7 +93,12 @@ def preview_data(customer: Customer, amount: Money, split: Split) -> dict:
         "currency": amount.currency,
         "policy": split.policy,
         "allocations": [
-            {"invoice": line.invoice.number, "amount": str(line.amount)} for line in split.lines
+            {
+                "invoice": line.invoice.number,
+                "amount": str(line.amount),
+                "discount": str(line.discount) if line.discount else None,
+            }
+            for line in split.lines
         ],
         "credit_created": str(split.credit),
     }

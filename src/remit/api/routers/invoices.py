@@ -24,6 +24,7 @@ from remit.api.schemas import (
 from remit.api.selectors import invoices_page
 from remit.core.errors import ImportRejected, InvalidAmount
 from remit.invoices.csv_import import InvoiceRow
+from remit.invoices.rules import InvalidTerms, terms_check
 from remit.invoices.services import invoice_create, invoice_void, invoices_create
 from remit.payments.services.cancel import invoice_cancel
 
@@ -67,6 +68,8 @@ def invoices_create_one(request, payload: InvoiceIn, idempotency_key: Idempotenc
         due_date=payload.due_date,
         total=total,
         description=payload.description,
+        discount_percent=payload.discount_percent,
+        discount_days=payload.discount_days,
         actor=request.auth.actor,
     )
     return invoice_out(invoice)
@@ -115,7 +118,8 @@ def _rows(principal: Principal, payload: InvoicesIn) -> list[InvoiceRow]:
         customer = customers[item.customer]
         try:
             total = money(item.total, currency_of(customer, item.currency), field="total")
-        except InvalidAmount as refusal:
+            terms = terms_check(item.discount_percent, item.discount_days)
+        except (InvalidAmount, InvalidTerms) as refusal:
             problems.append((line, refusal.message))
             continue
         rows.append(
@@ -128,6 +132,7 @@ def _rows(principal: Principal, payload: InvoicesIn) -> list[InvoiceRow]:
                 due_date=item.due_date,
                 total=total,
                 description=item.description,
+                terms=terms,
             )
         )
     if problems:

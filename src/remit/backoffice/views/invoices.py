@@ -134,6 +134,8 @@ def create(request: HttpRequest) -> HttpResponse:
                 due_date=data["due_date"],
                 total=data["total"],
                 description=data["description"],
+                discount_percent=data["discount_percent"],
+                discount_days=data["discount_days"],
                 actor=request.actor,
             )
         except RemitError as error:

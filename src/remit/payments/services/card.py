@@ -44,6 +44,7 @@ from remit.payments.services.attempts import (
     gateway_send,
 )
 from remit.payments.services.balances import invoice_statuses_refresh
+from remit.payments.services.discount import discounts_record, discounts_void
 from remit.payments.services.method import payment_method_spend
 from remit.payments.services.recording import payment_amount_check, payment_record
 from remit.payments.services.reversal import payment_reverse
@@ -72,8 +73,12 @@ def card_payment_submit(
     post_date: date | None = None,
     notes: str = "",
     gateway: Gateway | None = None,
+    discounts: bool = True,
 ) -> Payment:
     """Charge a saved card or bank account and apply the payment to invoices.
+
+    Inside an invoice's early-payment window the payment earns its discount, unless
+    `discounts` is off (a scheduled payment charges what it worked out when claimed).
 
     The invoices are held (Pending) from the moment the payment is recorded, before the
     gateway is asked, so a second payment cannot reach them while the charge is in flight.
@@ -99,7 +104,13 @@ def card_payment_submit(
     with money_transaction(customer, key=idempotency_key, fingerprint=fingerprint) as work:
         if work.first:
             return work.first  # the first request's payment, whatever stage it has reached
-        candidates = invoice_candidates_load(customer, amount.currency, invoices, lock=True)
+        candidates = invoice_candidates_load(
+            customer,
+            amount.currency,
+            invoices,
+            lock=True,
+            discount_on=post_date if discounts else None,
+        )
         split = split_payment(amount, candidates, fixed_amounts(invoices))
         if split.credit.is_positive():
             # A card is charged for what is due, never more: credit from a charge that
@@ -124,6 +135,15 @@ def card_payment_submit(
             action=Action.SUBMIT,
             outcome=Outcome.PENDING,
             method_id=method.pk,
+        )
+        discounts_record(
+            customer,
+            payment,
+            split,
+            fingerprint=fingerprint,
+            actor=actor,
+            source=source,
+            post_date=post_date,
         )
         payment.gateway_outcome = Outcome.UNKNOWN
         payment.save(update_fields=["gateway_outcome"])
@@ -182,11 +202,9 @@ def charge_answer_record(
             # After an approval, a decline is the money coming back at settlement.
             action = Action.SETTLE if known else Action.CHARGE
             payment.failure_reason = result.decline_reason[:300]
-            payment_reverse(
-                work.customer,
-                payment,
-                description=f"{payment.number} failed: {result.decline_reason}",
-            )
+            failed = f"{payment.number} failed: {result.decline_reason}"
+            payment_reverse(work.customer, payment, description=failed)
+            discounts_void(work.customer, payment, actor=actor, description=failed)
             payment_transition(
                 payment,
                 action=action,

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
 
 from remit.core.audit import Actor
 from remit.core.errors import RemitError
@@ -20,6 +23,7 @@ from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.candidates import InvoiceRequest
+from remit.payments.discounts import invoice_discount
 from remit.payments.models import Payment, PaymentMethod, Source
 from remit.payments.selectors import credit_balance
 from remit.payments.services.card import card_payment_submit
@@ -94,14 +98,16 @@ def checkout_submit(
     # What is still due, worked out before looking for an earlier charge with this key:
     # a repeat that finds none therefore asks for the same amount, and the payment
     # service replays the first charge instead of refusing a different request.
-    still_open = list(
-        Invoice.objects.filter(
+    today = timezone.localdate()
+    still_open = [
+        (i.number, i.balance_due_minor, _discount_minor(i, today))
+        for i in Invoice.objects.filter(
             customer=customer,
             number__in=invoice_numbers,
             status=InvoiceStatus.OPEN,
             balance_due_minor__gt=0,
-        ).values_list("number", "balance_due_minor")
-    )
+        )
+    ]
     first = _payment_with_key(customer, card_key(key))
     if first is not None:
         return _finish(Checkout(payment=first, credit_application=credit), actor)
@@ -111,7 +117,11 @@ def checkout_submit(
         return Checkout(payment=credit)
     if method is None:
         raise RemitError("Choose a payment method for the rest.", fields={"method": "required"})
-    amount = Money.from_minor(sum(balance for _, balance in still_open), customer.currency)
+    # Inside an invoice's early-payment window the card pays its balance less the
+    # discount, which the payment books (issue 14).
+    amount = Money.from_minor(
+        sum(balance - discount for _, balance, discount in still_open), customer.currency
+    )
     payment = card_payment_submit(
         customer=customer,
         method=method,
@@ -119,7 +129,7 @@ def checkout_submit(
         idempotency_key=card_key(key),
         actor=actor,
         source=Source.PORTAL,
-        invoices=[InvoiceRequest(number) for number, _ in sorted(still_open)],
+        invoices=[InvoiceRequest(number) for number, *_ in sorted(still_open)],
     )
     return _finish(Checkout(payment=payment, credit_application=credit), actor)
 
@@ -149,6 +159,11 @@ def _finish(checkout: Checkout, actor: Actor) -> Checkout:
             actor=actor,
         )
     return Checkout(payment=checkout.payment, credit_application=credit)
+
+
+def _discount_minor(invoice: Invoice, today: date) -> int:
+    offer = invoice_discount(invoice, on=today)
+    return offer.minor if offer else 0
 
 
 def _payment_with_key(customer: Customer, key: str) -> Payment | None:

@@ -19,6 +19,7 @@ from remit.payments.allocation import split_payment
 from remit.payments.candidates import fixed_amounts, invoice_candidates_load
 from remit.payments.models import Payment, PaymentType
 from remit.payments.selectors import credit_balance
+from remit.payments.services.discount import discounts_record
 from remit.payments.services.recording import payment_record
 from remit.payments.services.unit_of_work import (
     money_transaction,
@@ -37,7 +38,9 @@ def credit_apply(
     currency: str | None = None,
     post_date: date | None = None,
 ) -> Payment:
-    """Apply the customer's credit to open invoices: oldest first, or to those named."""
+    """Apply the customer's credit to open invoices: oldest first, or to those named.
+    Credit applied inside an invoice's early-payment window earns its discount, as money
+    would (issue 14)."""
     currency = (currency or customer.currency).upper()
     fingerprint = request_fingerprint(
         "credit_apply", customer.number, currency, source, requests_for_fingerprint(invoices)
@@ -48,7 +51,10 @@ def credit_apply(
         available = credit_balance(customer=customer, currency=currency)
         if not available.is_positive():
             raise RemitError(f"{customer.number} has no {currency} credit to apply.")
-        candidates = invoice_candidates_load(customer, currency, invoices, lock=True)
+        post_date = post_date or timezone.localdate()
+        candidates = invoice_candidates_load(
+            customer, currency, invoices, lock=True, discount_on=post_date
+        )
         fixed = fixed_amounts(invoices)
         fixed_total = sum((m for m in fixed.values()), Money.zero(currency))
         if fixed_total > available:
@@ -57,23 +63,34 @@ def credit_apply(
                 f"{fixed_total.format()} cannot be applied."
             )
         spreadable = sum(
-            (i.balance for i in candidates if i.number not in fixed), Money.zero(currency)
+            (i.discounted_balance for i in candidates if i.number not in fixed),
+            Money.zero(currency),
         )
         amount = fixed_total + (available - fixed_total).min(spreadable)
         if not amount.is_positive():
             raise RemitError(f"{customer.number} has no open invoices to apply credit to.")
         split = split_payment(amount, candidates, fixed)
         assert split.credit.is_zero()  # credit is only ever applied up to what is due
-        return payment_record(
+        payment = payment_record(
             customer=customer,
             amount=amount,
             payment_type=PaymentType.CREDIT,
             split=split,
             reference="",
-            post_date=post_date or timezone.localdate(),
+            post_date=post_date,
             notes="",
             idempotency_key=idempotency_key,
             fingerprint=fingerprint,
             actor=actor,
             source=source,
         )
+        discounts_record(
+            customer,
+            payment,
+            split,
+            fingerprint=fingerprint,
+            actor=actor,
+            source=source,
+            post_date=post_date,
+        )
+        return payment

@@ -22,6 +22,7 @@ from remit.payments.allocation import split_payment
 from remit.payments.candidates import fixed_amounts, invoice_candidates_load
 from remit.payments.models import OFFLINE_TYPES, Payment, PaymentType
 from remit.payments.repository import payment_twin
+from remit.payments.services.discount import discounts_record
 from remit.payments.services.recording import payment_amount_check, payment_record
 from remit.payments.services.unit_of_work import (
     money_transaction,
@@ -83,7 +84,9 @@ def payment_post(
             return work.first
         if not allow_duplicate:
             duplicate_check(customer, amount, payment_type, reference.strip(), post_date)
-        candidates = invoice_candidates_load(customer, amount.currency, invoices, lock=True)
+        candidates = invoice_candidates_load(
+            customer, amount.currency, invoices, lock=True, discount_on=post_date
+        )
         split = split_payment(amount, candidates, fixed_amounts(invoices))
         payment = payment_record(
             customer=customer,
@@ -97,6 +100,15 @@ def payment_post(
             fingerprint=fingerprint,
             actor=actor,
             source=source,
+        )
+        discounts_record(
+            customer,
+            payment,
+            split,
+            fingerprint=fingerprint,
+            actor=actor,
+            source=source,
+            post_date=post_date,
         )
         write_offs_record(
             customer,

@@ -49,6 +49,7 @@ def payment_record(
     method_id: int | None = None,
     reason: str = "",
     number: str | None = None,
+    discount_of: Payment | None = None,
 ) -> Payment:
     """Write a payment and everything that goes with it. Offline money is RECORDed
     (settled at once); card and bank payments are SUBMITted (pending) before the gateway
@@ -70,6 +71,7 @@ def payment_record(
         request_fingerprint=fingerprint,
         method_id=method_id,
         reason=reason,
+        discount_of=discount_of,
     )
     payment_transition(payment, action=action, outcome=outcome, actor=actor)
     rows_insert(
@@ -118,6 +120,7 @@ def payment_record(
             "allocations": {line.invoice.number: str(line.amount) for line in split.lines},
             "credit_created": str(split.credit),
             **({"reason": reason} if reason else {}),
+            **({"discount_of": discount_of.number} if discount_of else {}),
         },
     )
     return payment

@@ -168,6 +168,7 @@ def _run_one(schedule_id: int, *, actor: Actor, gateway: Gateway | None) -> str:
             actor=actor,
             source=Source.SCHEDULED,
             gateway=gateway,
+            discounts=False,  # its amount is the full balances, worked out at the claim
         )
     except RemitError as refusal:
         return _finish(schedule_id, ScheduleStatus.FAILED, refusal.message, actor, None)

@@ -40,6 +40,7 @@ from remit.payments.services.attempts import (
 )
 from remit.payments.services.checkout_keys import credit_key_of_card
 from remit.payments.services.credit_ledger import credit_created, credit_used_refusal
+from remit.payments.services.discount import discounts_void
 from remit.payments.services.partial_refund import (
     partial_refund_asked,
     partial_refund_finish,
@@ -188,6 +189,7 @@ def _void_in_the_books(
     caller holds the customer's lock and has checked that the void is allowed."""
     before = {"status": payment.status}
     reopened = payment_reverse(customer, payment, description=description)
+    discounts_void(customer, payment, actor=actor, description=description)
     payment.void_reason = reason[:300]
     payment_transition(
         payment,
@@ -213,6 +215,7 @@ def payment_finish_refund(
     reopened = payment_reverse(
         customer, payment, description=f"Refund of {payment.number}", refund=True
     )
+    discounts_void(customer, payment, actor=actor, description=f"Refund of {payment.number}")
     payment_transition(
         payment, action=Action.REFUND, outcome=Outcome.APPROVED, actor=actor, also=also
     )

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from remit.core.errors import InvalidNumber
 from remit.core.inputs.identifiers import NumberKind, number_parse
 from remit.core.money import Money
 from remit.invoices.models import Invoice
+from remit.payments.discounts import invoice_discount
 from remit.payments.selectors import credit_balance, method_chosen, payment_methods
 from remit.payments.services.checkout import Checkout, checkout_submit
 from remit.portal.access import not_found, portal_view
@@ -93,7 +96,8 @@ def _dialog(
         # Paid meanwhile (another tab, another user): one sentence instead of two, and the
         # Open Invoices table behind the dialog is refreshed (the HX-Trigger below).
         error = _held_sentence(not_payable)
-    total = sum((i.balance_due for i in payable), Money.zero(customer.currency))
+    _with_discounts(payable, timezone.localdate())
+    total = sum((i.discounted or i.balance_due for i in payable), Money.zero(customer.currency))
     credit = credit_balance(customer=customer, currency=customer.currency)
     credit_used = credit.min(total) if credit.is_positive() else Money.zero(customer.currency)
     response = render_dialog(
@@ -120,6 +124,15 @@ def _dialog(
     if error and not_payable:
         response["HX-Trigger"] = INVOICES_CHANGED
     return response
+
+
+def _with_discounts(invoices: list[Invoice], today: date) -> None:
+    """Mark each invoice inside its early-payment window with what closes it today
+    (`discounted`) and the window's last day: the dialog shows and charges that."""
+    for invoice in invoices:
+        offer = invoice_discount(invoice, on=today)
+        invoice.discounted = invoice.balance_due - offer if offer else None
+        invoice.offer_until = invoice.discount_until if offer else None
 
 
 INVOICES_CHANGED = "remit:invoices-changed"
