@@ -205,7 +205,7 @@ class ChargeRecord:
     amount: Money
     status: ChargeStatus
     refunds: tuple[RefundRecord, ...] = ()
-    disputes: tuple[DisputeRecord, ...] = ()
+    disputes: tuple[DisputeRecord, ...] | None = None  # None: the gateway does not list them
 
 
 @dataclass(frozen=True, slots=True)

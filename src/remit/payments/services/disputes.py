@@ -25,6 +25,8 @@ refused (as a void would be) until those credit applications are voided.
 
 from __future__ import annotations
 
+import logging
+
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -36,6 +38,7 @@ from remit.core.repository import rows_insert
 from remit.customers.models import Customer
 from remit.gateways.models import ProcessedWebhookEvent
 from remit.gateways.protocol import DisputeNotice, DisputeState
+from remit.gateways.registry import get_gateway
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.ledger.models import Account
 from remit.ledger.rules import Posting
@@ -49,7 +52,9 @@ from remit.payments.models import (
     GatewayAttempt,
     GatewayOperation,
     Payment,
+    PaymentType,
 )
+from remit.payments.services.attempts import charge_attempt
 from remit.payments.services.balances import invoice_balances_set
 from remit.payments.services.credit_ledger import credit_entry_add
 from remit.payments.services.moves import allocations_move, allocations_on
@@ -61,6 +66,8 @@ from remit.payments.services.partial_refund import (
 from remit.payments.services.transitions import payment_transition
 from remit.payments.services.unit_of_work import money_transaction, payment_lock
 from remit.payments.states import Action, Outcome, next_status
+
+log = logging.getLogger("remit.payments")
 
 CREDIT = ""  # the plan's key for the part taken from the payment's credit
 
@@ -214,7 +221,11 @@ def _close(
         to_credit = amount - applied
         if to_credit.is_positive():
             credit_entry_add(
-                customer, to_credit, CreditKind.DISPUTED, payment, f"Dispute of {payment.number} won"
+                customer,
+                to_credit,
+                CreditKind.DISPUTED,
+                payment,
+                f"Dispute of {payment.number} won",
             )
         journal_post(
             posted_on=timezone.localdate(),
@@ -285,3 +296,49 @@ def _shares(plan: dict[str, int], currency: str) -> str:
 def dispute_of(payment: Payment) -> Dispute | None:
     """The payment's latest dispute, if it was ever disputed."""
     return payment.disputes.order_by("-id").first()
+
+
+def disputes_deliver(*, gateway: object, actor: Actor) -> int:
+    """Tell remit of the disputes a gateway that keeps them for remit (the sandbox) has not
+    delivered yet, as its webhook would; how many were taken. One refused (a refund of
+    the payment still under way) stays undelivered and is tried again next time."""
+    notices = getattr(gateway, "dispute_notices", None)
+    if notices is None:
+        return 0
+    taken = 0
+    for notice in notices():
+        try:
+            dispute_notice_apply(notice=notice, actor=actor)
+        except RemitError as refused:
+            log.warning("dispute %s not recorded yet: %s", notice.dispute_id, refused.message)
+            continue
+        gateway.dispute_delivered(notice)  # type: ignore[attr-defined]
+        taken += 1
+    return taken
+
+
+def sandbox_dispute(
+    *,
+    payment: Payment,
+    state: DisputeState,
+    actor: Actor,
+    amount: Money | None = None,
+    gateway: object = None,
+) -> Dispute | None:
+    """`remit dispute`: the sandbox's cardholder opens a dispute of `payment` (for
+    `amount`, or all that was not refunded), or the sandbox decides it; remit is told
+    through `dispute_notice_apply`, as by a webhook."""
+    gateway = gateway or get_gateway()
+    if not hasattr(gateway, "dispute"):
+        raise RemitError(
+            "Disputes are opened by the cardholder's bank; only the sandbox gateway makes "
+            "them on request."
+        )
+    if payment.type != PaymentType.CARD:
+        raise RemitError(f"{payment.number} is not a card payment; only cards are disputed.")
+    if state == DisputeState.OPEN:
+        next_status(payment.status, Action.DISPUTE_OPEN, Outcome.APPROVED, payment=payment.number)
+    notice = gateway.dispute(charge_attempt(payment).idempotency_key, state, amount)  # type: ignore[attr-defined]
+    dispute, _ = dispute_notice_apply(notice=notice, actor=actor)
+    gateway.dispute_delivered(notice)  # type: ignore[attr-defined]
+    return dispute
