@@ -172,7 +172,7 @@ def test_a_lost_dispute_charges_the_payment_back_for_good(settled):
 
 
 def test_a_disputed_payment_cannot_be_voided_refunded_or_moved(settled):
-    payment, old, new = settled
+    payment, old, _new = settled
     dispute(payment, OPEN, "100.00")
     with pytest.raises(TransitionRefused, match="is disputed; it cannot be"):
         payment_void(payment=payment, actor=CLERK)
@@ -225,7 +225,7 @@ def test_a_dispute_takes_the_credit_the_payment_left_after_its_invoice(settled):
 
 
 def test_a_dispute_of_credit_already_used_is_refused_until_the_application_is_voided(settled):
-    payment, old, new = settled
+    payment, _old, new = settled
     customer = payment.customer
     payment_unapply(payment=payment, invoice=new.number, idempotency_key="u", actor=CLERK)
     other = make_invoice(customer, "200.00", days_ago=1)
@@ -247,7 +247,7 @@ def test_a_dispute_of_credit_already_used_is_refused_until_the_application_is_vo
 def test_the_sandbox_refuses_to_refund_a_disputed_charge_and_the_audit_sees_an_unrecorded_dispute(
     settled,
 ):
-    payment, old, new = settled
+    payment, _old, _new = settled
     gateway = SandboxGateway()
     key = payment.attempts.get(operation="charge").idempotency_key
     gateway.dispute(key, OPEN, usd("10.00"))  # the webhook never arrived
