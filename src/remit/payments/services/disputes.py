@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from remit.core.audit import Actor, audit_record
@@ -74,11 +74,15 @@ CREDIT = ""  # the plan's key for the part taken from the payment's credit
 
 def dispute_notice_apply(*, notice: DisputeNotice, actor: Actor) -> tuple[Dispute | None, bool]:
     """Bring remit's books up to what the gateway says of one dispute. Returns the dispute
-    and whether the notice was a repeat (a delivery already processed: nothing done)."""
+    and whether the notice was a repeat (a delivery already processed: nothing done).
+    The charge is named by remit's key, or by the gateway's reference of it."""
+    named = Q(idempotency_key=notice.charge_key) | Q(gateway_reference=notice.charge_key)
     attempt = (
         GatewayAttempt.objects.select_related("payment__customer")
-        .filter(idempotency_key=notice.charge_key, operation=GatewayOperation.CHARGE)
+        .filter(named, operation=GatewayOperation.CHARGE)
         .first()
+        if notice.charge_key
+        else None
     )
     if attempt is None:
         raise NotFound(f"No payment of this installation made the charge {notice.charge_key}.")
