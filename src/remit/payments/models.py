@@ -426,6 +426,11 @@ class Dispute(models.Model):
     def fee(self) -> Money:
         return Money.from_minor(self.fee_minor, self.currency)
 
+    @property
+    def invoices_reopened(self) -> list[str]:
+        """The invoices it reopened when it opened (newest first)."""
+        return [number for number in self.plan if number]
+
 
 class Event(models.Model):
     """What changed, in order, for integrators to sync from with a cursor (the id).

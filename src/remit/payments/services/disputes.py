@@ -208,7 +208,12 @@ def _open(customer: Customer, payment: Payment, notice: DisputeNotice, actor: Ac
         obj=payment,
         idempotency_key=notice.dispute_id,
         before={"status": "settled"},
-        after={"dispute": notice.dispute_id, "amount": str(amount), "fee": str(fee)},
+        after={
+            "dispute": notice.dispute_id,
+            "amount": str(amount),
+            "fee": str(fee),
+            "currency": payment.currency,
+        },
     )
     return dispute
 
