@@ -392,8 +392,9 @@ class Dispute(models.Model):
     """A cardholder's dispute of a card payment, as the gateway reported it (a chargeback).
 
     One per gateway dispute id, so an event delivered twice finds it and does nothing
-    more. `plan` is what it took from the payment when it opened: {invoice number: minor
-    units} reopened, and under "" what it took from the credit the payment had created."""
+    more. `plan` is what it took from the payment when it opened, newest invoice first:
+    [[invoice number, minor units] reopened, …], and ["", minor units] for what it took
+    from the credit the payment had created (a list: PostgreSQL's jsonb keeps no order)."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="disputes")
     gateway_id = models.CharField(max_length=255, unique=True, help_text="dp_… at the gateway.")
@@ -402,7 +403,7 @@ class Dispute(models.Model):
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=8, choices=DisputeStatus.choices)
     reason = models.CharField(max_length=100, blank=True, help_text="The gateway's reason code.")
-    plan = models.JSONField(default=dict, blank=True)
+    plan = models.JSONField(default=list, blank=True)
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -429,7 +430,7 @@ class Dispute(models.Model):
     @property
     def invoices_reopened(self) -> list[str]:
         """The invoices it reopened when it opened (newest first)."""
-        return [number for number in self.plan if number]
+        return [number for number, _ in self.plan if number]
 
 
 class Event(models.Model):

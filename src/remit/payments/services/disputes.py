@@ -192,7 +192,7 @@ def _open(customer: Customer, payment: Payment, notice: DisputeNotice, actor: Ac
         currency=payment.currency,
         status=DisputeStatus.OPEN,
         reason=notice.reason[:100],
-        plan=plan,
+        plan=[[number, minor] for number, minor in plan.items()],
     )
     payment_transition(
         payment,
@@ -267,13 +267,14 @@ def _close(
 def _apply_again(customer: Customer, payment: Payment, dispute: Dispute) -> Money:
     """Apply a won dispute's money again to the invoices it reopened, each while it still
     owes that much; what was applied."""
+    plan = dict(dispute.plan)
     invoices = Invoice.objects.select_for_update().filter(
-        customer=customer, number__in=[n for n in dispute.plan if n != CREDIT]
+        customer=customer, number__in=[n for n in plan if n != CREDIT]
     )
     found: dict[int, Invoice] = {}
     deltas: dict[int, int] = {}
     for invoice in invoices.order_by("id"):
-        share = dispute.plan[invoice.number]
+        share = plan[invoice.number]
         if invoice.status == InvoiceStatus.VOID or invoice.balance_due_minor < share:
             continue  # paid (or cancelled) meanwhile: this share becomes credit
         live = list(payment.allocations.filter(invoice=invoice, reversed=False))
