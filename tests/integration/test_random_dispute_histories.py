@@ -28,7 +28,7 @@ from hypothesis.stateful import (
 from remit.books.audit import books_audit
 from remit.books.gateway_audit import gateway_audit
 from remit.core.audit import Actor
-from remit.core.errors import RemitError, TransitionRefused
+from remit.core.errors import TransitionRefused
 from remit.core.money import Money
 from remit.gateways.protocol import CardDetails, DisputeState, GatewayRefused
 from remit.gateways.sandbox import SandboxGateway
@@ -151,9 +151,11 @@ class DisputeHistories(RuleBasedStateMachine):
         live = sum(
             payment.allocations.filter(reversed=False).values_list("amount_minor", flat=True)
         )
-        if self.status[payment.number] != "settled" or live == 0:
-            with pytest.raises((TransitionRefused, RemitError)):
+        if self.status[payment.number] != "settled":
+            with pytest.raises(TransitionRefused):
                 payment_refund(payment=payment, amount=usd(1), actor=self.actor)
+            return
+        if live == 0:  # all of it unapplied to credit: a refund would be another story
             return
         amount = data.draw(st.integers(1, live))
         if amount == self.left[payment.number]:
