@@ -47,6 +47,11 @@ EXPECTED = {
     ("settled", "reallocate", "approved"): "settled",
     # part of a settled card or bank payment refunded at the gateway: still settled
     ("settled", "partial_refund", "approved"): "settled",
+    # chargebacks: a settled card payment disputed by the cardholder (the money leaves);
+    # won, settled again; lost, charged back for good
+    ("settled", "dispute_open", "approved"): "disputed",
+    ("disputed", "dispute_won", "approved"): "settled",
+    ("disputed", "dispute_lost", "approved"): "charged_back",
 }
 
 STATES = [None, *PaymentStatus]  # None: before the payment exists
@@ -80,7 +85,7 @@ def test_the_code_declares_exactly_the_table_written_here():
     assert declared == EXPECTED
 
 
-@pytest.mark.parametrize("final", ["failed", "voided", "refunded"])
+@pytest.mark.parametrize("final", ["failed", "voided", "refunded", "charged_back"])
 def test_a_failed_voided_or_refunded_payment_can_never_change_again(final):
     for action, outcome in itertools.product(Action, Outcome):
         with pytest.raises(TransitionRefused):
@@ -135,3 +140,22 @@ def test_the_refusal_names_the_payment_and_says_what_it_is():
         next_status("refunded", "refund", "approved", payment="PMT-000043")
     assert "PMT-000043" in refused.value.message
     assert "refunded" in refused.value.message
+
+
+def test_a_disputed_payment_moves_only_by_its_dispute_being_decided():
+    allowed = {("dispute_won", "approved"), ("dispute_lost", "approved")}
+    for action, outcome in itertools.product(Action, Outcome):
+        if (action.value, outcome.value) in allowed:
+            continue
+        with pytest.raises(TransitionRefused):
+            next_status("disputed", action, outcome)
+    with pytest.raises(TransitionRefused, match="is already disputed"):
+        next_status("disputed", "dispute_open", "approved", payment="PMT-000044")
+    with pytest.raises(TransitionRefused, match="is disputed; it cannot be refunded"):
+        next_status("disputed", "refund", "approved", payment="PMT-000044")
+
+
+def test_only_a_settled_payment_is_disputed():
+    for state in (None, "pending", "failed", "voided", "refunded", "charged_back"):
+        with pytest.raises(TransitionRefused):
+            next_status(state, "dispute_open", "approved")

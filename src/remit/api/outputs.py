@@ -82,6 +82,16 @@ class MethodSummary(Schema):
     display: str
 
 
+class DisputeOut(Schema):
+    id: str
+    status: str
+    amount: AmountOut
+    fee: AmountOut
+    reason: str | None
+    opened_at: datetime
+    closed_at: datetime | None
+
+
 class PaymentOut(Schema):
     number: str
     customer: str
@@ -101,6 +111,7 @@ class PaymentOut(Schema):
     reason: str | None
     refunded: AmountOut
     write_offs: list[WriteOffSummary]
+    dispute: DisputeOut | None
     notes: str | None
     created_at: datetime
 

@@ -25,6 +25,9 @@ EVENTS = {
     ("void", "declined"): "The gateway refused the void",
     ("refund", "approved"): "Refunded",
     ("refund", "declined"): "The gateway refused the refund",
+    ("dispute_open", "approved"): "Disputed by the cardholder: the money was taken back",
+    ("dispute_won", "approved"): "Dispute won: the money came back",
+    ("dispute_lost", "approved"): "Dispute lost: charged back",
 }
 
 AUDIT_ACTIONS = {
@@ -34,6 +37,9 @@ AUDIT_ACTIONS = {
     "payment.failed": "Payment failed",
     "payment.voided": "Payment voided",
     "payment.refunded": "Refunded",
+    "payment.disputed": "Disputed by the cardholder",
+    "payment.dispute_won": "Dispute won",
+    "payment.dispute_lost": "Dispute lost",
 }
 
 
@@ -69,7 +75,7 @@ def audit_changes(values: dict | None) -> list[tuple[str, str]]:
             continue  # nothing to say
         if key == "currency" and currency:
             continue  # shown with each amount
-        if key in ("amount", "credit_created", "refunded") and currency:
+        if key in ("amount", "credit_created", "refunded", "fee") and currency:
             money = _money(value, currency)
             if key == "credit_created" and money is not None and money.is_zero():
                 continue

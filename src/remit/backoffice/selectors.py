@@ -20,7 +20,7 @@ from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.ledger.models import JournalEntry
-from remit.payments.models import Allocation, CreditKind, Payment, PaymentMethod
+from remit.payments.models import Allocation, CreditKind, Dispute, Payment, PaymentMethod
 from remit.payments.selectors import credit_balances, credit_entries, payment_methods
 from remit.payments.states import TRANSITIONS, Action, Outcome, PaymentStatus
 from remit.receipts.selectors import method_label
@@ -234,6 +234,8 @@ class PaymentDetail:
     audit: list[AuditEvent]
     voidable: bool
     """The state table allows a void (a settled card payment is offered a refund then)."""
+    dispute: Dispute | None = None
+    """The card payment's latest dispute by the cardholder, if any."""
 
     @property
     def method_label(self) -> str:
@@ -263,6 +265,7 @@ def payment_detail(*, payment: Payment) -> PaymentDetail:
             )
         ),
         voidable=(status, Action.VOID, Outcome.APPROVED) in TRANSITIONS,
+        dispute=payment.disputes.order_by("-id").first(),
     )
 
 

@@ -24,6 +24,8 @@ from remit.payments.models import (
     Allocation,
     CreditEntry,
     CreditKind,
+    Dispute,
+    DisputeStatus,
     GatewayAttempt,
     GatewayOperation,
     Payment,
@@ -57,6 +59,7 @@ def books_audit() -> AuditReport:
     _write_offs_and_credit_notes(report)
     _discounts(report)
     _payouts(report)
+    _disputes(report)
     return report
 
 
@@ -125,13 +128,14 @@ def _payments_add_up(report: AuditReport) -> None:
         "id", "number", "currency", "amount_minor", "applied"
     )
     created = dict(
-        CreditEntry.objects.filter(kind=CreditKind.CREATED)
+        CreditEntry.objects.filter(kind__in=[CreditKind.CREATED, CreditKind.DISPUTED])
         .values("payment_id")
         .annotate(total=Sum("amount_minor"))
         .values_list("payment_id", "total")
     )
     payouts = set(Payment.objects.filter(type=PaymentType.PAYOUT).values_list("id", flat=True))
     partly_refunded = _partly_refunded_by_payment()
+    disputed = _disputed_by_payment()
     for (
         pid,
         number,
@@ -142,7 +146,8 @@ def _payments_add_up(report: AuditReport) -> None:
         if pid in payouts:  # checked by _payouts: it applies nothing, it uses credit
             continue
         credit = created.get(pid, 0)
-        if amount != (alloc or 0) + credit + partly_refunded.get(pid, 0):
+        taken = partly_refunded.get(pid, 0) + disputed.get(pid, 0)
+        if amount != (alloc or 0) + credit + taken:
             report.problems.append(
                 f"{number}: amount {_money(amount, currency)} is not its allocations "
                 f"{_money(alloc, currency)} plus the credit it created {_money(credit, currency)}."
@@ -250,7 +255,13 @@ def _card_clearing(report: AuditReport) -> None:
     received = dict(
         Payment.objects.filter(
             type__in=gateway_types,
-            status__in=[PaymentStatus.PENDING, PaymentStatus.SETTLED, PaymentStatus.REFUNDED],
+            status__in=[
+                PaymentStatus.PENDING,
+                PaymentStatus.SETTLED,
+                PaymentStatus.REFUNDED,
+                PaymentStatus.DISPUTED,  # the money came in; a dispute took it out, and
+                PaymentStatus.CHARGED_BACK,  # its fee, through Chargebacks and Dispute fees
+            ],
         )
         .values("currency")
         .annotate(total=Sum("amount_minor"))
@@ -274,6 +285,8 @@ def _card_clearing(report: AuditReport) -> None:
     )
     for row in partly:
         refunded[row["currency"]] += row["total"]
+    for currency, fees in _sums_of(Dispute.objects.all(), "fee_minor").items():
+        received[currency] = received.get(currency, 0) - fees
     _compare(report, "Card clearing", _account_balances(Account.CARD_CLEARING), received)
     refunds = {c: -v for c, v in _account_balances(Account.REFUNDS).items()}
     _compare(report, "Refunds", refunds, refunded)
@@ -370,3 +383,62 @@ def _partly_refunded_by_payment() -> dict[int, int]:
         .annotate(total=Sum("amount_minor"))
         .values_list("payment_id", "total")
     )
+
+
+_TAKEN = [DisputeStatus.OPEN, DisputeStatus.LOST]  # disputes whose money is with the cardholder
+
+
+def _disputed_by_payment() -> dict[int, int]:
+    """What the open and lost disputes of each payment took."""
+    return dict(
+        Dispute.objects.filter(status__in=_TAKEN)
+        .values("payment_id")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("payment_id", "total")
+    )
+
+
+def _sums_of(rows, column: str) -> dict[str, int]:
+    return dict(
+        rows.values("currency").annotate(total=Sum(column)).values_list("currency", "total")
+    )
+
+
+def _disputes(report: AuditReport) -> None:
+    """Chargebacks holds the open and lost disputes, Dispute fees every dispute's fee
+    (kept whatever the outcome); a payment is disputed while its dispute is open and
+    charged back once it is lost."""
+    chargebacks = {c: -v for c, v in _account_balances(Account.CHARGEBACKS).items()}
+    _compare(
+        report,
+        "Chargebacks",
+        chargebacks,
+        _sums_of(Dispute.objects.filter(status__in=_TAKEN), "amount_minor"),
+    )
+    _compare(
+        report,
+        "Dispute fees",
+        _account_balances(Account.DISPUTE_FEES),
+        _sums_of(Dispute.objects.all(), "fee_minor"),
+    )
+    expected = {
+        DisputeStatus.OPEN: PaymentStatus.DISPUTED,
+        DisputeStatus.LOST: PaymentStatus.CHARGED_BACK,
+    }
+    latest = Dispute.objects.order_by("payment_id", "-id").values_list(
+        "payment_id", "gateway_id", "status", "payment__number", "payment__status"
+    )
+    seen: set[int] = set()
+    for pid, gateway_id, status, number, payment_status in latest:
+        if pid in seen:
+            continue
+        seen.add(pid)
+        if status in expected and payment_status != expected[status]:
+            report.problems.append(
+                f"{number} is {payment_status}, but its dispute {gateway_id} is {status}."
+            )
+    stray = Payment.objects.filter(
+        status__in=[PaymentStatus.DISPUTED, PaymentStatus.CHARGED_BACK]
+    ).exclude(pk__in=seen)
+    for number, status in stray.values_list("number", "status"):
+        report.problems.append(f"{number} is {status}, but remit holds no dispute of it.")

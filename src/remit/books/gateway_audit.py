@@ -20,12 +20,18 @@ from remit.books.audit import AuditReport
 from remit.core.money import Money
 from remit.gateways.protocol import ChargeRecord, ChargeStatus, Gateway
 from remit.gateways.registry import get_gateway
-from remit.payments.models import GatewayAttempt, GatewayOperation
+from remit.payments.models import Dispute, GatewayAttempt, GatewayOperation
 from remit.payments.services.attempts import UNFINISHED
 from remit.payments.states import PaymentStatus
 
 HELD = {ChargeStatus.AUTHORIZED, ChargeStatus.SETTLED}  # the gateway has the money
-RECEIVED = {PaymentStatus.PENDING, PaymentStatus.SETTLED}  # remit counts it received
+# remit counts it received (a dispute then took some of it, compared on its own)
+RECEIVED = {
+    PaymentStatus.PENDING,
+    PaymentStatus.SETTLED,
+    PaymentStatus.DISPUTED,
+    PaymentStatus.CHARGED_BACK,
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class _Charge:
     amount: Money
     answered: bool  # the gateway's answer to the charge is in (or the payment is over)
     partly_refunded: Money = None  # type: ignore[assignment]  # approved partial refunds
+    disputes: dict[str, tuple[Money, str]] | None = None  # gateway id: (amount, status)
 
 
 def gateway_audit(*, gateway: Gateway | None = None) -> AuditReport:
@@ -81,6 +88,12 @@ def _remit_charges() -> Iterable[_Charge]:
         .annotate(total=Sum("amount_minor"))
         .values_list("payment__number", "total")
     )
+    disputes: dict[str, dict[str, tuple[Money, str]]] = {}
+    rows = Dispute.objects.values_list(
+        "payment__number", "gateway_id", "amount_minor", "currency", "status"
+    )
+    for number, gateway_id, minor, currency, status in rows:
+        disputes.setdefault(number, {})[gateway_id] = (Money.from_minor(minor, currency), status)
     for key, outcome, number, status, minor, currency in attempts.iterator(2000):
         yield _Charge(
             key=key,
@@ -89,6 +102,7 @@ def _remit_charges() -> Iterable[_Charge]:
             amount=Money.from_minor(minor, currency),
             answered=outcome not in UNFINISHED or status not in RECEIVED,
             partly_refunded=Money.from_minor(partly.get(number, 0), currency),
+            disputes=disputes.get(number, {}),
         )
 
 
@@ -101,6 +115,8 @@ def _compare(charge: _Charge, record: ChargeRecord) -> list[str]:
             f"{name}: the gateway charged {record.amount.format()}, remit recorded "
             f"{charge.amount.format()}."
         )
+    if record.disputes is not None:
+        problems.extend(_compare_disputes(name, charge.disputes or {}, record))
     refunded = sum((r.amount for r in record.refunds), Money.zero(record.amount.currency))
     if charge.status == PaymentStatus.REFUNDED:
         if refunded != charge.amount:
@@ -129,4 +145,27 @@ def _compare(charge: _Charge, record: ChargeRecord) -> list[str]:
         problems.append(
             f"{name} is {charge.status} in remit, but its charge is {record.status} at the gateway."
         )
+    return problems
+
+
+def _compare_disputes(
+    name: str, ours: dict[str, tuple[Money, str]], record: ChargeRecord
+) -> list[str]:
+    """Every dispute the gateway holds of the charge is one here, same amount and state."""
+    problems = []
+    theirs = {d.dispute_id: d for d in record.disputes or ()}
+    for dispute_id, dispute in theirs.items():
+        mine = ours.get(dispute_id)
+        if mine is None:
+            problems.append(
+                f"{name}: the gateway holds dispute {dispute_id} ({dispute.amount.format()}, "
+                f"{dispute.state}), which remit has not recorded."
+            )
+        elif (mine[0], mine[1]) != (dispute.amount, str(dispute.state)):
+            problems.append(
+                f"{name}: dispute {dispute_id} is {mine[1]} for {mine[0].format()} in remit, "
+                f"{dispute.state} for {dispute.amount.format()} at the gateway."
+            )
+    for dispute_id in ours.keys() - theirs.keys():
+        problems.append(f"{name}: remit holds dispute {dispute_id}, which the gateway does not.")
     return problems

@@ -61,3 +61,14 @@ def add_parsers(sub, json_option) -> None:
     note.add_argument("--reason", required=True, metavar="R", help="why, in words")
     note.add_argument("--key", metavar="IDEMPOTENCY_KEY")
     json_option(note)
+
+    dispute = sub.add_parser(
+        "dispute", help="sandbox gateway: the cardholder disputes a card payment, or it is decided"
+    )
+    dispute.add_argument("payment", metavar="PAYMENT")
+    what = dispute.add_mutually_exclusive_group(required=True)
+    what.add_argument("--open", dest="state", action="store_const", const="open")
+    what.add_argument("--win", dest="state", action="store_const", const="won")
+    what.add_argument("--lose", dest="state", action="store_const", const="lost")
+    dispute.add_argument("--amount", metavar="A", help="--open: default all not refunded")
+    json_option(dispute)

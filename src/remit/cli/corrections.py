@@ -1,5 +1,6 @@
 """The corrections' subcommands (issue 14): `write-off`, `unapply`, `reallocate`,
-`credit-note` (voided with `remit void CN-…`), `payout`, `void-invoice [--unapply]`, and `post
+`credit-note` (voided with `remit void CN-…`), `payout`, `void-invoice [--unapply]`,
+`dispute` (the sandbox gateway's chargebacks), and `post
 --write-off`'s parsing. Like `commands`: parse through `remit.core.inputs`, call one
 service, render. The operator may write off any amount (the tolerance binds the back
 office's clerks).
@@ -18,12 +19,14 @@ from remit.core.inputs.amounts import amount_parse
 from remit.core.inputs.free_text import free_text_parse
 from remit.core.inputs.invoice_list import invoice_item_split, invoice_requests_parse
 from remit.customers.selectors import customer_get
+from remit.gateways.protocol import DisputeState
 from remit.invoices.selectors import invoice_get
 from remit.invoices.services import invoice_void
 from remit.payments.models import Source
 from remit.payments.selectors import payment_get
 from remit.payments.services.cancel import invoice_cancel
 from remit.payments.services.credit_note import credit_note_issue
+from remit.payments.services.disputes import sandbox_dispute
 from remit.payments.services.moves import payment_reallocate, payment_unapply
 from remit.payments.services.payout import payout_record
 from remit.payments.services.writeoff import (
@@ -137,6 +140,22 @@ def cmd_void_invoice(args: argparse.Namespace) -> int:
         render.emit_json(render.invoice_json(invoice))
     else:
         print(f"{invoice.number} is void.")
+    return 0
+
+
+def cmd_dispute(args: argparse.Namespace) -> int:
+    payment = payment_get(number=args.payment)
+    if args.amount is not None and args.state != DisputeState.OPEN:
+        raise RemitError("--amount goes with --open: a dispute is decided for what it took.")
+    amount = amount_parse(args.amount, payment.currency) if args.amount is not None else None
+    sandbox_dispute(
+        payment=payment,
+        state=DisputeState(args.state),
+        amount=amount,
+        actor=Actor.command_line(),
+    )
+    titles = {"open": "Disputed", "won": "Dispute won", "lost": "Charged back"}
+    _show(payment_get(number=payment.number), args.json, titles[args.state])
     return 0
 
 

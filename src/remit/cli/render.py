@@ -125,6 +125,11 @@ def payment_text(data: dict, *, title: str) -> None:
         print(f"  to customer credit: {data['credit_created']}")
     if data.get("reason"):
         print(f"  reason: {data['reason']}")
+    if dispute := data.get("dispute"):
+        print(
+            f"  dispute {dispute['id']}: {dispute['status']}, {dispute['amount']} "
+            f"(fee {dispute['fee']})"
+        )
     for write_off in data.get("write_offs") or ():
         print(
             f"  written off by {write_off['number']}: {write_off['invoice']} "

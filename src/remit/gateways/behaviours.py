@@ -16,6 +16,7 @@ class Behaviour(StrEnum):
     PROCESSING_ERROR = "processing_error"
     TIMEOUT_AFTER_CHARGE = "timeout_after_charge"  # charged, then the answer is lost
     REFUSE_VOID = "refuse_void"  # approves, but will not void even before settlement
+    DISPUTED = "disputed"  # approves and settles, then the cardholder disputes it in full
     BANK_SETTLES = "bank_settles"
     BANK_RETURNED = "bank_returned"  # the debit comes back at settlement (R01)
 
@@ -27,6 +28,7 @@ TEST_CARDS: dict[str, Behaviour] = {
     "4000000000000119": Behaviour.PROCESSING_ERROR,
     "4000000000000259": Behaviour.TIMEOUT_AFTER_CHARGE,
     "4000000000000341": Behaviour.REFUSE_VOID,
+    "4000000000002685": Behaviour.DISPUTED,  # Stripe's "product not received" dispute card
 }
 
 TEST_ROUTING = "110000000"

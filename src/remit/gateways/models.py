@@ -26,6 +26,7 @@ class Operation(models.TextChoices):
     REFUND = "refund", "Refund"
     LOOKUP = "lookup", "Look up"
     SETTLE = "settle", "Settlement run"
+    DISPUTE = "dispute", "Dispute"
 
 
 class SandboxToken(models.Model):
@@ -117,6 +118,28 @@ class SandboxCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.key}"
+
+
+class SandboxDispute(models.Model):
+    """A cardholder's dispute of a settled charge, opened and decided by `remit dispute`
+    (or opened at settlement for the dispute test card). `delivered`: remit was told of
+    its latest state; an undelivered one is told again at the next settlement run."""
+
+    dispute_id = models.CharField(max_length=64, unique=True)
+    charge_key = models.CharField(max_length=255, db_index=True)
+    amount_minor = models.BigIntegerField()
+    fee_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=8, help_text="open, won or lost")
+    reason = models.CharField(max_length=64, default="product_not_received")
+    delivered = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.charge_key}: {self.status}"
 
 
 # Webhook events already processed, so a redelivery is answered and ignored: gateways

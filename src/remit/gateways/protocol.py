@@ -165,6 +165,37 @@ class RefundRecord:
     amount: Money
 
 
+class DisputeState(StrEnum):
+    """Where a cardholder's dispute stands, in remit's words (a gateway's own statuses,
+    such as Stripe's needs_response or under_review, are all `open`)."""
+
+    OPEN = "open"  # the money was taken back; the dispute is not decided
+    WON = "won"  # decided for the business: the money came back
+    LOST = "lost"  # decided for the cardholder: final
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeNotice:
+    """What a gateway says about one dispute of a charge (a webhook, or the sandbox's
+    `remit dispute`). `event_id` is the delivery's own id: a delivery seen before is
+    answered and ignored."""
+
+    event_id: str
+    dispute_id: str
+    charge_key: str  # remit's key of the charge disputed
+    amount: Money
+    fee: Money
+    state: DisputeState
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeRecord:
+    dispute_id: str
+    amount: Money
+    state: DisputeState
+
+
 @dataclass(frozen=True, slots=True)
 class ChargeRecord:
     """One charge as the gateway's own records hold it, for `remit audit --gateway`."""
@@ -174,6 +205,7 @@ class ChargeRecord:
     amount: Money
     status: ChargeStatus
     refunds: tuple[RefundRecord, ...] = ()
+    disputes: tuple[DisputeRecord, ...] | None = None  # None: the gateway does not list them
 
 
 @dataclass(frozen=True, slots=True)

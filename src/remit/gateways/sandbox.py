@@ -34,7 +34,14 @@ from remit.gateways.behaviours import (
     bank_name,
     card_behaviour,
 )
-from remit.gateways.models import Operation, SandboxAction, SandboxCall, SandboxCharge, SandboxToken
+from remit.gateways.models import (
+    Operation,
+    SandboxAction,
+    SandboxCall,
+    SandboxCharge,
+    SandboxDispute,
+    SandboxToken,
+)
 from remit.gateways.protocol import (
     UNKNOWN_DETAILS,
     ActionRequest,
@@ -43,6 +50,9 @@ from remit.gateways.protocol import (
     ChargeRecord,
     ChargeRequest,
     ChargeStatus,
+    DisputeNotice,
+    DisputeRecord,
+    DisputeState,
     GatewayRefused,
     GatewayResult,
     GatewayTimeout,
@@ -57,6 +67,8 @@ from remit.gateways.validation import card_brand, check_bank, check_card
 
 KEY_REUSED = "This idempotency key was already used for a different request."
 TOO_LATE = "The request reached the gateway after its deadline; nothing was done."
+DISPUTED = "This charge is disputed by the cardholder; it cannot be refunded."
+DISPUTE_FEE = "15"  # units of the charge's currency, kept by the sandbox whatever the outcome
 
 
 class SandboxGateway:
@@ -149,6 +161,15 @@ class SandboxGateway:
             refunds.setdefault(action.charge_key, []).append(
                 RefundRecord(action.idempotency_key, amount)
             )
+        disputes: dict[str, list[DisputeRecord]] = {}
+        for dispute in SandboxDispute.objects.order_by("id"):
+            disputes.setdefault(dispute.charge_key, []).append(
+                DisputeRecord(
+                    dispute.dispute_id,
+                    Money.from_minor(dispute.amount_minor, dispute.currency),
+                    DisputeState(dispute.status),
+                )
+            )
         for charge in SandboxCharge.objects.order_by("id").iterator(2000):
             yield ChargeRecord(
                 key=charge.idempotency_key,
@@ -156,6 +177,7 @@ class SandboxGateway:
                 amount=Money.from_minor(charge.amount_minor, charge.currency),
                 status=ChargeStatus(charge.status),
                 refunds=tuple(refunds.get(charge.idempotency_key, ())),
+                disputes=tuple(disputes.get(charge.idempotency_key, ())),
             )
 
     # --- the sandbox's own controls ---------------------------------------------------
@@ -174,10 +196,69 @@ class SandboxGateway:
                     charge.decline_reason = DECLINE_REASONS[Behaviour.BANK_RETURNED]
                 else:
                     charge.status = ChargeStatus.SETTLED
+                    if charge.behaviour == Behaviour.DISPUTED:  # the cardholder disputes it
+                        self._dispute_create(charge, None)
                 charge.settled_at = now
                 charge.save(update_fields=["status", "decline_reason", "settled_at"])
                 settled.append(Settlement(charge.idempotency_key, rules.current_state(charge)))
         return settled
+
+    def dispute(
+        self, charge_key: str, state: DisputeState, amount: Money | None = None
+    ) -> DisputeNotice:
+        """Open a dispute of a settled charge (for `amount`, or all that was not refunded),
+        or decide its open dispute (won or lost); the notice to tell remit, as a webhook
+        would. Refused with GatewayRefused when the charge cannot be disputed or has no
+        open dispute to decide."""
+        self._count(Operation.DISPUTE, charge_key)
+        with transaction.atomic():
+            charge = (
+                SandboxCharge.objects.select_for_update().filter(idempotency_key=charge_key).first()
+            )
+            if charge is None:
+                raise GatewayRefused(rules.NO_CHARGE)
+            latest = SandboxDispute.objects.filter(charge_key=charge_key).order_by("-id").first()
+            if state == DisputeState.OPEN:
+                if latest is not None:
+                    raise GatewayRefused(f"This charge was already disputed ({latest.status}).")
+                if charge.status not in (ChargeStatus.SETTLED, ChargeStatus.REFUNDED):
+                    raise GatewayRefused("Only a settled charge can be disputed.")
+                dispute = self._dispute_create(charge, amount)
+            else:
+                if latest is None or latest.status != DisputeState.OPEN:
+                    raise GatewayRefused("This charge has no open dispute to decide.")
+                dispute = latest
+                dispute.status = state
+                dispute.delivered = False
+                dispute.save(update_fields=["status", "delivered"])
+        return _notice(dispute)
+
+    def dispute_notices(self) -> list[DisputeNotice]:
+        """The disputes whose latest state remit was not told of yet (a webhook to send)."""
+        return [_notice(d) for d in SandboxDispute.objects.filter(delivered=False).order_by("id")]
+
+    def dispute_delivered(self, notice: DisputeNotice) -> None:
+        """remit took the notice (a 2xx to the webhook): not sent again."""
+        SandboxDispute.objects.filter(dispute_id=notice.dispute_id, status=notice.state).update(
+            delivered=True
+        )
+
+    def _dispute_create(self, charge: SandboxCharge, amount: Money | None) -> SandboxDispute:
+        left = charge.amount_minor - charge.refunded_minor
+        minor = left if amount is None else amount.minor
+        if amount is not None and amount.currency != charge.currency:
+            raise GatewayRefused(f"A dispute must be in {charge.currency}, the charge's currency.")
+        if minor <= 0 or minor > left:
+            raise GatewayRefused("A dispute cannot be for more than was left of the charge.")
+        return SandboxDispute.objects.create(
+            dispute_id="dp_sandbox_" + secrets.token_hex(12),
+            charge_key=charge.idempotency_key,
+            amount_minor=minor,
+            fee_minor=Money.of(DISPUTE_FEE, charge.currency).minor,
+            currency=charge.currency,
+            status=DisputeState.OPEN,
+            created_at=self._clock(),
+        )
 
     def calls(self, operation: str, key: str | None = None) -> int:
         """How many `operation` requests arrived (repeats included), for one key if given."""
@@ -270,6 +351,8 @@ class SandboxGateway:
                     reason = rules.void_refusal(charge)
                 else:
                     reason = rules.refund_refusal(charge, amount)
+                    if not reason and _disputed(charge_key):
+                        reason = DISPUTED
                 if not reason:
                     assert charge is not None  # a refusal is given when there is no charge
                     _apply(charge, operation, amount)
@@ -314,6 +397,27 @@ def fingerprint(kind: str, number: str) -> str:
     number keyed with the sandbox's secret (Django's SECRET_KEY), so the number cannot be
     found again from it by trying every possible card, as it could from a plain hash."""
     return salted_hmac("remit.gateways.sandbox.fingerprint", f"{kind}:{number}").hexdigest()[:32]
+
+
+def _disputed(charge_key: str) -> bool:
+    """The charge has a dispute that is open or lost (its money is with the cardholder)."""
+    return (
+        SandboxDispute.objects.filter(charge_key=charge_key)
+        .exclude(status=DisputeState.WON)
+        .exists()
+    )
+
+
+def _notice(dispute: SandboxDispute) -> DisputeNotice:
+    return DisputeNotice(
+        event_id=f"evt_sandbox_{dispute.dispute_id}_{dispute.status}",
+        dispute_id=dispute.dispute_id,
+        charge_key=dispute.charge_key,
+        amount=Money.from_minor(dispute.amount_minor, dispute.currency),
+        fee=Money.from_minor(dispute.fee_minor, dispute.currency),
+        state=DisputeState(dispute.status),
+        reason=dispute.reason,
+    )
 
 
 def _tokenized(token: SandboxToken) -> Tokenized:

@@ -17,6 +17,8 @@ import json
 import stripe
 
 from remit.core.errors import RemitError
+from remit.core.money import Money
+from remit.gateways.protocol import DisputeNotice, DisputeState
 
 DEFAULT_TOLERANCE = 300  # seconds; Stripe's own default
 
@@ -72,3 +74,54 @@ def verify_event(
         return stripe.Webhook.construct_event(payload, header, secret, tolerance)
     except stripe.SignatureVerificationError:
         raise WebhookRefused(TOO_OLD.format(tolerance=tolerance)) from None
+
+
+# Stripe's dispute statuses: an inquiry (warning_*) moves no money; any other open
+# status means the money was withdrawn; won and lost are the decisions.
+_INQUIRY = {"warning_needs_response", "warning_under_review", "warning_closed"}
+DISPUTE_EVENTS = {
+    "charge.dispute.created",
+    "charge.dispute.updated",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.funds_reinstated",
+    "charge.dispute.closed",
+}
+
+
+def dispute_notice(event: dict) -> DisputeNotice | None:
+    """What a `charge.dispute.*` event says, or None when it moves no money (an inquiry,
+    an update of an open dispute's evidence). The charge is named by remit's key when the
+    dispute carries it in its metadata, otherwise by its PaymentIntent (the reference
+    remit kept of the charge). The fee is the dispute's balance transactions' fees."""
+    kind = str(event.get("type", ""))
+    obj = (event.get("data") or {}).get("object") or {}
+    if kind not in DISPUTE_EVENTS or not isinstance(obj, dict) or obj.get("object") != "dispute":
+        return None
+    status = str(obj.get("status", ""))
+    if status in _INQUIRY:
+        return None
+    if kind == "charge.dispute.funds_reinstated" or status == "won":
+        state = DisputeState.WON
+    elif status == "lost":
+        state = DisputeState.LOST
+    elif kind == "charge.dispute.closed":
+        return None  # closed in any other way: nothing Stripe moved
+    else:
+        state = DisputeState.OPEN
+    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    charge = metadata.get("remit_key") or obj.get("payment_intent") or obj.get("charge") or ""
+    currency = str(obj.get("currency", "")).upper()
+    fee = sum(
+        int(bt.get("fee", 0))
+        for bt in obj.get("balance_transactions") or ()
+        if isinstance(bt, dict) and int(bt.get("fee", 0)) > 0
+    )
+    return DisputeNotice(
+        event_id=str(event["id"]),
+        dispute_id=str(obj.get("id", "")),
+        charge_key=str(charge),
+        amount=Money.from_minor(int(obj.get("amount", 0)), currency),
+        fee=Money.from_minor(fee, currency),
+        state=state,
+        reason=str(obj.get("reason", "")),
+    )

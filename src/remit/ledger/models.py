@@ -35,6 +35,10 @@ class Account(models.TextChoices):
     """Customer credit paid back as money (checks written, transfers sent)."""
     CREDIT_NOTES = "credit_notes", "Credit notes"
     """Sales credited back to customers by credit notes (a contra-revenue account)."""
+    CHARGEBACKS = "chargebacks", "Chargebacks"
+    """Card money taken back by the cardholder's bank with a dispute (open or lost)."""
+    DISPUTE_FEES = "dispute_fees", "Dispute fees"
+    """What the card gateway charges for each dispute (an expense)."""
 
 
 class JournalEntry(models.Model):

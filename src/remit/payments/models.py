@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
+from django.utils import timezone
 
 from remit.core.constraints import number_rule
 from remit.core.inputs.identifiers import MAX_LENGTH, NumberKind
@@ -273,6 +274,8 @@ class CreditKind(models.TextChoices):
     """Credit given back when a credit application (or a pay-out) is voided."""
     PAID_OUT = "paid_out", "Paid out"
     """Credit given back as money: a check or a transfer to the customer."""
+    DISPUTED = "disputed", "Taken by a dispute"
+    """A payment's credit taken by its dispute (negative), or given back when it is won."""
 
 
 class CreditEntry(models.Model):
@@ -384,6 +387,63 @@ class EventKind(models.TextChoices):
     PAYMENT_UNAPPLIED = "payment.unapplied", "Payment moved to credit"
     PAYMENT_REALLOCATED = "payment.reallocated", "Payment moved to another invoice"
     PAYMENT_PARTLY_REFUNDED = "payment.partly_refunded", "Payment partly refunded"
+    PAYMENT_DISPUTED = "payment.disputed", "Payment disputed by the cardholder"
+    PAYMENT_DISPUTE_WON = "payment.dispute_won", "Dispute won"
+    PAYMENT_DISPUTE_LOST = "payment.dispute_lost", "Dispute lost: charged back"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    """The money left with the dispute; the gateway has not decided it yet."""
+    WON = "won", "Won"
+    """Decided for the business: the disputed amount came back (the fee did not)."""
+    LOST = "lost", "Lost"
+    """Decided for the cardholder: the disputed amount is gone. Final."""
+
+
+class Dispute(models.Model):
+    """A cardholder's dispute of a card payment, as the gateway reported it (a chargeback).
+
+    One per gateway dispute id, so an event delivered twice finds it and does nothing
+    more. `plan` is what it took from the payment when it opened, newest invoice first:
+    [[invoice number, minor units] reopened, …], and ["", minor units] for what it took
+    from the credit the payment had created (a list: PostgreSQL's jsonb keeps no order)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="disputes")
+    gateway_id = models.CharField(max_length=255, unique=True, help_text="dp_… at the gateway.")
+    amount_minor = models.BigIntegerField()
+    fee_minor = models.BigIntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=8, choices=DisputeStatus.choices)
+    reason = models.CharField(max_length=100, blank=True, help_text="The gateway's reason code.")
+    plan = models.JSONField(default=list, blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gt=0), name="dispute_amount_positive"
+            ),
+            models.CheckConstraint(condition=models.Q(fee_minor__gte=0), name="dispute_fee_sign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway_id} {self.payment_id} {self.amount}: {self.status}"
+
+    @property
+    def amount(self) -> Money:
+        return Money.from_minor(self.amount_minor, self.currency)
+
+    @property
+    def fee(self) -> Money:
+        return Money.from_minor(self.fee_minor, self.currency)
+
+    @property
+    def invoices_reopened(self) -> list[str]:
+        """The invoices it reopened when it opened (newest first)."""
+        return [number for number, _ in self.plan if number]
 
 
 class Event(models.Model):

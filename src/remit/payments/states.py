@@ -26,10 +26,16 @@ class PaymentStatus(StrEnum):
     """Cancelled; kept on record with its allocations reversed."""
     REFUNDED = "refunded"
     """Returned through the gateway."""
+    DISPUTED = "disputed"
+    """The cardholder disputed it: the disputed amount left with the dispute, which is open."""
+    CHARGED_BACK = "charged_back"
+    """The dispute was lost: the disputed amount is gone for good. Final."""
 
     @property
     def label(self) -> str:
-        return "Void" if self is PaymentStatus.VOIDED else self.value.capitalize()
+        if self is PaymentStatus.VOIDED:
+            return "Void"
+        return self.value.replace("_", " ").capitalize()
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
@@ -47,6 +53,9 @@ class Action(StrEnum):
     UNAPPLY = "unapply"  # staff move one allocation's money to customer credit
     REALLOCATE = "reallocate"  # staff move one allocation's money to another invoice
     PARTIAL_REFUND = "partial_refund"  # the gateway refunded part of a settled payment
+    DISPUTE_OPEN = "dispute_open"  # the cardholder's bank took the money back, disputing it
+    DISPUTE_WON = "dispute_won"  # the dispute was decided for the business: the money is back
+    DISPUTE_LOST = "dispute_lost"  # the dispute was decided for the cardholder
 
 
 S, A, R = PaymentStatus, Action, Outcome  # short names keep the table one row per line
@@ -85,6 +94,12 @@ TRANSITIONS: dict[tuple[PaymentStatus | None, Action, Outcome], PaymentStatus] =
     # Part of a settled card or bank payment refunded through the gateway: it stays settled
     # (its last refund, of what is left, is the full refund above).
     (S.SETTLED, A.PARTIAL_REFUND, R.APPROVED): S.SETTLED,
+    # Chargebacks: a settled card payment disputed by the cardholder (the money leaves at
+    # once); won, it is settled again; lost, it is charged back for good. While disputed,
+    # nothing else moves it (no void, refund or move of its allocations).
+    (S.SETTLED, A.DISPUTE_OPEN, R.APPROVED): S.DISPUTED,
+    (S.DISPUTED, A.DISPUTE_WON, R.APPROVED): S.SETTLED,
+    (S.DISPUTED, A.DISPUTE_LOST, R.APPROVED): S.CHARGED_BACK,
 }
 
 _WORDS = {
@@ -93,6 +108,8 @@ _WORDS = {
     S.FAILED: "failed",
     S.VOIDED: "void",
     S.REFUNDED: "refunded",
+    S.DISPUTED: "disputed",
+    S.CHARGED_BACK: "charged back",
 }
 _VERBS = {
     A.VOID: "voided",
@@ -105,6 +122,9 @@ _VERBS = {
     A.UNAPPLY: "unapplied",
     A.REALLOCATE: "reallocated",
     A.PARTIAL_REFUND: "partly refunded",
+    A.DISPUTE_OPEN: "disputed",
+    A.DISPUTE_WON: "won back from a dispute",
+    A.DISPUTE_LOST: "charged back",
 }
 
 

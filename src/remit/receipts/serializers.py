@@ -22,7 +22,7 @@ from remit.customers.models import Customer
 from remit.invoices.models import Invoice
 from remit.payments.allocation import Split
 from remit.payments.discounts import invoice_discount
-from remit.payments.models import Allocation, GatewayAttempt, Payment, PaymentType
+from remit.payments.models import Allocation, Dispute, GatewayAttempt, Payment, PaymentType
 
 _TIME = DjangoJSONEncoder()
 
@@ -78,11 +78,16 @@ def payments_data(payments: Sequence[Payment], *, notes: bool) -> list[dict]:
     lines = _allocations([p.pk for p in payments])
     write_offs = _write_offs(payments)
     partly = _partly_refunded([p.pk for p in payments if p.method_id])
-    return [
-        _payment(payment, lines[payment.pk], notes=notes, partly=partly.get(payment.pk, 0))
-        | {"write_offs": write_offs[payment.pk]}
-        for payment in payments
-    ]
+    disputes = _disputes([p.pk for p in payments if p.method_id])
+    out = []
+    for payment in payments:
+        dispute = disputes.get(payment.pk)
+        taken = dispute.amount_minor if dispute and dispute.status != "won" else 0
+        data = _payment(
+            payment, lines[payment.pk], notes=notes, partly=partly.get(payment.pk, 0), taken=taken
+        )
+        out.append(data | {"write_offs": write_offs[payment.pk], "dispute": _dispute(dispute)})
+    return out
 
 
 def preview_data(customer: Customer, amount: Money, split: Split) -> dict:
@@ -111,20 +116,28 @@ def credit_created_minor(amount_minor: int, allocated_minor: Iterable[int]) -> i
     return amount_minor - sum(allocated_minor)
 
 
+def _created(payment: Payment, lines: list[tuple[str, int, bool, bool]], partly: int) -> int:
+    if payment.type == PaymentType.PAYOUT:  # it uses credit; it creates none
+        return 0
+    # A partial refund's part was taken off the allocations, not made credit.
+    allocated = (minor for _, minor, _, moved in lines if not moved)
+    return credit_created_minor(payment.amount_minor, allocated) - partly
+
+
 def _payment(
-    payment: Payment, lines: list[tuple[str, int, bool, bool]], *, notes: bool, partly: int = 0
+    payment: Payment,
+    lines: list[tuple[str, int, bool, bool]],
+    *,
+    notes: bool,
+    partly: int = 0,
+    taken: int = 0,
 ) -> dict:
+    """`partly`: what partial refunds gave back; `taken`: what an open or lost dispute
+    took. Both were taken off the allocations (or the credit), not made credit."""
     currency = payment.currency
     method = payment.method if payment.method_id else None
-    created = (
-        credit_created_minor(
-            payment.amount_minor, (minor for _, minor, _, moved in lines if not moved)
-        )
-        - partly
-    )  # a partial refund's part was taken off the allocations, not made credit
+    created = _created(payment, lines, partly + taken)
     refunded = payment.amount_minor if payment.status == "refunded" else partly
-    if payment.type == PaymentType.PAYOUT:  # it uses credit; it creates none
-        created = 0
     return {
         "number": payment.number,
         "customer": payment.customer.number,
@@ -165,6 +178,32 @@ def _allocations(payment_ids: list[int]) -> dict[int, list[tuple[str, int, bool,
     ):
         lines[payment_id].append(tuple(line))
     return lines
+
+
+def _disputes(payment_ids: list[int]) -> dict[int, Dispute]:
+    """The latest dispute of each card payment that was ever disputed."""
+    if not payment_ids:
+        return {}
+    found: dict[int, Dispute] = {}
+    for dispute in Dispute.objects.filter(payment_id__in=payment_ids).order_by("id"):
+        found[dispute.payment_id] = dispute
+    return found
+
+
+def _dispute(dispute: Dispute | None) -> dict | None:
+    """A dispute as every face shows it: the gateway's id, where it stands, what it took,
+    the fee, when it opened and was decided."""
+    if dispute is None:
+        return None
+    return {
+        "id": dispute.gateway_id,
+        "status": dispute.status,
+        "amount": str(dispute.amount),
+        "fee": str(dispute.fee),
+        "reason": dispute.reason or None,
+        "opened_at": _time(dispute.opened_at),
+        "closed_at": _time(dispute.closed_at) if dispute.closed_at else None,
+    }
 
 
 def _partly_refunded(payment_ids: list[int]) -> dict[int, int]:

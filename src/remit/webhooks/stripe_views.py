@@ -14,6 +14,9 @@ Answers:
 - 200, nothing done: an event id already processed (Stripe redelivers until it gets a
   2xx, and may deliver twice anyway), or an event remit has no use for;
 - 200: the event's charge was brought up to date;
+- a `charge.dispute.*` event (a chargeback) is recorded by `dispute_notice_apply` in the
+  same transaction as its delivery: 200 (a repeat: nothing more), or 500 (refused for
+  now, kept as unprocessed);
 - 500: that failed; the event is not kept as processed, so Stripe's retry is processed
   (and the reconciler, every few minutes, catches up in any case).
 
@@ -34,9 +37,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from remit.core.audit import Actor
+from remit.core.errors import NotFound
 from remit.gateways.models import ProcessedWebhookEvent
-from remit.gateways.stripe_webhooks import WebhookRefused, verify_event
+from remit.gateways.protocol import DisputeNotice
+from remit.gateways.stripe_webhooks import WebhookRefused, dispute_notice, verify_event
 from remit.payments.models import GatewayAttempt
+from remit.payments.services.disputes import dispute_notice_apply
 from remit.payments.services.reconcile import payment_sync
 
 log = logging.getLogger("remit.webhooks")
@@ -76,6 +82,9 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         return _error(400, refused.code, refused.message)
     event = json.loads(request.body)  # verified: a JSON object with an id
     event_id, event_type = str(event["id"]), str(event.get("type", ""))
+    notice = dispute_notice(event)
+    if notice is not None:
+        return _dispute(notice, event_type)
 
     try:
         with transaction.atomic():
@@ -97,6 +106,23 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
             log.exception("stripe webhook %s (%s): the update failed", event_id, event_type)
             return _error(500, "internal", "The event could not be processed; send it again.")
     return JsonResponse({"received": True, "duplicate": False})
+
+
+def _dispute(notice: DisputeNotice, event_type: str) -> JsonResponse:
+    """A chargeback: the event's dispute is recorded (and the delivery with it, in one
+    transaction) by `dispute_notice_apply`; a refusal keeps nothing, so Stripe sends it
+    again (a refund of the payment under way finishes first)."""
+    try:
+        _, repeat = dispute_notice_apply(notice=notice, actor=Actor.system(SOURCE))
+    except NotFound:
+        log.warning(
+            "stripe webhook %s: no charge %r here; ignored", notice.event_id, notice.charge_key
+        )
+        return JsonResponse({"received": True, "duplicate": False})
+    except Exception:
+        log.exception("stripe webhook %s (%s): the dispute failed", notice.event_id, event_type)
+        return _error(500, "internal", "The event could not be processed; send it again.")
+    return JsonResponse({"received": True, "duplicate": repeat})
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:

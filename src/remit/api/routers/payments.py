@@ -42,7 +42,9 @@ from remit.payments.services.writeoff import WriteOffRequest
 router = Router(tags=["payments"])
 
 StatusParam = Annotated[
-    Literal["pending", "settled", "failed", "voided", "refunded"] | None, Query(None)
+    Literal["pending", "settled", "failed", "voided", "refunded", "disputed", "charged_back"]
+    | None,
+    Query(None),
 ]
 GATEWAY = ("card", "bank")
 

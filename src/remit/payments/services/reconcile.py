@@ -39,6 +39,7 @@ from remit.payments.services.attempts import (
     gateway_lookup,
 )
 from remit.payments.services.card import charge_answer_record
+from remit.payments.services.disputes import disputes_deliver
 from remit.payments.services.unit_of_work import money_transaction
 from remit.payments.services.voids import action_answer_record
 from remit.payments.states import Outcome, PaymentStatus
@@ -53,7 +54,9 @@ def payments_settle(*, actor: Actor, gateway: Gateway | None = None) -> dict[str
     settle_all = getattr(gateway, "settle_all", None)
     if settle_all is not None:
         settle_all()
-    return payments_reconcile(actor=actor, gateway=gateway)
+    counts = payments_reconcile(actor=actor, gateway=gateway)
+    disputes_deliver(gateway=gateway, actor=actor)  # the sandbox's dispute card, disputed
+    return counts
 
 
 def payments_reconcile(*, actor: Actor, gateway: Gateway | None = None) -> dict[str, int]:

@@ -20,9 +20,15 @@ from remit.core.logs import log_bind, log_fields
 from remit.core.repository import instances_insert, rows_insert
 from remit.payments.events import payment_events_record
 from remit.payments.models import EventKind, Payment, PaymentEvent
-from remit.payments.states import PaymentStatus, next_status
+from remit.payments.states import Action, PaymentStatus, next_status
 
 log = logging.getLogger("remit.payments")
+
+_ACTION_EVENTS = {
+    Action.DISPUTE_OPEN: EventKind.PAYMENT_DISPUTED,
+    Action.DISPUTE_WON: EventKind.PAYMENT_DISPUTE_WON,
+    Action.DISPUTE_LOST: EventKind.PAYMENT_DISPUTE_LOST,
+}
 
 
 def payment_transition(
@@ -51,7 +57,9 @@ def payment_transition(
         payment_events_record(kinds, payment, type=payment.type)
     else:
         payment.save(update_fields=["status", *also])
-        if to != before and to != PaymentStatus.PENDING:
+        if action in _ACTION_EVENTS:  # a dispute's steps are named by what happened
+            payment_events_record([_ACTION_EVENTS[action]], payment, reason=reason)
+        elif to != before and to != PaymentStatus.PENDING:
             payment_events_record([f"payment.{to}"], payment, reason=reason)
     rows_insert(
         PaymentEvent,
