@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from django.db.models import BooleanField, Case, OuterRef, Q, Subquery, Sum, Value, When
 
 from remit.core.errors import NotFound
-from remit.core.money import Money, currency_mismatch
+from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.payments.allocation import Split, split_payment
 from remit.payments.candidates import InvoiceRequest, invoice_candidates_load
@@ -51,8 +51,6 @@ def payment_preview(
     invoices: Sequence[InvoiceRequest] | None = None,
 ) -> Split:
     """The split a payment would make, writing nothing (shown before Save)."""
-    if amount.currency != customer.currency:
-        raise currency_mismatch(customer.number, billed=customer.currency, given=amount.currency)
     candidates = invoice_candidates_load(customer, amount.currency, invoices, lock=False)
     fixed = {r.number: r.amount for r in invoices or () if r.amount is not None}
     return split_payment(amount, candidates, fixed)

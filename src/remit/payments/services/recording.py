@@ -9,7 +9,7 @@ from datetime import date
 
 from remit.core.audit import Actor, audit_record
 from remit.core.errors import InvalidAmount
-from remit.core.money import Money, currency_mismatch
+from remit.core.money import Money
 from remit.core.numbering import next_number
 from remit.core.repository import rows_insert
 from remit.customers.models import Customer
@@ -172,8 +172,8 @@ def payment_postings(
 
 
 def payment_amount_check(customer: Customer, amount: Money) -> None:
-    """An amount a payment of `customer` may be: in the customer's currency, above zero."""
-    if amount.currency != customer.currency:
-        raise currency_mismatch(customer.number, billed=customer.currency, given=amount.currency)
+    """An amount a payment of `customer` may be: above zero. Any currency: a customer may
+    hold invoices in several (`customer.currency` is only the default); the payment pays
+    those of its own currency, and `invoice_candidates_load` refuses any other."""
     if not amount.is_positive():
         raise InvalidAmount("A payment must be more than zero.", fields={"amount": "not positive"})

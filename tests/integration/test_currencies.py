@@ -1,0 +1,303 @@
+"""Several currencies per customer (issue 14): a customer may hold invoices in USD and
+EUR; `Customer.currency` is only the default. A payment pays invoices of its own
+currency, the spread considers only those, credit is kept per currency, and the books
+keep every currency apart (`remit audit`)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from remit.books.audit import books_audit
+from remit.cli.main import main
+from remit.core.audit import Actor
+from remit.core.errors import InvalidAmount
+from remit.core.money import Money
+from remit.invoices.models import Invoice
+from remit.ledger.models import Account, JournalLine
+from remit.payments.models import Payment, PaymentType, Source
+from remit.payments.selectors import credit_balances, payment_preview
+from remit.payments.services.invoice_import import invoices_import
+from remit.payments.services.offline import payment_post
+from tests.factories import make_customer, make_invoice
+from tests.integration.test_api_support import assert_error
+
+pytestmark = pytest.mark.django_db
+pytest_plugins = ["tests.integration.test_api_support"]
+
+CLERK = Actor(label="clerk-ann")
+HEADER = (
+    "invoice_number,customer_number,customer_name,invoice_date,due_date,currency,total,"
+    "description\n"
+)
+_keys = iter(range(1, 10_000))
+
+
+@pytest.fixture(autouse=True)
+def books_stay_right():
+    yield
+    report = books_audit()
+    assert report.ok, report.problems
+
+
+@pytest.fixture
+def acme():
+    """C-0001, billed in USD by default, with two USD invoices and two EUR ones."""
+    customer = make_customer(number="C-0001")
+    make_invoice(customer, "100.00", days_ago=90, number="INV-U1")
+    make_invoice(customer, "50.00", days_ago=10, number="INV-U2")
+    make_invoice(customer, "80.00", days_ago=60, number="INV-E1", currency="EUR")
+    make_invoice(customer, "40.00", days_ago=20, number="INV-E2", currency="EUR")
+    return customer
+
+
+def post(customer, amount: str, currency: str, **kwargs) -> Payment:
+    return payment_post(
+        customer=customer,
+        amount=Money.of(amount, currency),
+        payment_type=PaymentType.CHECK,
+        idempotency_key=f"cur-{next(_keys)}",
+        actor=CLERK,
+        source=Source.BACKOFFICE,
+        **kwargs,
+    )
+
+
+def balance(number: str) -> str:
+    invoice = Invoice.objects.get(number=number)
+    return f"{invoice.balance_due.amount} {invoice.currency}"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --- the services ------------------------------------------------------------------------
+
+
+def test_a_customer_billed_in_usd_may_be_invoiced_in_eur(acme):
+    assert Invoice.objects.get(number="INV-E1").currency == "EUR"
+    assert acme.currency == "USD"
+
+
+def test_an_import_may_bill_one_customer_in_two_currencies(acme):
+    result = invoices_import(
+        csv_text=HEADER
+        + "INV-N1,C-0001,,2026-11-01,2026-12-01,GBP,12.00,\n"
+        + "INV-N2,C-0009,New Co,2026-11-01,2026-12-01,USD,5.00,\n"
+        + "INV-N3,C-0009,New Co,2026-11-02,2026-12-02,EUR,7.00,\n",
+        actor=CLERK,
+        source=Source.CLI,
+    )
+    assert len(result.invoices) == 3
+    assert balance("INV-N1") == "12.00 GBP"
+    assert balance("INV-N3") == "7.00 EUR"
+
+
+def test_a_euro_payment_spreads_over_the_euro_invoices_only_oldest_first(acme):
+    payment = post(acme, "100.00", "EUR")
+
+    assert payment.currency == "EUR"
+    assert balance("INV-E1") == "0.00 EUR"
+    assert balance("INV-E2") == "20.00 EUR"
+    assert balance("INV-U1") == "100.00 USD"
+    assert balance("INV-U2") == "50.00 USD"
+
+
+def test_what_a_euro_payment_leaves_over_is_euro_credit(acme):
+    post(acme, "130.00", "EUR")
+    post(acme, "160.00", "USD")
+
+    assert credit_balances(customer=acme) == {
+        "EUR": Money.of("10.00", "EUR"),
+        "USD": Money.of("10.00", "USD"),
+    }
+
+
+def test_a_payment_naming_an_invoice_of_another_currency_is_refused_naming_it(acme):
+    before = Payment.objects.count(), JournalLine.objects.count()
+    with pytest.raises(InvalidAmount) as refusal:
+        post(acme, "80.00", "USD", invoices=[_request("INV-E1")])
+
+    assert refusal.value.message == "INV-E1 is billed in EUR, not USD."
+    assert (Payment.objects.count(), JournalLine.objects.count()) == before
+
+
+def test_the_preview_of_a_euro_payment_lists_only_euro_invoices(acme):
+    split = payment_preview(customer=acme, amount=Money.of("90.00", "EUR"))
+
+    assert [(line.invoice.number, str(line.amount)) for line in split.lines] == [
+        ("INV-E1", "80.00"),
+        ("INV-E2", "10.00"),
+    ]
+
+
+def test_the_journal_keeps_each_currency_balanced_on_its_own(acme):
+    post(acme, "100.00", "EUR")
+    post(acme, "30.00", "USD")
+
+    for currency in ("USD", "EUR"):
+        lines = JournalLine.objects.filter(currency=currency)
+        assert sum(line.amount_minor for line in lines) == 0
+    receivable = {
+        currency: sum(
+            line.amount_minor
+            for line in JournalLine.objects.filter(account=Account.RECEIVABLE, currency=currency)
+        )
+        for currency in ("USD", "EUR")
+    }
+    assert receivable == {"USD": 15_000 - 3_000, "EUR": 12_000 - 10_000}
+
+
+def test_voiding_a_euro_payment_reopens_the_euro_invoices(acme):
+    from remit.payments.services.voids import payment_void
+
+    payment = post(acme, "100.00", "EUR")
+    payment_void(payment=payment, reason="bounced", actor=CLERK)
+
+    assert balance("INV-E1") == "80.00 EUR"
+    assert balance("INV-E2") == "40.00 EUR"
+
+
+# --- the command line --------------------------------------------------------------------
+
+
+def test_post_with_currency_pays_the_invoices_of_that_currency(capsys, acme):
+    code, out, _ = run(
+        capsys,
+        "post",
+        "--customer",
+        "C-0001",
+        "--amount",
+        "80",
+        "--currency",
+        "eur",
+        "--type",
+        "check",
+        "--json",
+    )
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["currency"] == "EUR"
+    assert [a["invoice"] for a in answer["allocations"]] == ["INV-E1"]
+    assert balance("INV-U1") == "100.00 USD"
+
+
+def test_post_without_currency_is_in_the_customers_default(capsys, acme):
+    code, out, _ = run(
+        capsys, "post", "--customer", "C-0001", "--amount", "100", "--type", "check", "--json"
+    )
+    assert code == 0
+    assert json.loads(out)["currency"] == "USD"
+    assert balance("INV-U1") == "0.00 USD"
+    assert balance("INV-E1") == "80.00 EUR"
+
+
+def test_post_naming_an_invoice_of_another_currency_exits_2_with_one_sentence(capsys, acme):
+    code, _, err = run(
+        capsys,
+        "post",
+        "--customer",
+        "C-0001",
+        "--amount",
+        "80",
+        "--type",
+        "check",
+        "--invoice",
+        "INV-E1",
+    )
+    assert code == 2
+    assert "INV-E1 is billed in EUR, not USD." in err
+    assert not Payment.objects.exists()
+
+
+def test_an_unknown_currency_on_the_command_line_exits_2(capsys, acme):
+    code, _, err = run(
+        capsys,
+        "post",
+        "--customer",
+        "C-0001",
+        "--amount",
+        "80",
+        "--currency",
+        "EUX",
+        "--type",
+        "check",
+    )
+    assert code == 2 and "'EUX' is not an ISO 4217 currency code." in err
+    assert not Payment.objects.exists()
+
+
+def test_credit_on_the_command_line_lists_each_currency(capsys, acme):
+    post(acme, "130.00", "EUR")
+    post(acme, "155.00", "USD")
+    code, out, _ = run(capsys, "credit", "--customer", "C-0001", "--json")
+    assert code == 0
+    assert json.loads(out)["balances"] == {"EUR": "10.00", "USD": "5.00"}
+
+
+# --- the API -----------------------------------------------------------------------------
+
+
+def test_an_erp_posts_a_euro_payment_and_it_pays_euro_invoices(erp, acme):
+    answer = erp.post(
+        "/payments", {"customer": "C-0001", "amount": "120.00", "currency": "EUR", "type": "check"}
+    )
+    assert answer.status_code == 201, answer.json()
+    body = answer.json()
+    assert body["currency"] == "EUR"
+    assert [(a["invoice"], a["amount"]) for a in body["allocations"]] == [
+        ("INV-E1", "80.00"),
+        ("INV-E2", "40.00"),
+    ]
+    assert erp.get("/invoices/INV-U1").json()["balance_due"] == "100.00"
+
+
+def test_an_erp_invoices_a_usd_customer_in_eur(erp, acme):
+    answer = erp.post(
+        "/invoices",
+        {
+            "customer": "C-0001",
+            "number": "INV-E9",
+            "invoice_date": "2026-11-01",
+            "due_date": "2026-12-01",
+            "currency": "EUR",
+            "total": "9.00",
+        },
+    )
+    assert answer.status_code == 201, answer.json()
+    assert answer.json()["currency"] == "EUR"
+
+
+def test_an_erp_naming_an_invoice_of_another_currency_gets_one_sentence(erp, acme):
+    refused = erp.post(
+        "/payments",
+        {
+            "customer": "C-0001",
+            "amount": "80.00",
+            "currency": "USD",
+            "type": "check",
+            "invoices": [{"number": "INV-E1"}],
+        },
+    )
+    body = assert_error(refused, 422)
+    assert body["message"] == "INV-E1 is billed in EUR, not USD."
+    assert not Payment.objects.exists()
+
+
+def test_the_api_preview_of_a_euro_payment_uses_the_euro_invoices(erp, acme):
+    answer = erp.post(
+        "/payments/preview",
+        {"customer": "C-0001", "amount": "50.00", "currency": "EUR"},
+    )
+    assert answer.status_code == 200, answer.json()
+    assert [line["invoice"] for line in answer.json()["allocations"]] == ["INV-E1"]
+
+
+def _request(number: str):
+    from remit.core.inputs.invoice_list import InvoiceRequest
+
+    return InvoiceRequest(number)
