@@ -76,10 +76,13 @@ def checkout_submit(
     if done is not None:  # this dialog already paid (another tab, a resubmitted form)
         credit = _payment_with_key(customer, credit_key(key))
         return _finish(Checkout(payment=done, credit_application=credit), actor)
+    currency = checkout_currency(customer, invoice_numbers)
     requests = [InvoiceRequest(number) for number in invoice_numbers]
     credit = None
     if use_credit:
-        if method is None and _due(customer, invoice_numbers) > _credit(customer):
+        if method is None and _due(customer, invoice_numbers, currency) > _credit(
+            customer, currency
+        ):
             raise RemitError("Your credit does not cover these invoices: choose a payment method.")
         credit = credit_apply(
             customer=customer,
@@ -87,6 +90,7 @@ def checkout_submit(
             actor=actor,
             source=Source.PORTAL,
             invoices=requests,
+            currency=currency,
         )
     elif method is None:
         raise RemitError("Choose a payment method.", fields={"method": "required"})
@@ -111,7 +115,7 @@ def checkout_submit(
         return Checkout(payment=credit)
     if method is None:
         raise RemitError("Choose a payment method for the rest.", fields={"method": "required"})
-    amount = Money.from_minor(sum(balance for _, balance in still_open), customer.currency)
+    amount = Money.from_minor(sum(balance for _, balance in still_open), currency)
     payment = card_payment_submit(
         customer=customer,
         method=method,
@@ -155,14 +159,32 @@ def _payment_with_key(customer: Customer, key: str) -> Payment | None:
     return Payment.objects.filter(customer=customer, idempotency_key=key).first()
 
 
-def _due(customer: Customer, numbers: Sequence[str]) -> Money:
+def checkout_currency(customer: Customer, numbers: Sequence[str]) -> str:
+    """The one currency of the invoices ticked (the customer's default when none is
+    known): one payment pays invoices of one currency, so two are refused in a sentence."""
+    found = sorted(
+        set(
+            Invoice.objects.filter(customer=customer, number__in=numbers).values_list(
+                "currency", flat=True
+            )
+        )
+    )
+    if len(found) > 1:
+        raise RemitError(
+            f"Pay the {' and the '.join(found)} invoices separately.",
+            fields={"invoices": "currencies"},
+        )
+    return found[0] if found else customer.currency
+
+
+def _due(customer: Customer, numbers: Sequence[str], currency: str) -> Money:
     minor = sum(
         Invoice.objects.filter(
             customer=customer, number__in=numbers, status=InvoiceStatus.OPEN
         ).values_list("balance_due_minor", flat=True)
     )
-    return Money.from_minor(minor, customer.currency)
+    return Money.from_minor(minor, currency)
 
 
-def _credit(customer: Customer) -> Money:
-    return credit_balance(customer=customer, currency=customer.currency)
+def _credit(customer: Customer, currency: str) -> Money:
+    return credit_balance(customer=customer, currency=currency)
