@@ -133,6 +133,7 @@ def _free_text(what: str) -> object:
 
 CustomerNumber = _number(NumberKind.CUSTOMER)
 InvoiceNumber = _number(NumberKind.INVOICE)
+PaymentNumber = _number(NumberKind.PAYMENT)
 Id = Annotated[StrictInt, Field(ge=1, le=2**62)]
 
 
@@ -359,9 +360,15 @@ class PayoutIn(Input):
     customer: CustomerNumber
     amount: Amount
     currency: Currency | None = Field(None, description="Default: the customer's.")
-    type: Literal["check", "transfer"]
+    type: Literal["check", "transfer", "card"] = Field(
+        description="card: a refund at the gateway of the card or bank payment that made "
+        "the credit (`payment`, or the newest whose credit covers the amount)."
+    )
     reference: _free_text("reference") = Field(
         "", max_length=64, description="The check number or the transfer's reference."
+    )
+    payment: PaymentNumber | None = Field(
+        None, description="card: the card or bank payment refunded (default: the newest)."
     )
     notes: _free_text("notes") = Field("", max_length=2000, description="Internal.")
 

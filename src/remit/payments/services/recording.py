@@ -18,6 +18,7 @@ from remit.ledger.rules import Posting
 from remit.ledger.services import journal_post
 from remit.payments.allocation import Split
 from remit.payments.models import (
+    CARD_PAYOUT,
     OFFLINE_TYPES,
     Allocation,
     CreditKind,
@@ -150,9 +151,10 @@ def payment_postings(
     """The journal lines of a payment: where the money came from, where it went. A
     write-off comes from its reason's expense account, a credit note from Credit notes."""
     if payment_type == PaymentType.PAYOUT:  # credit given back as money: nothing applied
+        paid_from = Account.REFUNDS if reason == CARD_PAYOUT else Account.CREDIT_PAYOUTS
         return [
             Posting.debit(Account.CUSTOMER_CREDIT, amount),
-            Posting.credit(Account.CREDIT_PAYOUTS, amount),
+            Posting.credit(paid_from, amount),
         ]
     if payment_type == PaymentType.WRITE_OFF:
         source = WRITE_OFF_ACCOUNTS[WriteOffReason(reason)]
