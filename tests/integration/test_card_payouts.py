@@ -251,3 +251,32 @@ def test_an_erp_pays_credit_back_to_the_card_once_per_key(erp, overpaid):
     assert first.json()["reference"] == payment.number
     assert credit(customer) == usd("30.00")
     assert payment.attempts.filter(operation="refund").count() == 1
+
+
+def test_a_manager_pays_credit_back_to_the_card_in_the_back_office(client, overpaid):
+    from django.contrib.auth.models import Group, User
+    from django.urls import reverse
+
+    from remit.backoffice.groups import MANAGER
+
+    customer, payment = overpaid
+    user = User.objects.create_user("sam", password="a-long-test-password", is_staff=True)
+    user.groups.set(Group.objects.filter(name=MANAGER))
+    client.force_login(user)
+    page = client.get(reverse("backoffice:customer", args=[customer.number])).content.decode()
+    offer = f"To the card it came from: Visa •••• 4242, {payment.number} (up to $50.00)"
+    assert offer in page
+    url = reverse("backoffice:credit_payout", args=[customer.number])
+    form = {
+        "payout-key": "p1",
+        "payout-amount": "15.00",
+        "payout-type": f"card:{payment.number}",
+        "payout-reference": "",
+    }
+    answer = client.post(url, form, follow=True)
+    assert f"$15.00 of credit paid out back to the card of {payment.number}" in (
+        answer.content.decode()
+    )
+    client.post(url, form)  # the form sent twice: one refund
+    assert credit(customer) == usd("35.00")
+    assert payment.attempts.filter(operation="refund").count() == 1
