@@ -224,9 +224,7 @@ def test_a_card_payout_cannot_be_voided_in_the_books(overpaid):
 
 def test_payout_to_the_card_from_the_command_line(capsys, overpaid):
     customer, payment = overpaid
-    code = main(
-        ["payout", "--customer", "C-0100", "--amount", "12.50", "--type", "card", "--json"]
-    )
+    code = main(["payout", "--customer", "C-0100", "--amount", "12.50", "--type", "card", "--json"])
     out, err = capsys.readouterr()
     assert code == 0, err
     answer = json.loads(out)

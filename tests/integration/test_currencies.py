@@ -301,3 +301,56 @@ def _request(number: str):
     from remit.core.inputs.invoice_list import InvoiceRequest
 
     return InvoiceRequest(number)
+
+
+# --- paying ticked invoices, credit -------------------------------------------------------
+
+
+def test_pay_selected_with_invoices_of_two_currencies_is_refused_in_one_sentence(acme):
+    from remit.core.errors import RemitError
+    from remit.payments.services.checkout import checkout_submit
+
+    with pytest.raises(RemitError) as refused:
+        checkout_submit(
+            customer=acme,
+            invoice_numbers=["INV-U1", "INV-E1"],
+            method=None,
+            use_credit=True,
+            key="two-currencies",
+            actor=CLERK,
+        )
+    assert refused.value.message == "Pay the EUR and the USD invoices separately."
+    assert not Payment.objects.exists()
+
+
+def test_pay_selected_pays_euro_invoices_with_euro_credit(acme):
+    from remit.payments.services.checkout import checkout_submit
+
+    post(acme, "130.00", "EUR")  # pays INV-E1 and INV-E2, leaves 10.00 EUR of credit
+    post(acme, "100.00", "USD")  # pays INV-U1
+    make_invoice(acme, "8.00", days_ago=5, number="INV-E3", currency="EUR")
+
+    done = checkout_submit(
+        customer=acme,
+        invoice_numbers=["INV-E3"],
+        method=None,
+        use_credit=True,
+        key="euro-credit",
+        actor=CLERK,
+    )
+
+    assert (done.payment.type, done.payment.currency) == ("credit", "EUR")
+    assert balance("INV-E3") == "0.00 EUR"
+    assert credit_balances(customer=acme)["EUR"] == Money.of("2.00", "EUR")
+
+
+def test_apply_credit_names_its_currency_on_the_command_line(capsys, acme):
+    post(acme, "130.00", "EUR")
+    make_invoice(acme, "6.00", days_ago=5, number="INV-E3", currency="EUR")
+    code, out, err = run(
+        capsys, "apply-credit", "--customer", "C-0001", "--currency", "EUR", "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["currency"] == "EUR"
+    assert balance("INV-E3") == "0.00 EUR"
+    assert balance("INV-U1") == "100.00 USD"

@@ -258,9 +258,11 @@ def cmd_credit(args: argparse.Namespace) -> int:
 
 def cmd_apply_credit(args: argparse.Namespace) -> int:
     customer = customer_get(number=args.customer)
+    currency = _currency(customer, args.currency)
     payment = credit_apply(
         customer=customer,
-        invoices=_invoice_requests(args.invoice, customer.currency) or None,
+        currency=currency,
+        invoices=_invoice_requests(args.invoice, currency) or None,
         idempotency_key=args.key or f"cli-{uuid.uuid4()}",
         actor=Actor.command_line(),
         source=Source.CLI,

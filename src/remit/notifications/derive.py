@@ -174,7 +174,7 @@ def _schedule_reminders(today: date) -> int:
         if not rules.reminder_due(schedule.run_on, today, days):
             continue
         invoices = list(schedule.items.select_related("invoice"))
-        total = sum(i.invoice.balance_due_minor for i in invoices)
+        total = [i.invoice for i in invoices]
         with transaction.atomic():
             made += len(
                 email_queue(
@@ -269,12 +269,14 @@ def _overdue(today: date) -> int:
         if not recipients(customer, Kind.OVERDUE):
             continue
         invoices = [invoice for invoice, _ in items]
-        total = sum(i.balance_due_minor for i in invoices)
+        total = invoices
+        # A pay link pays invoices of one currency: those of the oldest overdue invoice's.
+        payable = [i.number for i in invoices if i.currency == invoices[0].currency]
         with transaction.atomic():
             OverdueStep.objects.bulk_create(
                 [OverdueStep(invoice=i, step=s, email_day=today) for i, s in items]
             )
-            link = paylink_create(customer=customer, invoice_numbers=[i.number for i in invoices])
+            link = paylink_create(customer=customer, invoice_numbers=payable)
             made += len(
                 email_queue(
                     customer=customer,
@@ -345,5 +347,11 @@ def _monthly_statements(today: date) -> int:
     return made
 
 
-def _money(minor: int, customer: Customer) -> str:
-    return Money.from_minor(minor, customer.currency).format()
+def _money(invoices: list[Invoice], customer: Customer) -> str:
+    """The balance due on `invoices`, per currency ("$10.00 and €5.00"): never summed across."""
+    minor: dict[str, int] = {}
+    for invoice in invoices:
+        minor[invoice.currency] = minor.get(invoice.currency, 0) + invoice.balance_due_minor
+    if not minor:
+        return Money.zero(customer.currency).format()
+    return " and ".join(Money.from_minor(m, c).format() for c, m in sorted(minor.items()))

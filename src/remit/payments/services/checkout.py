@@ -19,7 +19,7 @@ from remit.core.errors import RemitError
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
-from remit.payments.candidates import InvoiceRequest
+from remit.payments.candidates import InvoiceRequest, invoices_currency
 from remit.payments.models import Payment, PaymentMethod, Source
 from remit.payments.selectors import credit_balance
 from remit.payments.services.card import card_payment_submit
@@ -76,7 +76,7 @@ def checkout_submit(
     if done is not None:  # this dialog already paid (another tab, a resubmitted form)
         credit = _payment_with_key(customer, credit_key(key))
         return _finish(Checkout(payment=done, credit_application=credit), actor)
-    currency = checkout_currency(customer, invoice_numbers)
+    currency = invoices_currency(customer, invoice_numbers)
     requests = [InvoiceRequest(number) for number in invoice_numbers]
     credit = None
     if use_credit:
@@ -157,24 +157,6 @@ def _finish(checkout: Checkout, actor: Actor) -> Checkout:
 
 def _payment_with_key(customer: Customer, key: str) -> Payment | None:
     return Payment.objects.filter(customer=customer, idempotency_key=key).first()
-
-
-def checkout_currency(customer: Customer, numbers: Sequence[str]) -> str:
-    """The one currency of the invoices ticked (the customer's default when none is
-    known): one payment pays invoices of one currency, so two are refused in a sentence."""
-    found = sorted(
-        set(
-            Invoice.objects.filter(customer=customer, number__in=numbers).values_list(
-                "currency", flat=True
-            )
-        )
-    )
-    if len(found) > 1:
-        raise RemitError(
-            f"Pay the {' and the '.join(found)} invoices separately.",
-            fields={"invoices": "currencies"},
-        )
-    return found[0] if found else customer.currency
 
 
 def _due(customer: Customer, numbers: Sequence[str], currency: str) -> Money:
