@@ -354,3 +354,72 @@ def test_apply_credit_names_its_currency_on_the_command_line(capsys, acme):
     assert json.loads(out)["currency"] == "EUR"
     assert balance("INV-E3") == "0.00 EUR"
     assert balance("INV-U1") == "100.00 USD"
+
+
+# --- the back office ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def manager(client):
+    from django.contrib.auth.models import Group, User
+
+    from remit.backoffice.groups import MANAGER
+
+    user = User.objects.create_user("sam", password="a-long-test-password", is_staff=True)
+    user.groups.set(Group.objects.filter(name=MANAGER))
+    client.force_login(user)
+    return client
+
+
+def test_the_customer_record_shows_the_balance_due_per_currency(manager, acme):
+    from django.urls import reverse
+
+    page = manager.get(reverse("backoffice:customer", args=["C-0001"])).content.decode()
+
+    assert "$150.00 · €120.00" in page
+    assert "billed in USD by default" in page
+
+
+def test_the_customer_payment_window_offers_a_currency_and_splits_over_its_invoices(manager, acme):
+    from django.urls import reverse
+
+    url = reverse("backoffice:payment_batch", args=["C-0001"])
+    usd_window = manager.get(url).content.decode()
+    assert '<option value="EUR">EUR</option>' in usd_window
+    assert "INV-U1" in usd_window and "INV-E1" not in usd_window
+
+    eur_window = manager.get(url, {"currency": "EUR"}).content.decode()
+    assert "INV-E1" in eur_window and "INV-U1" not in eur_window
+    preview = manager.get(
+        reverse("backoffice:payment_preview", args=["C-0001"]),
+        {"currency": "EUR", "amount": "100.00", "invoice": ["INV-E1", "INV-E2"], "fixed": ["", ""]},
+    ).content.decode()
+    assert "€80.00" in preview and "€20.00" in preview
+
+    saved = manager.post(
+        reverse("backoffice:payment_batch_save", args=["C-0001"]),
+        {
+            "currency": "EUR",
+            "post_date": "2026-11-20",
+            "payment_type": "check",
+            "reference": "77",
+            "amount": "100.00",
+            "notes": "",
+            "idempotency_key": "bo-eur-1",
+            "invoice": ["INV-E1", "INV-E2"],
+            "fixed": ["", ""],
+        },
+    )
+    assert saved.status_code == 303, saved.content.decode()[:2000]
+    assert Payment.objects.get().currency == "EUR"
+    assert balance("INV-E2") == "20.00 EUR"
+    assert balance("INV-U1") == "100.00 USD"
+
+
+def test_the_payment_window_of_a_euro_invoice_takes_euros(manager, acme):
+    from django.urls import reverse
+
+    window = manager.get(
+        reverse("backoffice:payment_single", args=["C-0001", "INV-E2"])
+    ).content.decode()
+    assert "€40.00" in window

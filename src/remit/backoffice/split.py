@@ -36,8 +36,10 @@ class Preview:
 
 
 def preview_split(
-    customer: Customer, invoices: list[Invoice], amount_text: str, rows: Rows
+    customer: Customer, invoices: list[Invoice], amount_text: str, rows: Rows, currency: str = ""
 ) -> Preview:
+    """The split of a payment in `currency` (default: the customer's) over `invoices`."""
+    currency = currency or customer.currency
     fixed = dict(zip(rows.numbers, rows.fixed, strict=True))
     preview = Preview(
         rows=[Row(i, invoice, fixed.get(invoice.number, "")) for i, invoice in enumerate(invoices)]
@@ -47,7 +49,7 @@ def preview_split(
     if not amount_text.strip():
         return preview
     try:
-        preview.amount = amount_parse(amount_text.strip(), customer.currency)
+        preview.amount = amount_parse(amount_text.strip(), currency)
     except RemitError as error:
         preview.amount_error = error.message
         return preview
@@ -62,7 +64,7 @@ def preview_split(
         return preview
     by_number = {line.invoice.number: line.amount for line in split.lines}
     for row in preview.rows:
-        row.applied = by_number.get(row.invoice.number, Money.zero(customer.currency))
+        row.applied = by_number.get(row.invoice.number, Money.zero(currency))
     preview.applied, preview.credit = split.applied, split.credit
     return preview
 
