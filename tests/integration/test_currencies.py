@@ -423,3 +423,37 @@ def test_the_payment_window_of_a_euro_invoice_takes_euros(manager, acme):
         reverse("backoffice:payment_single", args=["C-0001", "INV-E2"])
     ).content.decode()
     assert "€40.00" in window
+
+
+# --- statements ---------------------------------------------------------------------------
+
+
+def test_a_statement_is_of_one_currency_and_the_cli_names_it(capsys, acme):
+    from datetime import date, timedelta
+
+    from remit.statements.selectors import statement_currencies, statement_for
+
+    today = date.today()
+    start = today - timedelta(days=120)
+    assert statement_currencies(customer=acme) == ["USD", "EUR"]
+    euros = statement_for(customer=acme, start=start, end=today, currency="EUR")
+    assert [line.reference for line in euros.lines] == ["INV-E1", "INV-E2"]
+    assert euros.closing == Money.of("120.00", "EUR")
+    dollars = statement_for(customer=acme, start=start, end=today)
+    assert dollars.closing == Money.of("150.00", "USD")
+
+    from remit.main import main as remit
+
+    code = remit(["statement", "--customer", "C-0001", "--currency", "eur", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["currency"] == "EUR"
+
+
+def test_the_back_office_statement_offers_each_currency(manager, acme):
+    from django.urls import reverse
+
+    url = reverse("backoffice:statement", args=["C-0001"])
+    page = manager.get(url, {"currency": "EUR"}).content.decode()
+    assert '<option value="EUR" selected>EUR</option>' in page
+    assert "€120.00" in page and "in EUR" in page

@@ -39,7 +39,7 @@ from remit.payments.models import (
 )
 from remit.payments.services.checkout import checkout_of
 from remit.receipts.selectors import receipt_for
-from remit.statements.selectors import statement_for
+from remit.statements.selectors import statement_currencies, statement_for
 
 log = logging.getLogger("remit.notifications")
 
@@ -297,11 +297,17 @@ def _overdue(today: date) -> int:
 
 
 def statement_queue(
-    *, customer: Customer, start: date, end: date, cause: str, to: list[Recipient] | None = None
+    *,
+    customer: Customer,
+    start: date,
+    end: date,
+    cause: str,
+    to: list[Recipient] | None = None,
+    currency: str = "",
 ) -> list:
-    """The statement for `start`..`end`, with its PDF made when it is sent and a pay link
-    for the invoices still open."""
-    statement = statement_for(customer=customer, start=start, end=end)
+    """The statement for `start`..`end` in `currency` (default: the customer's), with its
+    PDF made when it is sent and a pay link for the invoices still open."""
+    statement = statement_for(customer=customer, start=start, end=end, currency=currency)
     link = paylink_create(
         customer=customer, invoice_numbers=[row.invoice for row in statement.open_invoices]
     )
@@ -312,7 +318,7 @@ def statement_queue(
         subject=f"Statement {start:%B %-d, %Y} to {end:%B %-d, %Y}: "
         f"{statement.closing.format()} due",
         context={"statement": statement, "pay_link": link.url if link else ""},
-        data={"from": start.isoformat(), "to": end.isoformat()},
+        data={"from": start.isoformat(), "to": end.isoformat(), "currency": statement.currency},
         to=to,
     )
 
@@ -335,15 +341,23 @@ def _monthly_statements(today: date) -> int:
     for customer in Customer.objects.exclude(pk__in=done):
         if not recipients(customer, Kind.STATEMENT):
             continue
-        statement = statement_for(customer=customer, start=start, end=end)
-        if not statement.lines and statement.closing.is_zero():
-            continue
-        with transaction.atomic():
-            made += len(
-                statement_queue(
-                    customer=customer, start=start, end=end, cause=month + customer.number
+        with transaction.atomic():  # one statement per currency (amounts never mix)
+            for currency in statement_currencies(customer=customer):
+                statement = statement_for(
+                    customer=customer, start=start, end=end, currency=currency
                 )
-            )
+                if not statement.lines and statement.closing.is_zero():
+                    continue
+                other = "" if currency == customer.currency else f":{currency}"
+                made += len(
+                    statement_queue(
+                        customer=customer,
+                        start=start,
+                        end=end,
+                        cause=month + customer.number + other,
+                        currency=currency,
+                    )
+                )
     return made
 
 
