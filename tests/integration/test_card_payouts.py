@@ -278,3 +278,21 @@ def test_a_manager_pays_credit_back_to_the_card_in_the_back_office(client, overp
     client.post(url, form)  # the form sent twice: one refund
     assert credit(customer) == usd("35.00")
     assert payment.attempts.filter(operation="refund").count() == 1
+
+
+def test_after_its_credit_went_back_to_the_card_the_rest_is_refunded_by_invoice(overpaid):
+    from remit.core.errors import AllocationRefused
+    from remit.payments.services.voids import payment_refund
+
+    customer, payment = overpaid
+    pay_back(customer, "20.00")
+    with pytest.raises(AllocationRefused, match="does not match what"):
+        payment_refund(payment=payment, actor=CLERK)  # $130.00 left, $100.00 applied
+
+    pay_back(customer, "30.00", key="payout-2")
+    refunded = payment_refund(payment=payment, actor=CLERK)
+
+    assert refunded.status == "settled"
+    assert str(Invoice.objects.get(number="INV-0100").balance_due) == "150.00"
+    assert credit(customer) == usd("0.00")
+    assert refunds_booked() == usd("150.00")

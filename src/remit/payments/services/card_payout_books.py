@@ -37,6 +37,11 @@ def card_payout_attempt(attempt: GatewayAttempt) -> bool:
     return bool(attempt.sequence) and PAYOUT_PLAN in (attempt.plan or {})
 
 
+def paid_back_to_card(payment: Payment) -> bool:
+    """Some of the credit `payment` made was paid back to its card (or is being)."""
+    return any(card_payout_attempt(a) for a in payment.attempts.filter(sequence__gt=0))
+
+
 def card_payout_answer(
     customer: Customer,
     payment: Payment,

@@ -42,6 +42,7 @@ from remit.payments.services.card_payout_books import (
     card_payout,
     card_payout_answer,
     card_payout_attempt,
+    paid_back_to_card,
 )
 from remit.payments.services.checkout_keys import credit_key_of_card
 from remit.payments.services.credit_ledger import credit_created, credit_used_refusal
@@ -118,6 +119,9 @@ def payment_refund(
                 fields={"amount": "over what is left"},
             )
         partial = invoices is not None or (amount is not None and amount < left)
+        # Credit of it paid back to the card: what is left is refunded as a partial refund
+        # of the invoices it still pays (the books cannot reverse the whole payment).
+        partial = partial or paid_back_to_card(payment)
         if partial:
             charge = _confirmed_charge(payment)
             attempt = partial_refund_start(
