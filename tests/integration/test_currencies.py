@@ -457,3 +457,24 @@ def test_the_back_office_statement_offers_each_currency(manager, acme):
     page = manager.get(url, {"currency": "EUR"}).content.decode()
     assert '<option value="EUR" selected>EUR</option>' in page
     assert "€120.00" in page and "in EUR" in page
+
+
+# --- the bank matcher ---------------------------------------------------------------------
+
+
+def test_a_euro_bank_line_pays_the_euro_invoice_of_a_dollar_customer(acme):
+    from remit.bank.models import BankLine
+    from remit.bank.services import bank_statement_import
+
+    data = (
+        "date,amount,currency,bank_reference,payer,text\n"
+        "2026-11-30,80.00,EUR,R1,Test Customer,Payment INV-E1\n"
+        "2026-11-30,30.00,GBP,R2,Test Customer,Payment INV-U2\n"
+    ).encode()
+    bank_statement_import(data=data, filename="eur.csv", actor=CLERK)
+
+    assert balance("INV-E1") == "0.00 EUR"
+    assert Payment.objects.get(reference="R1").currency == "EUR"
+    line = BankLine.objects.get(bank_reference="R2")
+    assert line.status != "posted"
+    assert balance("INV-U2") == "50.00 USD"
