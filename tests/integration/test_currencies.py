@@ -467,10 +467,10 @@ def test_a_euro_bank_line_pays_the_euro_invoice_of_a_dollar_customer(acme):
     from remit.bank.services import bank_statement_import
 
     data = (
-        "date,amount,currency,bank_reference,payer,text\n"
-        "2026-11-30,80.00,EUR,R1,Test Customer,Payment INV-E1\n"
-        "2026-11-30,30.00,GBP,R2,Test Customer,Payment INV-U2\n"
-    ).encode()
+        b"date,amount,currency,bank_reference,payer,text\n"
+        b"2026-11-30,80.00,EUR,R1,Test Customer,Payment INV-E1\n"
+        b"2026-11-30,30.00,GBP,R2,Test Customer,Payment INV-U2\n"
+    )
     bank_statement_import(data=data, filename="eur.csv", actor=CLERK)
 
     assert balance("INV-E1") == "0.00 EUR"
