@@ -478,3 +478,56 @@ def test_a_euro_bank_line_pays_the_euro_invoice_of_a_dollar_customer(acme):
     line = BankLine.objects.get(bank_reference="R2")
     assert line.status != "posted"
     assert balance("INV-U2") == "50.00 USD"
+
+
+# --- scheduled payments -------------------------------------------------------------------
+
+
+def _card(customer):
+    from datetime import date
+
+    from remit.gateways.protocol import CardDetails
+    from remit.gateways.sandbox import SandboxGateway
+    from remit.payments.services.method import payment_method_add
+
+    tokenized = SandboxGateway().tokenize_card(
+        CardDetails("4242424242424242", 12, date.today().year + 2, "123", "Ann")
+    )
+    return payment_method_add(customer=customer, kind="card", tokenized=tokenized, actor=CLERK)
+
+
+def test_a_schedule_holds_invoices_of_one_currency_and_pays_in_it(acme):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from remit.core.errors import RemitError
+    from remit.payments.services.schedule import schedule_create, schedules_run_due
+
+    card = _card(acme)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(RemitError, match=r"Pay the EUR and the USD invoices separately\."):
+        schedule_create(
+            customer=acme,
+            method=card,
+            invoice_numbers=["INV-U1", "INV-E1"],
+            run_on=tomorrow,
+            idempotency_key="mixed",
+            actor=CLERK,
+            source="portal",
+        )
+    schedule_create(
+        customer=acme,
+        method=card,
+        invoice_numbers=["INV-E1", "INV-E2"],
+        run_on=tomorrow,
+        idempotency_key="euros",
+        actor=CLERK,
+        source="portal",
+    )
+
+    schedules_run_due(today=tomorrow, actor=CLERK)
+
+    payment = Payment.objects.get(type="card")
+    assert (payment.currency, str(payment.amount)) == ("EUR", "120.00")
+    assert balance("INV-U1") == "100.00 USD"
