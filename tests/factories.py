@@ -30,6 +30,7 @@ def make_invoice(
     days_ago: int = 30,
     number: str | None = None,
     due_in: int = 30,
+    currency: str | None = None,
 ) -> Invoice:
     n = next(_numbers)
     invoice_date = date.today() - timedelta(days=days_ago)
@@ -38,6 +39,6 @@ def make_invoice(
         number=number or f"INV-T{n:06d}",
         invoice_date=invoice_date,
         due_date=invoice_date + timedelta(days=due_in),
-        total=Money.of(total, customer.currency),
+        total=Money.of(total, currency or customer.currency),
         actor=ACTOR,
     )

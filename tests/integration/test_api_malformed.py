@@ -209,7 +209,6 @@ BODIES = [
     ("credit is not posted as a payment", "/payments", PAYMENT | {"type": "credit"}),
     ("currency lowercase", "/payments", PAYMENT | {"currency": "usd"}),
     ("currency not ISO", "/payments", PAYMENT | {"currency": "ZZZ"}),
-    ("currency of another", "/payments", PAYMENT | {"currency": "EUR"}),
     ("method as text", "/payments", PAYMENT | {"type": "card", "method": "1"}),
     ("method as a float", "/payments", PAYMENT | {"type": "card", "method": 1.0}),
     ("method zero", "/payments", PAYMENT | {"type": "card", "method": 0}),

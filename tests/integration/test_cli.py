@@ -286,8 +286,10 @@ def other_customers_invoice():
                 "EUR",
                 "--type",
                 "check",
+                "--invoice",
+                "INV-0001",
             ],
-            "billed in USD",
+            "INV-0001 is billed in USD, not EUR.",
         ),
         (
             [

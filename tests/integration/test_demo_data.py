@@ -53,7 +53,8 @@ def test_invoices_are_numbered_uniquely_within_six_months_net_thirty(summary):
     for invoice in Invoice.objects.all():
         assert TODAY - timedelta(days=183) <= invoice.invoice_date < TODAY
         assert invoice.due_date == invoice.invoice_date + timedelta(days=30)
-        assert invoice.currency == invoice.customer.currency
+        if invoice.customer.number != "C-0002":  # billed in USD and in EUR
+            assert invoice.currency == invoice.customer.currency
 
 
 def test_some_overdue_some_partly_paid_some_paid(summary):
@@ -181,3 +182,10 @@ def _row_counts() -> dict[str, int]:
         for model in apps.get_models()
         if model._meta.app_label in {"auth", "customers", "invoices", "payments", "ledger", "core"}
     }
+
+
+def test_one_customer_is_billed_in_two_currencies(summary):
+    two = Customer.objects.get(number="C-0002")
+    assert set(two.invoices.values_list("currency", flat=True)) == {"USD", "EUR"}
+    assert two.payments.filter(currency="EUR").exists()
+    assert not any(m.amount < 0 for m in credit_balances(customer=two).values())

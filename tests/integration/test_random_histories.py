@@ -3,10 +3,12 @@
 A Hypothesis state machine creates invoices, posts payments (to one invoice, oldest first,
 with amounts fixed by hand, short pays with a write-off), applies credit, writes off
 balances, moves allocations (unapply to credit, reallocate to another invoice), voids
-payments and invoices and imports CSV files, in any order. It keeps its own plain-Python
-model of what every balance should be, and after every step checks the books
-(`books_audit`), the money invariants of DESIGN rules 1, 2 and 7 straight from the tables,
-and that the database agrees with the model.
+payments and invoices and imports CSV files, in any order. A customer may be billed in
+several currencies: the model keeps an account per customer and currency (its invoices,
+payments and credit), and each payment pays the invoices of its own currency. It keeps its
+own plain-Python model of what every balance should be, and after every step checks the
+books (`books_audit`), the money invariants of DESIGN rules 1, 2 and 7 straight from the
+tables, and that the database agrees with the model.
 
 Each example runs inside a savepoint that is rolled back when it ends, so examples do not
 see each other's data and the counters created by the migrations survive.
@@ -42,6 +44,7 @@ from remit.core.errors import (
     ApprovalRequired,
     IdempotencyConflict,
     ImportRejected,
+    InvalidAmount,
     InvoiceNotPayable,
     NotFound,
     RemitError,
@@ -173,6 +176,8 @@ class RandomHistories(RuleBasedStateMachine):
         self._example = transaction.atomic()
         self._example.__enter__()
         self.customers: dict[str, Customer] = {}
+        """By account: a customer's number for its default currency, NUMBER@CUR for
+        another currency it is billed in (the same customer)."""
         self.currency: dict[str, str] = {}
         self.credit: dict[str, int] = {}
         self.invoices: dict[str, InvoiceModel] = {}
@@ -186,13 +191,24 @@ class RandomHistories(RuleBasedStateMachine):
 
     # --- helpers --------------------------------------------------------------------
 
+    def _number(self, account: str) -> str:
+        """The customer number of an account (a new customer's number is its own)."""
+        return self.customers[account].number if account in self.customers else account
+
     def _key(self) -> str:
         return f"history-{next(self._counter)}"
 
-    def _add_customer(self, customer: Customer) -> None:
-        self.customers[customer.number] = customer
-        self.currency[customer.number] = customer.currency
-        self.credit[customer.number] = 0
+    def _add_customer(self, customer: Customer, currency: str = "") -> str:
+        """Open the account of `customer` in `currency` (default: the customer's)."""
+        currency = currency or customer.currency
+        account = (
+            customer.number if currency == customer.currency else f"{customer.number}@{currency}"
+        )
+        if account not in self.customers:
+            self.customers[account] = customer
+            self.currency[account] = currency
+            self.credit[account] = 0
+        return account
 
     def _payable(self, customer: str | None = None) -> list[InvoiceModel]:
         return [
@@ -236,14 +252,19 @@ class RandomHistories(RuleBasedStateMachine):
         self.last_post = LastPost(kwargs=kwargs, number=payment.number)
         return payment
 
-    def _new_invoice(self, customer: Customer, total: int, days_ago: int, due_in: int) -> None:
+    def _new_invoice(self, account: str, total: int, days_ago: int, due_in: int) -> None:
+        currency = self.currency[account]
         invoice = make_invoice(
-            customer, text(total, customer.currency), days_ago=days_ago, due_in=due_in
+            self.customers[account],
+            text(total, currency),
+            days_ago=days_ago,
+            due_in=due_in,
+            currency=currency,
         )
         self.invoices[invoice.number] = InvoiceModel(
             number=invoice.number,
-            customer=customer.number,
-            currency=customer.currency,
+            customer=account,
+            currency=currency,
             total=total,
             invoice_date=invoice.invoice_date,
             due_date=invoice.due_date,
@@ -260,16 +281,30 @@ class RandomHistories(RuleBasedStateMachine):
         ),
     )
     def open_the_books(self, currencies, invoices):
-        customers = [make_customer(currency=currency) for currency in currencies]
-        for customer in customers:
-            self._add_customer(customer)
+        accounts = [self._add_customer(make_customer(currency=c)) for c in currencies]
         for which, total, days_ago, due_in in invoices:
-            self._new_invoice(customers[which % len(customers)], total, days_ago, due_in)
+            self._new_invoice(accounts[which % len(accounts)], total, days_ago, due_in)
 
     @rule(data=st.data(), days_ago=st.integers(0, 12), due_in=st.integers(0, 3), total=amounts)
     def create_invoice(self, data, days_ago, due_in, total):
-        customer = self.customers[data.draw(st.sampled_from(sorted(self.customers)))]
-        self._new_invoice(customer, total, days_ago, due_in)
+        account = data.draw(st.sampled_from(sorted(self.customers)))
+        self._new_invoice(account, total, days_ago, due_in)
+
+    @rule(
+        data=st.data(),
+        currency=st.sampled_from(CURRENCIES),
+        days_ago=st.integers(0, 12),
+        due_in=st.integers(0, 3),
+        total=amounts,
+    )
+    def bill_a_customer_in_another_currency(self, data, currency, days_ago, due_in, total):
+        """Several currencies per customer: an invoice in a currency that may not be the
+        customer's default; payments, credit and moves then keep each currency apart."""
+        account = data.draw(st.sampled_from(sorted(self.customers)))
+        event("billed in another currency" if currency != self.currency[account] else "billed")
+        self._new_invoice(
+            self._add_customer(self.customers[account], currency), total, days_ago, due_in
+        )
 
     @precondition(lambda self: self.invoices)
     @rule(data=st.data(), extra=extras, kind=st.sampled_from(OFFLINE))
@@ -371,6 +406,7 @@ class RandomHistories(RuleBasedStateMachine):
         owed = sum(i.balance for i in targets)
         call = {
             "customer": self.customers[customer],
+            "currency": self.currency[customer],
             "idempotency_key": self._key(),
             "actor": self.actor,
             "source": "backoffice",
@@ -412,6 +448,7 @@ class RandomHistories(RuleBasedStateMachine):
             amount = min(self.credit[model.customer], sum(i.balance for i in payable))
             payment = credit_apply(
                 customer=self.customers[model.customer],
+                currency=self.currency[model.customer],
                 idempotency_key=self._key(),
                 actor=self.actor,
                 source="portal",
@@ -657,15 +694,20 @@ class RandomHistories(RuleBasedStateMachine):
             "payment": Payment.objects.get(number=model.number),
             "from_invoice": source,
             "to_invoice": target.number,
-            "amount": money(amount, target.currency) if part else None,
+            "amount": money(amount, self.currency[model.customer]) if part else None,
             "actor": self.actor,
         }
-        if target.customer != model.customer:
+        if self._number(target.customer) != self._number(model.customer):
             with pytest.raises(NotFound):
                 payment_reallocate(**call)
             return
         if not target.payable:
             with pytest.raises(InvoiceNotPayable):
+                payment_reallocate(**call)
+            return
+        if target.currency != self.currency[model.customer]:  # the same customer, billed
+            event("reallocation to another currency refused")  # in another currency
+            with pytest.raises(InvalidAmount, match="is billed in"):
                 payment_reallocate(**call)
             return
         if amount > target.balance:
@@ -774,7 +816,6 @@ class RandomHistories(RuleBasedStateMachine):
                 "negative",
                 "bad_date",
                 "due_before",
-                "wrong_currency",
                 "unknown_currency",
                 "over_precise",
                 "duplicate",
@@ -790,7 +831,7 @@ class RandomHistories(RuleBasedStateMachine):
                 customer = f"C-H{next(self._counter):05d}"
                 currency = data.draw(st.sampled_from(CURRENCIES))
                 new_customers[customer] = currency
-            else:
+            else:  # an account: its customer's number, its currency
                 customer, currency = choice, self.currency[choice]
             invoice_date = date.today() - timedelta(days=data.draw(st.integers(0, 12)))
             due_date = invoice_date + timedelta(days=data.draw(st.integers(0, 3)))
@@ -807,7 +848,8 @@ class RandomHistories(RuleBasedStateMachine):
                 )
             )
         lines = [
-            f"{n},{c},{name},{d.isoformat()},{due.isoformat()},{cur},{text(t, cur)},imported"
+            f"{n},{self._number(c)},{name},{d.isoformat()},{due.isoformat()},{cur},"
+            f"{text(t, cur)},imported"
             for n, c, name, d, due, cur, t in rows
         ]
         if bad == "duplicate" and not self.invoices:
@@ -815,7 +857,6 @@ class RandomHistories(RuleBasedStateMachine):
         if bad:
             customer = data.draw(st.sampled_from(sorted(self.customers)))
             currency = self.currency[customer]
-            other = next(c for c in CURRENCIES if c != currency)
             fields = {
                 "number": f"CSV-{next(self._counter):05d}",
                 "date": "2024-03-10",
@@ -829,8 +870,6 @@ class RandomHistories(RuleBasedStateMachine):
                 fields["date"] = "2024-02-30"
             elif bad == "due_before":
                 fields["due"] = "2024-03-09"
-            elif bad == "wrong_currency":
-                fields["currency"] = other
             elif bad == "unknown_currency":
                 fields["currency"] = "QQQ"
             elif bad == "over_precise":
@@ -840,8 +879,8 @@ class RandomHistories(RuleBasedStateMachine):
             position = data.draw(st.integers(0, len(lines)))
             lines.insert(
                 position,
-                f"{fields['number']},{customer},Bad Line Ltd,{fields['date']},{fields['due']},"
-                f"{fields['currency']},{fields['total']},bad",
+                f"{fields['number']},{self._number(customer)},Bad Line Ltd,{fields['date']},"
+                f"{fields['due']},{fields['currency']},{fields['total']},bad",
             )
             with pytest.raises(ImportRejected) as refused:
                 invoices_import(
@@ -932,7 +971,9 @@ class RandomHistories(RuleBasedStateMachine):
 
     @invariant()
     def the_database_agrees_with_the_model(self):
-        assert set(Customer.objects.values_list("number", flat=True)) == set(self.customers)
+        assert set(Customer.objects.values_list("number", flat=True)) == {
+            c.number for c in self.customers.values()
+        }
 
         stored = {
             number: (balance, status)
@@ -964,10 +1005,14 @@ class RandomHistories(RuleBasedStateMachine):
             expected = {} if model.voided else model.allocations
             assert live.get(number, {}) == expected, number
 
-        credit: dict[str, int] = defaultdict(int)
-        for customer, minor in CreditEntry.objects.values_list("customer__number", "amount_minor"):
-            credit[customer] += minor
-        assert {c: credit[c] for c in self.customers} == self.credit
+        credit: dict[tuple[str, str], int] = defaultdict(int)
+        for customer, currency, minor in CreditEntry.objects.values_list(
+            "customer__number", "currency", "amount_minor"
+        ):
+            credit[(customer, currency)] += minor
+        accounts = {(self.customers[a].number, self.currency[a]): a for a in self.customers}
+        assert set(credit) <= set(accounts), "credit in a currency the model never billed"
+        assert {accounts[k]: credit[k] for k in accounts} == self.credit
 
 
 @pytest.mark.django_db

@@ -33,13 +33,13 @@ from pydantic import (
 
 from remit.core.errors import RemitError
 from remit.core.inputs import amount_text, identifiers
-from remit.core.inputs.amounts import amount_parse, amount_positive
+from remit.core.inputs.amounts import amount_parse, amount_positive, currency_parse
 from remit.core.inputs.dates import date_parse
 from remit.core.inputs.free_text import free_text_parse
 from remit.core.inputs.identifiers import MAX_LENGTH, NumberKind, number_parse
 from remit.core.inputs.invoice_list import InvoiceRequest, invoice_requests_parse, invoices_once
 from remit.core.inputs.terms import percent_parse
-from remit.core.money import Money, currency_mismatch, minor_digits
+from remit.core.money import Money, minor_digits
 from remit.customers.models import Customer
 from remit.invoices.rules import invoice_day_check
 from remit.payments.post_date import post_date_check
@@ -135,6 +135,7 @@ def _free_text(what: str) -> object:
 
 CustomerNumber = _number(NumberKind.CUSTOMER)
 InvoiceNumber = _number(NumberKind.INVOICE)
+PaymentNumber = _number(NumberKind.PAYMENT)
 Id = Annotated[StrictInt, Field(ge=1, le=2**62)]
 
 
@@ -144,10 +145,9 @@ def money(value: str, currency: str, *, field: str = "amount") -> Money:
 
 
 def currency_of(customer: Customer, given: str | None) -> str:
-    """The customer's currency; another one named is refused (amounts never mix)."""
-    if given and given != customer.currency:
-        raise currency_mismatch(customer.number, billed=customer.currency, given=given)
-    return customer.currency
+    """The currency named, else the customer's default one. A customer may hold invoices
+    in several currencies; a payment pays only those of its own (amounts never mix)."""
+    return currency_parse(given) if given else customer.currency
 
 
 def invoice_requests(
@@ -287,7 +287,7 @@ class WriteOffShare(Input):
 class PaymentIn(Input):
     customer: CustomerNumber
     amount: Amount
-    currency: Currency | None = Field(None, description="Refused unless the customer's.")
+    currency: Currency | None = Field(None, description="Default: the customer's.")
     type: PaymentType = Field(
         description="card and bank charge the saved `method` through the gateway; the "
         "others record money already received (integrations only)."
@@ -381,9 +381,15 @@ class PayoutIn(Input):
     customer: CustomerNumber
     amount: Amount
     currency: Currency | None = Field(None, description="Default: the customer's.")
-    type: Literal["check", "transfer"]
+    type: Literal["check", "transfer", "card"] = Field(
+        description="card: a refund at the gateway of the card or bank payment that made "
+        "the credit (`payment`, or the newest whose credit covers the amount)."
+    )
     reference: _free_text("reference") = Field(
         "", max_length=64, description="The check number or the transfer's reference."
+    )
+    payment: PaymentNumber | None = Field(
+        None, description="card: the card or bank payment refunded (default: the newest)."
     )
     notes: _free_text("notes") = Field("", max_length=2000, description="Internal.")
 

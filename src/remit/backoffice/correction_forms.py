@@ -3,6 +3,8 @@ of a payment. Amounts are read by the shared parsers; the services decide the re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django import forms
 
 from remit.backoffice.forms import new_key
@@ -61,11 +63,19 @@ class PayoutForm(forms.Form):
     )
     key = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, currency: str, **kwargs) -> None:
+    def __init__(
+        self, *args, currency: str, cards: Sequence[tuple[str, str]] = (), **kwargs
+    ) -> None:
+        """`cards`: ("card:PMT-…", label) for each card or bank payment whose credit may go
+        back to its card (`card_payout_sources`)."""
         kwargs.setdefault("initial", {"key": new_key()})
         super().__init__(*args, **kwargs)
         self.fields["amount"].currency = currency
+        self.fields["type"].choices = [*PayoutType.choices, *cards]
 
+
+CARD_CHOICE = "card:"
+"""How a Paid by choice names a payment to refund: `card:PMT-000123`."""
 
 NEWEST = ""
 """The Reopen choice that lets the refund reopen the newest invoices first."""

@@ -7,7 +7,7 @@ customer, so a number typed into a URL cannot reach another customer's data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.paginator import Page, Paginator
@@ -73,6 +73,9 @@ class CustomerRecord:
     credit: dict[str, Money]
     credit_entries: list
     today: date
+    balances: list[Money] = field(default_factory=list)
+    """Balance Due per currency, the customer's default first (never summed across)."""
+    overdues: list[Money] = field(default_factory=list)
 
     @property
     def credit_total(self) -> Money:
@@ -90,11 +93,17 @@ def customer_record(*, customer: Customer, payments_shown: int = 50) -> Customer
             "invoice_date", "due_date", "number"
         )
     )
-    currency = customer.currency
-    balance = Money.from_minor(sum(i.balance_due_minor for i in unpaid), currency)
-    overdue = Money.from_minor(
-        sum(i.balance_due_minor for i in unpaid if i.due_date < today), currency
-    )
+    currencies = [customer.currency, *sorted({i.currency for i in unpaid} - {customer.currency})]
+    balances = [
+        Money.from_minor(sum(i.balance_due_minor for i in unpaid if i.currency == c), c)
+        for c in currencies
+    ]
+    overdues = [
+        Money.from_minor(
+            sum(i.balance_due_minor for i in unpaid if i.currency == c and i.due_date < today), c
+        )
+        for c in currencies
+    ]
     payments = list(
         with_invoices(Payment.objects.filter(customer=customer).select_related("method")).order_by(
             "-post_date", "-id"
@@ -103,22 +112,43 @@ def customer_record(*, customer: Customer, payments_shown: int = 50) -> Customer
     return CustomerRecord(
         customer=customer,
         open_invoices=unpaid,
-        balance_due=balance,
-        overdue=overdue,
+        balance_due=balances[0],
+        overdue=overdues[0],
         payments=payments,
         credit=credit_balances(customer=customer),
         credit_entries=list(reversed(credit_entries(customer=customer))),
         today=today,
+        balances=balances,
+        overdues=[o for o in overdues if o.is_positive()] or overdues[:1],
     )
 
 
-def payable_invoices(*, customer: Customer) -> list[Invoice]:
-    """The invoices a payment may be applied to now, oldest first (what the split uses)."""
+def payable_invoices(*, customer: Customer, currency: str = "") -> list[Invoice]:
+    """The invoices a payment in `currency` (default: the customer's) may be applied to
+    now, oldest first (what the split uses)."""
     return list(
         Invoice.objects.filter(
-            customer=customer, status=InvoiceStatus.OPEN, currency=customer.currency
+            customer=customer, status=InvoiceStatus.OPEN, currency=currency or customer.currency
         ).order_by("invoice_date", "due_date", "number")
     )
+
+
+def payment_currencies(*, customer: Customer) -> list[str]:
+    """The currencies a Customer Payment may be in: the customer's default first, then
+    each other one the customer has open invoices in."""
+    others = (
+        Invoice.objects.filter(customer=customer, status=InvoiceStatus.OPEN)
+        .exclude(currency=customer.currency)
+        .values_list("currency", flat=True)
+        .distinct()
+    )
+    return [customer.currency, *sorted(set(others))]
+
+
+def payment_currency(customer: Customer, asked: str | None) -> str:
+    """The currency the clerk chose (one of `payment_currencies`), else the default."""
+    asked = (asked or "").upper()
+    return asked if asked in payment_currencies(customer=customer) else customer.currency
 
 
 def card_methods(*, customer: Customer, also: int | str | None = None) -> list[PaymentMethod]:

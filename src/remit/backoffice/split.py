@@ -55,8 +55,10 @@ class Preview:
 
 
 def preview_split(
-    customer: Customer, invoices: list[Invoice], amount_text: str, rows: Rows
+    customer: Customer, invoices: list[Invoice], amount_text: str, rows: Rows, currency: str = ""
 ) -> Preview:
+    """The split of a payment in `currency` (default: the customer's) over `invoices`."""
+    currency = currency or customer.currency
     fixed = dict(zip(rows.numbers, rows.fixed, strict=True))
     today = timezone.localdate()
     preview = Preview(
@@ -72,7 +74,7 @@ def preview_split(
     if not amount_text.strip():
         return preview
     try:
-        preview.amount = amount_parse(amount_text.strip(), customer.currency)
+        preview.amount = amount_parse(amount_text.strip(), currency)
     except RemitError as error:
         preview.amount_error = error.message
         return preview
@@ -86,7 +88,7 @@ def preview_split(
         preview.error = error.message
         return preview
     by_number = {line.invoice.number: line for line in split.lines}
-    zero = Money.zero(customer.currency)
+    zero = Money.zero(currency)
     for row in preview.rows:
         line = by_number.get(row.invoice.number)
         row.applied = line.amount if line else zero

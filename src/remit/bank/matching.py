@@ -315,15 +315,25 @@ def _identities(line: LineFacts, said: Mentions, directory: Directory) -> list[I
             seen.add(identity.customer_id)
             unique.append(identity)
     currency = line.amount.currency
-    same = [i for i in unique if directory.customers[i.customer_id].currency == currency]
+    same = [i for i in unique if _holds(directory, i.customer_id, currency)]
     return same or unique
+
+
+def _holds(directory: Directory, customer_id: int, currency: str) -> bool:
+    """The customer is billed in `currency`: by default, or by an open invoice in it."""
+    if directory.customers[customer_id].currency == currency:
+        return True
+    return any(i.currency == currency for i in directory.open_by_customer.get(customer_id, []))
 
 
 def _best_identity(line: LineFacts, identities: list[Identity], directory: Directory) -> Identity:
     """Among uncertain candidates, the first whose open invoices fit the amount."""
     for identity in identities:
         invoices = directory.open_by_customer.get(identity.customer_id, [])
-        if any(i.balance_minor == line.amount.minor for i in invoices):
+        if any(
+            i.balance_minor == line.amount.minor and i.currency == line.amount.currency
+            for i in invoices
+        ):
             return identity
     return identities[0]
 
@@ -485,10 +495,11 @@ def _by_customer(
     cur = amount.currency
     customer_id = identity.customer_id
     cust = directory.customers[customer_id]
-    invoices = directory.open_by_customer.get(customer_id, [])
+    # A customer may hold invoices in several currencies: a line pays only those of its own.
+    invoices = [i for i in directory.open_by_customer.get(customer_id, []) if i.currency == cur]
     who = f"{cust.number} ({identity.why})"
-    if cust.currency != cur:
-        return Decision(REVIEW, f"{who} is billed in {cust.currency}, not {cur}.", 30, customer_id)
+    if not invoices and cust.currency != cur:
+        return Decision(REVIEW, f"{who} has no open invoice in {cur}.", 30, customer_id)
     if not invoices:
         return Decision(
             REVIEW, f"{who} has no open invoice; the payment would be credit.", 50, customer_id

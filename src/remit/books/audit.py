@@ -20,6 +20,7 @@ from remit.invoices.models import Invoice, InvoiceStatus
 from remit.invoices.rules import invoice_status
 from remit.ledger.models import Account, JournalLine
 from remit.payments.models import (
+    CARD_PAYOUT,
     OFFLINE_TYPES,
     Allocation,
     CreditEntry,
@@ -33,6 +34,7 @@ from remit.payments.models import (
     ScheduledInvoice,
     ScheduleStatus,
 )
+from remit.payments.services.card_payout_books import PAYOUT_PLAN
 from remit.payments.services.recording import WRITE_OFF_ACCOUNTS
 from remit.payments.states import PaymentStatus
 
@@ -280,6 +282,7 @@ def _card_clearing(report: AuditReport) -> None:
             operation=GatewayOperation.REFUND, sequence__gt=0, outcome="approved"
         )
         .exclude(payment__status=PaymentStatus.REFUNDED)
+        .exclude(plan__has_key=PAYOUT_PLAN)
         .values("currency")
         .annotate(total=Sum("amount_minor"))
     )
@@ -287,6 +290,17 @@ def _card_clearing(report: AuditReport) -> None:
         refunded[row["currency"]] += row["total"]
     for currency, fees in _sums_of(Dispute.objects.all(), "fee_minor").items():
         received[currency] = received.get(currency, 0) - fees
+    # Credit paid back to a card: booked to Refunds when the pay-out is written (before
+    # the gateway answers); a pay-out the gateway declined is voided, its entry reversed.
+    to_cards = (
+        Payment.objects.filter(
+            type=PaymentType.PAYOUT, reason=CARD_PAYOUT, status=PaymentStatus.SETTLED
+        )
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+    )
+    for row in to_cards:
+        refunded[row["currency"]] += row["total"]
     _compare(report, "Card clearing", _account_balances(Account.CARD_CLEARING), received)
     refunds = {c: -v for c, v in _account_balances(Account.REFUNDS).items()}
     _compare(report, "Refunds", refunds, refunded)
@@ -358,15 +372,15 @@ def _payouts(report: AuditReport) -> None:
     )
     live: dict[str, int] = defaultdict(int)
     rows = Payment.objects.filter(type=PaymentType.PAYOUT).values_list(
-        "id", "number", "currency", "amount_minor", "status"
+        "id", "number", "currency", "amount_minor", "status", "reason"
     )
-    for pid, number, currency, amount, status in rows:
+    for pid, number, currency, amount, status, reason in rows:
         if used.get(pid, 0) != -amount:
             report.problems.append(
                 f"{number}: a pay-out of {_money(amount, currency)} used "
                 f"{_money(-used.get(pid, 0), currency)} of credit."
             )
-        if status == PaymentStatus.SETTLED:
+        if status == PaymentStatus.SETTLED and reason != CARD_PAYOUT:  # a card's: Refunds
             live[currency] += amount
     books = {c: -v for c, v in _account_balances(Account.CREDIT_PAYOUTS).items()}
     _compare(report, "Credit paid out", books, live)
@@ -379,6 +393,7 @@ def _partly_refunded_by_payment() -> dict[int, int]:
         GatewayAttempt.objects.filter(
             operation=GatewayOperation.REFUND, sequence__gt=0, outcome="approved"
         )
+        .exclude(plan__has_key=PAYOUT_PLAN)  # credit paid back to the card: no allocation
         .values("payment_id")
         .annotate(total=Sum("amount_minor"))
         .values_list("payment_id", "total")

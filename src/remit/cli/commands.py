@@ -24,7 +24,7 @@ from remit.cli.serve import default_workers, serve, serve_dev
 from remit.core.audit import Actor
 from remit.core.deploy import serving_problem
 from remit.core.errors import RemitError
-from remit.core.inputs.amounts import amount_parse
+from remit.core.inputs.amounts import amount_parse, currency_parse
 from remit.core.inputs.dates import date_parse
 from remit.core.inputs.free_text import free_text_parse
 from remit.core.inputs.invoice_list import (
@@ -32,7 +32,7 @@ from remit.core.inputs.invoice_list import (
     invoice_item_split,
     invoice_requests_parse,
 )
-from remit.core.money import Money, currency_mismatch
+from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.customers.selectors import customer_get, customer_list
 from remit.gateways.protocol import CardDetails
@@ -258,9 +258,11 @@ def cmd_credit(args: argparse.Namespace) -> int:
 
 def cmd_apply_credit(args: argparse.Namespace) -> int:
     customer = customer_get(number=args.customer)
+    currency = _currency(customer, args.currency)
     payment = credit_apply(
         customer=customer,
-        invoices=_invoice_requests(args.invoice, customer.currency) or None,
+        currency=currency,
+        invoices=_invoice_requests(args.invoice, currency) or None,
         idempotency_key=args.key or f"cli-{uuid.uuid4()}",
         actor=Actor.command_line(),
         source=Source.CLI,
@@ -421,9 +423,8 @@ def _show_payment(payment, as_json: bool, title: str) -> None:
 
 
 def _currency(customer: Customer, given: str | None) -> str:
-    if given and given.upper() != customer.currency:
-        raise currency_mismatch(customer.number, billed=customer.currency, given=given.upper())
-    return customer.currency
+    """The currency named (`--currency`), else the customer's default one."""
+    return currency_parse(given) if given else customer.currency
 
 
 def _invoice_requests(values: list[str], currency: str) -> list[InvoiceRequest]:

@@ -45,11 +45,19 @@ def add_parsers(sub, json_option) -> None:
     )
     json_option(void)
 
-    payout = sub.add_parser("payout", help="pay customer credit back by check or transfer")
+    payout = sub.add_parser(
+        "payout", help="pay customer credit back by check, transfer, or to the card it came from"
+    )
     payout.add_argument("--customer", required=True, metavar="C")
     payout.add_argument("--amount", required=True, metavar="A")
     payout.add_argument("--currency", help="default: the customer's")
-    payout.add_argument("--type", required=True, choices=["check", "transfer"])
+    payout.add_argument("--type", required=True, choices=["check", "transfer", "card"])
+    payout.add_argument(
+        "--payment",
+        default="",
+        metavar="PMT",
+        help="card: the card or bank payment whose credit goes back (default: the newest)",
+    )
     payout.add_argument("--reference", default="", metavar="R", help="check number, transfer id")
     payout.add_argument("--note", default="", metavar="TEXT", help="internal note")
     payout.add_argument("--key", metavar="IDEMPOTENCY_KEY")

@@ -25,6 +25,7 @@ from remit.invoices.services import invoice_void
 from remit.payments.models import Source
 from remit.payments.selectors import payment_get
 from remit.payments.services.cancel import invoice_cancel
+from remit.payments.services.card_payout import card_payout_record
 from remit.payments.services.credit_note import credit_note_issue
 from remit.payments.services.disputes import sandbox_dispute
 from remit.payments.services.moves import payment_reallocate, payment_unapply
@@ -117,6 +118,20 @@ def cmd_credit_note(args: argparse.Namespace) -> int:
 def cmd_payout(args: argparse.Namespace) -> int:
     customer = customer_get(number=args.customer)
     currency = (args.currency or customer.currency).upper()
+    if args.type == "card":
+        payment = card_payout_record(
+            customer=customer,
+            amount=amount_parse(args.amount, currency),
+            payment_number=args.payment,
+            notes=args.note,
+            idempotency_key=args.key or f"cli-{uuid.uuid4()}",
+            actor=Actor.command_line(),
+            source=Source.CLI,
+        )
+        _show(payment, args.json, "Paid back to the card")
+        return 0
+    if args.payment:
+        raise RemitError("--payment names the payment refunded by --type card.")
     payment = payout_record(
         customer=customer,
         amount=amount_parse(args.amount, currency),

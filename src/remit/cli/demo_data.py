@@ -1,10 +1,11 @@
 """Realistic demo data for `remit demo`, written through the services like real data.
 
-Eight customers with six months of net-30 invoices (one billed in EUR), checks, money
-orders and cash that pay some of them in full and some in part, one lump sum spread
-oldest first, and one overpayment left as customer credit; a staff superuser and two
-portal users. Everything is derived from a fixed seed and `today`, so the same day gives
-the same data. Loading it again finds customer C-0001 and writes nothing.
+Eight customers with six months of net-30 invoices (one billed in EUR, one in USD and in
+EUR), checks, money orders and cash that pay some of them in full and some in part, one
+lump sum spread oldest first, and one overpayment left as customer credit; a staff
+superuser and two portal users. Everything is derived from a fixed seed and `today`, so
+the same day gives the same data. Loading it again finds customer C-0001 and writes
+nothing.
 """
 
 from __future__ import annotations
@@ -196,6 +197,8 @@ CREDIT_CUSTOMER = "C-0003"
 """Overpays one invoice; part of that credit is applied, the rest stays as credit."""
 LUMP_SUM_CUSTOMER = "C-0004"
 """Sends one check for several invoices, spread oldest first."""
+TWO_CURRENCIES_CUSTOMER = "C-0002"
+"""Billed in USD by default, and in EUR by its European branch (several currencies)."""
 
 STAFF = DemoLogin("staff", "remit-staff-demo", "staff (admin)")
 AP_CLERK = DemoLogin(
@@ -244,6 +247,7 @@ def demo_load(*, today: date | None = None) -> DemoSummary:
             )
         _lump_sum(customers[LUMP_SUM_CUSTOMER], today)
         _credit(customers[CREDIT_CUSTOMER], today)
+        _euro_invoices(customers[TWO_CURRENCIES_CUSTOMER], today)
         _users(customers)
         _saved_cards(customers, today)
         return _summary(created=True)
@@ -461,6 +465,39 @@ def _credit(customer: Customer, today: date) -> None:
         actor=ACTOR,
         source=SOURCE,
         invoices=[InvoiceRequest(oldest.number, amount)],
+    )
+
+
+def _euro_invoices(customer: Customer, today: date) -> None:
+    """Two invoices in EUR for a customer billed in USD, the older paid by a EUR check."""
+    rows = [
+        InvoiceRow(
+            line=n,
+            number=f"INV-9000{n}",
+            customer_number=customer.number,
+            customer_name=customer.name,
+            invoice_date=_weekday(today - timedelta(days=days)),
+            due_date=_weekday(today - timedelta(days=days)) + timedelta(days=NET_DAYS),
+            total=Money.of(total, "EUR"),
+            description=description,
+        )
+        for n, days, total, description in (
+            (1, 50, "1840.00", "Installation, Rotterdam branch"),
+            (2, 12, "925.50", "Maintenance contract, Rotterdam branch (EUR)"),
+        )
+    ]
+    invoices_create(rows=rows, actor=ACTOR, reference=f"Demo EUR invoices {customer.number}")
+    payment_post(
+        customer=customer,
+        amount=Money.of("1840.00", "EUR"),
+        payment_type=PaymentType.CHECK,
+        idempotency_key=f"demo:{customer.number}:eur",
+        actor=ACTOR,
+        source=SOURCE,
+        invoices=[InvoiceRequest("INV-90001")],
+        reference="7001",
+        post_date=today - timedelta(days=3),
+        notes="The Rotterdam branch pays its EUR invoices.",
     )
 
 

@@ -69,7 +69,7 @@ def build_parser(others: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
     post = sub.add_parser("post", help="post a payment (oldest first unless invoices are named)")
     post.add_argument("--customer", required=True, metavar="C")
     post.add_argument("--amount", required=True, metavar="A")
-    post.add_argument("--currency", help="refused unless it is the customer's currency")
+    post.add_argument("--currency", help="default: the customer's; pays only invoices in it")
     post.add_argument(
         "--type",
         required=True,
@@ -125,6 +125,7 @@ def build_parser(others: Sequence[Subcommand] = ()) -> argparse.ArgumentParser:
 
     apply = sub.add_parser("apply-credit", help="apply a customer's credit to open invoices")
     apply.add_argument("--customer", required=True, metavar="C")
+    apply.add_argument("--currency", help="the credit to apply (default: the customer's)")
     apply.add_argument("--invoice", action="append", default=[], metavar="N[=AMOUNT]")
     apply.add_argument("--key", metavar="IDEMPOTENCY_KEY")
     _json(apply)

@@ -17,6 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--from", dest="start", metavar="YYYY-MM-DD", help="default: 30 days before --to"
     )
     parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="default: today")
+    parser.add_argument("--currency", help="the statement's currency (default: the customer's)")
     parser.add_argument("--pdf", metavar="FILE", help="also write the statement as a PDF")
     parser.add_argument("--json", action="store_true", help="print JSON (amounts as strings)")
 
@@ -25,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from django.utils import timezone
 
     from remit.cli import render
+    from remit.core.inputs.amounts import currency_parse
     from remit.core.inputs.dates import date_parse
     from remit.customers.selectors import customer_get
     from remit.statements.pdf import statement_pdf
@@ -37,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
         end=date_parse(args.end, field="to") if args.end else None,
         today=timezone.localdate(),
     )
-    statement = statement_for(customer=customer, start=start, end=end)
+    currency = currency_parse(args.currency) if args.currency else ""
+    statement = statement_for(customer=customer, start=start, end=end, currency=currency)
     if args.pdf:
         Path(args.pdf).write_bytes(statement_pdf(statement))
     if args.json:

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from remit.core.audit import Actor, audit_record
 from remit.core.errors import ImportRejected, RemitError, VoidRefused
-from remit.core.money import Money, currency_mismatch
+from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.customers.services import customer_create
 from remit.invoices import rules
@@ -53,8 +53,6 @@ def invoice_create(
         column, sentence = next(iter(refusal.fields.items()))
         field = FORM_FIELDS.get(column, column)
         raise type(refusal)(sentence, fields={field: sentence})
-    if total.currency != customer.currency:
-        raise currency_mismatch(customer.number, billed=customer.currency, given=total.currency)
     if Invoice.objects.filter(number=number).exists():
         raise RemitError(f"Invoice {number} already exists.", fields={"number": "taken"})
     return invoices_create(rows=[row], actor=actor, reference=number)[0]
@@ -87,7 +85,6 @@ def _problems_against_database(
     taken = set(
         Invoice.objects.filter(number__in=[r.number for r in rows]).values_list("number", flat=True)
     )
-    first_currency: dict[str, str] = {}
     seen: dict[str, int] = {}
     for row in rows:
         refusal = row_refusal(row)
@@ -98,14 +95,6 @@ def _problems_against_database(
         seen.setdefault(row.number, row.line)
         if row.number in taken:
             problems.append((row.line, f"invoice {row.number} already exists"))
-        customer = customers.get(row.customer_number)
-        expected = customer.currency if customer else first_currency.get(row.customer_number)
-        if expected and row.total.currency != expected:
-            mismatch = currency_mismatch(
-                row.customer_number, billed=expected, given=row.total.currency
-            )
-            problems.append((row.line, f"currency: {mismatch.message.rstrip('.')}"))
-        first_currency.setdefault(row.customer_number, row.total.currency)
     return problems
 
 

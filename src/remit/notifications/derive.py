@@ -39,7 +39,7 @@ from remit.payments.models import (
 )
 from remit.payments.services.checkout import checkout_of
 from remit.receipts.selectors import receipt_for
-from remit.statements.selectors import statement_for
+from remit.statements.selectors import statement_currencies, statement_for
 
 log = logging.getLogger("remit.notifications")
 
@@ -174,7 +174,7 @@ def _schedule_reminders(today: date) -> int:
         if not rules.reminder_due(schedule.run_on, today, days):
             continue
         invoices = list(schedule.items.select_related("invoice"))
-        total = sum(i.invoice.balance_due_minor for i in invoices)
+        total = [i.invoice for i in invoices]
         with transaction.atomic():
             made += len(
                 email_queue(
@@ -269,12 +269,14 @@ def _overdue(today: date) -> int:
         if not recipients(customer, Kind.OVERDUE):
             continue
         invoices = [invoice for invoice, _ in items]
-        total = sum(i.balance_due_minor for i in invoices)
+        total = invoices
+        # A pay link pays invoices of one currency: those of the oldest overdue invoice's.
+        payable = [i.number for i in invoices if i.currency == invoices[0].currency]
         with transaction.atomic():
             OverdueStep.objects.bulk_create(
                 [OverdueStep(invoice=i, step=s, email_day=today) for i, s in items]
             )
-            link = paylink_create(customer=customer, invoice_numbers=[i.number for i in invoices])
+            link = paylink_create(customer=customer, invoice_numbers=payable)
             made += len(
                 email_queue(
                     customer=customer,
@@ -295,11 +297,17 @@ def _overdue(today: date) -> int:
 
 
 def statement_queue(
-    *, customer: Customer, start: date, end: date, cause: str, to: list[Recipient] | None = None
+    *,
+    customer: Customer,
+    start: date,
+    end: date,
+    cause: str,
+    to: list[Recipient] | None = None,
+    currency: str = "",
 ) -> list:
-    """The statement for `start`..`end`, with its PDF made when it is sent and a pay link
-    for the invoices still open."""
-    statement = statement_for(customer=customer, start=start, end=end)
+    """The statement for `start`..`end` in `currency` (default: the customer's), with its
+    PDF made when it is sent and a pay link for the invoices still open."""
+    statement = statement_for(customer=customer, start=start, end=end, currency=currency)
     link = paylink_create(
         customer=customer, invoice_numbers=[row.invoice for row in statement.open_invoices]
     )
@@ -310,7 +318,7 @@ def statement_queue(
         subject=f"Statement {start:%B %-d, %Y} to {end:%B %-d, %Y}: "
         f"{statement.closing.format()} due",
         context={"statement": statement, "pay_link": link.url if link else ""},
-        data={"from": start.isoformat(), "to": end.isoformat()},
+        data={"from": start.isoformat(), "to": end.isoformat(), "currency": statement.currency},
         to=to,
     )
 
@@ -333,17 +341,31 @@ def _monthly_statements(today: date) -> int:
     for customer in Customer.objects.exclude(pk__in=done):
         if not recipients(customer, Kind.STATEMENT):
             continue
-        statement = statement_for(customer=customer, start=start, end=end)
-        if not statement.lines and statement.closing.is_zero():
-            continue
-        with transaction.atomic():
-            made += len(
-                statement_queue(
-                    customer=customer, start=start, end=end, cause=month + customer.number
+        with transaction.atomic():  # one statement per currency (amounts never mix)
+            for currency in statement_currencies(customer=customer):
+                statement = statement_for(
+                    customer=customer, start=start, end=end, currency=currency
                 )
-            )
+                if not statement.lines and statement.closing.is_zero():
+                    continue
+                other = "" if currency == customer.currency else f":{currency}"
+                made += len(
+                    statement_queue(
+                        customer=customer,
+                        start=start,
+                        end=end,
+                        cause=month + customer.number + other,
+                        currency=currency,
+                    )
+                )
     return made
 
 
-def _money(minor: int, customer: Customer) -> str:
-    return Money.from_minor(minor, customer.currency).format()
+def _money(invoices: list[Invoice], customer: Customer) -> str:
+    """The balance due on `invoices`, per currency ("$10.00 and €5.00"): never summed across."""
+    minor: dict[str, int] = {}
+    for invoice in invoices:
+        minor[invoice.currency] = minor.get(invoice.currency, 0) + invoice.balance_due_minor
+    if not minor:
+        return Money.zero(customer.currency).format()
+    return " and ".join(Money.from_minor(m, c).format() for c, m in sorted(minor.items()))

@@ -105,8 +105,10 @@ def paylink_invoices(link: PayLink) -> list[Invoice]:
 
 
 def paylink_due(link: PayLink) -> Money:
-    due = [i.balance_due for i in paylink_invoices(link) if i.is_payable]
-    return sum(due, Money.zero(link.customer.currency))
+    invoices = paylink_invoices(link)
+    currency = invoices[0].currency if invoices else link.customer.currency
+    due = [i.balance_due for i in invoices if i.is_payable and i.currency == currency]
+    return sum(due, Money.zero(currency))
 
 
 def paylink_method_add(

@@ -154,6 +154,7 @@ def _statement_attachment(email: Email) -> tuple[str, bytes]:
         customer=email.customer,
         start=datetime.fromisoformat(data["from"]).date(),
         end=datetime.fromisoformat(data["to"]).date(),
+        currency=data.get("currency", ""),
     )
     return (f"statement-{email.customer.number}-{data['to']}.pdf", statement_pdf(statement))
 

@@ -59,7 +59,7 @@ def contact_unsubscribe(*, customer: Customer, address: str, kind: str) -> str:
 
 @transaction.atomic
 def statement_email(
-    *, customer: Customer, start: date, end: date, actor: Actor, to: str = ""
+    *, customer: Customer, start: date, end: date, actor: Actor, to: str = "", currency: str = ""
 ) -> list[Email]:
     """Queue the customer's statement for `start`..`end` to its statement contacts (or
     `to`); refused with a sentence when there is nobody to send it to."""
@@ -75,6 +75,7 @@ def statement_email(
         end=end,
         cause=f"statement:{customer.number}:{start}:{end}:{stamp}",
         to=who,
+        currency=currency,
     )
     audit_record(
         actor=actor,

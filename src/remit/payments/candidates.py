@@ -6,17 +6,17 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from remit.core.errors import InvoiceNotPayable, NotFound
+from remit.core.errors import InvoiceNotPayable, NotFound, RemitError
 from remit.core.inputs.invoice_list import InvoiceRequest, invoices_once
 from remit.core.money import Money, currency_mismatch
 from remit.customers.models import Customer
-from remit.invoices.models import InvoiceStatus
+from remit.invoices.models import Invoice, InvoiceStatus
 from remit.invoices.repository import invoices_for_payment
 from remit.invoices.rules import is_payable, terms_of
 from remit.payments.allocation import OpenInvoice
 from remit.payments.discounts import discount_open
 
-__all__ = ["InvoiceRequest", "fixed_amounts", "invoice_candidates_load"]
+__all__ = ["InvoiceRequest", "fixed_amounts", "invoice_candidates_load", "invoices_currency"]
 
 
 def invoice_candidates_load(
@@ -92,3 +92,21 @@ def _not_payable(number: str, status: str) -> str:
         InvoiceStatus.SCHEDULED: f"{number} is held by a scheduled payment.",
         InvoiceStatus.VOID: f"{number} is void; nothing can be applied to it.",
     }.get(status, f"{number} cannot be paid now.")
+
+
+def invoices_currency(customer: Customer, numbers: Sequence[str]) -> str:
+    """The one currency of the invoices ticked (the customer's default when none is
+    known): one payment pays invoices of one currency, so two are refused in a sentence."""
+    found = sorted(
+        set(
+            Invoice.objects.filter(customer=customer, number__in=numbers).values_list(
+                "currency", flat=True
+            )
+        )
+    )
+    if len(found) > 1:
+        raise RemitError(
+            f"Pay the {' and the '.join(found)} invoices separately.",
+            fields={"invoices": "currencies"},
+        )
+    return found[0] if found else customer.currency

@@ -51,6 +51,12 @@ class PayoutType(models.TextChoices):
     TRANSFER = "transfer", "Transfer"
 
 
+CARD_PAYOUT = "card"
+"""The reason of a pay-out made through the gateway, to the card (or bank account) the
+credit came from (`remit.payments.services.card_payout`); its journal entry credits
+Refunds, as a refund does, where a check or transfer credits Credit paid out."""
+
+
 class WriteOffReason(models.TextChoices):
     """Why a balance is written off; each has its own journal account."""
 

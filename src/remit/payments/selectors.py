@@ -10,7 +10,7 @@ from django.db.models import BooleanField, Case, OuterRef, Q, Subquery, Sum, Val
 from django.utils import timezone
 
 from remit.core.errors import NotFound
-from remit.core.money import Money, currency_mismatch
+from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.payments.allocation import Split, split_payment
 from remit.payments.candidates import InvoiceRequest, invoice_candidates_load
@@ -55,8 +55,6 @@ def payment_preview(
 ) -> Split:
     """The split a payment would make, writing nothing (shown before Save); with the
     early-payment discounts it would earn if posted on `post_date` (default today)."""
-    if amount.currency != customer.currency:
-        raise currency_mismatch(customer.number, billed=customer.currency, given=amount.currency)
     candidates = invoice_candidates_load(
         customer,
         amount.currency,

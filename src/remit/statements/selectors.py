@@ -75,13 +75,27 @@ class Statement:
         return sum((i.balance_due for i in self.open_invoices), Money.zero(self.currency))
 
 
-def statement_for(*, customer: Customer, start: date, end: date) -> Statement:
+def statement_currencies(*, customer: Customer) -> list[str]:
+    """The currencies a customer has statements in: the default first, then each other
+    one it was invoiced in (a statement is of one currency: amounts never mix)."""
+    others = (
+        Invoice.objects.filter(customer=customer)
+        .exclude(currency=customer.currency)
+        .values_list("currency", flat=True)
+        .distinct()
+    )
+    return [customer.currency, *sorted(set(others))]
+
+
+def statement_for(*, customer: Customer, start: date, end: date, currency: str = "") -> Statement:
+    """The statement of `customer`'s invoices and payments in `currency` (default: the
+    customer's) over the period."""
     if start > end:
         raise InvalidDate(
             f"The statement cannot start ({start}) after it ends ({end}).",
             fields={"from": "invalid"},
         )
-    currency = customer.currency
+    currency = currency or customer.currency
     invoices = Invoice.objects.filter(customer=customer, currency=currency).exclude(
         status=InvoiceStatus.VOID
     )

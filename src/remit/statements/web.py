@@ -12,7 +12,12 @@ from remit.core.errors import RemitError
 from remit.core.inputs.dates import date_parse
 from remit.customers.models import Customer
 from remit.statements.pdf import statement_pdf
-from remit.statements.selectors import Statement, statement_for, statement_period
+from remit.statements.selectors import (
+    Statement,
+    statement_currencies,
+    statement_for,
+    statement_period,
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,8 @@ class Shown:
     error: str
     start: date
     end: date
+    currencies: tuple[str, ...] = ()
+    """The currencies the customer has statements in (a choice when more than one)."""
 
     def context(self) -> dict:
         return {
@@ -28,6 +35,7 @@ class Shown:
             "period_error": self.error,
             "statement_from": self.start.isoformat(),
             "statement_to": self.end.isoformat(),
+            "statement_currencies": self.currencies,
         }
 
 
@@ -35,20 +43,24 @@ def statement_from_query(request: HttpRequest, customer: Customer) -> Shown:
     """The statement the query's `from` and `to` ask for (YYYY-MM-DD, as every face reads
     dates), or this month's with the refusal's sentence."""
     today = timezone.localdate()
+    currencies = tuple(statement_currencies(customer=customer))
+    asked = request.GET.get("currency", "").upper()
+    currency = asked if asked in currencies else customer.currency
     try:
         start = date_parse(request.GET["from"], field="from") if request.GET.get("from") else None
         end = date_parse(request.GET["to"], field="to") if request.GET.get("to") else None
         start, end = statement_period(start=start, end=end, today=today)
-        return Shown(statement_for(customer=customer, start=start, end=end), "", start, end)
+        statement = statement_for(customer=customer, start=start, end=end, currency=currency)
+        return Shown(statement, "", start, end, currencies)
     except RemitError as error:
         start, end = statement_period(start=None, end=None, today=today)
-        return Shown(
-            statement_for(customer=customer, start=start, end=end), error.message, start, end
-        )
+        statement = statement_for(customer=customer, start=start, end=end, currency=currency)
+        return Shown(statement, error.message, start, end, currencies)
 
 
 def statement_download(statement: Statement) -> HttpResponse:
     response = HttpResponse(statement_pdf(statement), content_type="application/pdf")
-    name = f"statement-{statement.customer.number}-{statement.end.isoformat()}.pdf"
+    currency = "" if statement.currency == statement.customer.currency else f"-{statement.currency}"
+    name = f"statement-{statement.customer.number}{currency}-{statement.end.isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -19,7 +19,9 @@ from remit.api.schemas import (
     WriteOffIn,
     money,
 )
+from remit.core.errors import RemitError
 from remit.payments.models import Source
+from remit.payments.services.card_payout import card_payout_record
 from remit.payments.services.credit_note import credit_note_issue
 from remit.payments.services.moves import payment_reallocate, payment_unapply
 from remit.payments.services.payout import payout_record
@@ -124,15 +126,32 @@ def credit_notes_create(request, payload: CreditNoteIn, idempotency_key: Idempot
     return payment_answer(payment, request.auth)
 
 
-@payouts.post("", response=answers({201: PaymentOut}, *WRITES, 404), auth=INTEGRATIONS)
+@payouts.post("", response=answers({201: PaymentOut}, *WRITES, 404, 503), auth=INTEGRATIONS)
 @idempotent(201)
 def payouts_create(request, payload: PayoutIn, idempotency_key: IdempotencyKey):
     """Pay a customer's credit back as money, by `check` or `transfer` (`reference`: the
     check number or the transfer's): a payment of type `payout` that uses that much credit,
-    never more than there is. Void it with `/payments/{n}/void` to give the credit back."""
+    never more than there is. Void it with `/payments/{n}/void` to give the credit back.
+    `card`: the credit goes back to the card of the card or bank payment that made it (a
+    refund at the gateway, exactly once; 503 if the answer was lost: the reconciler ends it).
+    """
     customer = customer_seen(request.auth, payload.customer)
     currency = payload.currency or customer.currency
     amount = money(payload.amount, currency)
+    if payload.type == "card":
+        once(request)
+        payment = card_payout_record(
+            customer=customer,
+            amount=amount,
+            payment_number=payload.payment or "",
+            notes=payload.notes,
+            idempotency_key=idempotency_key,
+            actor=request.auth.actor,
+            source=Source.API,
+        )
+        return payment_answer(payment, request.auth)
+    if payload.payment:
+        raise RemitError("`payment` names the payment refunded by a `card` pay-out.")
     once(request, together=True)
     payment = payout_record(
         customer=customer,

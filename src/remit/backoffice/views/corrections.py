@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from remit.backoffice.access import MANAGE_INVOICES, POST_PAYMENT, VOID_PAYMENT, staff_view
 from remit.backoffice.correction_forms import (
+    CARD_CHOICE,
     CREDIT,
     CreditNoteForm,
     MoveForm,
@@ -30,6 +31,7 @@ from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.models import Payment, PaymentType, Source, WriteOffReason
 from remit.payments.selectors import credit_balance
 from remit.payments.services.cancel import invoice_cancel
+from remit.payments.services.card_payout import card_payout_record, card_payout_sources
 from remit.payments.services.credit_note import credit_note_issue, credited
 from remit.payments.services.moves import payment_reallocate, payment_unapply
 from remit.payments.services.partial_refund import refunded_partly
@@ -248,10 +250,22 @@ def customer_context(customer, form: PayoutForm | None = None) -> dict:
     """What the customer record shows of pay-outs: the form, when there is credit."""
     available = credit_balance(customer=customer, currency=customer.currency)
     return {
-        "payout_form": form or PayoutForm(currency=customer.currency),
+        "payout_form": form or PayoutForm(currency=customer.currency, cards=_cards(customer)),
         "payout_offered": available.is_positive() or form is not None,
         "payout_available": available,
     }
+
+
+def _cards(customer) -> list[tuple[str, str]]:
+    """The Paid by choices that pay credit back to the card it came from."""
+    return [
+        (
+            f"{CARD_CHOICE}{payment.number}",
+            f"To the card it came from: {method_label(payment)}, {payment.number} "
+            f"(up to {room.format()})",
+        )
+        for payment, room in card_payout_sources(customer=customer, currency=customer.currency)
+    ]
 
 
 @require_POST
@@ -261,25 +275,39 @@ def payout(request: HttpRequest, number: str) -> HttpResponse:
     from remit.backoffice.views.customers import customer_page
 
     customer = customer_by_number(number)
-    form = PayoutForm(request.POST, currency=customer.currency)
+    form = PayoutForm(request.POST, currency=customer.currency, cards=_cards(customer))
     if form.is_valid():
         data = form.cleaned_data
         try:
-            paid = payout_record(
-                customer=customer,
-                amount=data["amount"],
-                payout_type=data["type"],
-                reference=data["reference"],
-                idempotency_key=data["key"],
-                actor=request.actor,
-                source=Source.BACKOFFICE,
-            )
+            if data["type"].startswith(CARD_CHOICE):
+                paid = card_payout_record(
+                    customer=customer,
+                    amount=data["amount"],
+                    payment_number=data["type"].removeprefix(CARD_CHOICE),
+                    idempotency_key=data["key"],
+                    actor=request.actor,
+                    source=Source.BACKOFFICE,
+                )
+            else:
+                paid = payout_record(
+                    customer=customer,
+                    amount=data["amount"],
+                    payout_type=data["type"],
+                    reference=data["reference"],
+                    idempotency_key=data["key"],
+                    actor=request.actor,
+                    source=Source.BACKOFFICE,
+                )
         except RemitError as error:
             form.add_error(None, error.message)
         else:
+            how = (
+                f"back to the card of {paid.reference}"
+                if paid.reason == "card"
+                else (f"by {paid.reason}")
+            )
             messages.success(
-                request,
-                f"{paid.amount.format()} of credit paid out by {paid.reason} ({paid.number}).",
+                request, f"{paid.amount.format()} of credit paid out {how} ({paid.number})."
             )
             return go(request, reverse("backoffice:customer", args=[customer.number]))
     return customer_page(request, customer, payout_form=form, open_dialog="payout")

@@ -21,6 +21,8 @@ from remit.backoffice.selectors import (
     customer_by_number,
     invoice_of,
     payable_invoices,
+    payment_currencies,
+    payment_currency,
     posted_sentence,
 )
 from remit.backoffice.split import Preview, preview_split, rows_of
@@ -35,12 +37,16 @@ BATCH = "backoffice/windows/batch.html"
 SINGLE = "backoffice/windows/single.html"
 
 
-def _context(customer: Customer, form: PaymentForm, preview: Preview, **extra) -> dict:
+def _context(
+    customer: Customer, form: PaymentForm, preview: Preview, currency: str = "", **extra
+) -> dict:
     return {
         "customer": customer,
         "form": form,
         "preview": preview,
         "cards": list(form.cards.values()),
+        "currency": currency or customer.currency,
+        "currencies": payment_currencies(customer=customer),
         **extra,
     }
 
@@ -52,27 +58,29 @@ def _context(customer: Customer, form: PaymentForm, preview: Preview, **extra) -
 @staff_view(POST_PAYMENT)
 def batch(request: HttpRequest, number: str) -> HttpResponse:
     customer = customer_by_number(number)
-    invoices = payable_invoices(customer=customer)
-    form = PaymentForm.blank(currency=customer.currency, cards=card_methods(customer=customer))
-    preview = preview_split(customer, invoices, "", rows_of(invoices))
-    return window(request, BATCH, _context(customer, form, preview))
+    currency = payment_currency(customer, request.GET.get("currency"))
+    invoices = payable_invoices(customer=customer, currency=currency)
+    form = PaymentForm.blank(currency=currency, cards=card_methods(customer=customer))
+    preview = preview_split(customer, invoices, "", rows_of(invoices), currency)
+    return window(request, BATCH, _context(customer, form, preview, currency))
 
 
 @require_POST
 @staff_view(POST_PAYMENT)
 def batch_save(request: HttpRequest, number: str) -> HttpResponse:
     customer = customer_by_number(number)
-    rows = parse_rows(request.POST, customer.currency)
-    form = PaymentForm(request.POST, currency=customer.currency, cards=_cards(customer, request))
+    currency = payment_currency(customer, request.POST.get("currency"))
+    rows = parse_rows(request.POST, currency)
+    form = PaymentForm(request.POST, currency=currency, cards=_cards(customer, request))
     if form.is_valid() and not rows.errors:
         # Always the invoices shown: what the clerk saw split is what is posted.
         requests = rows.requests or None
         saved, form = _save(request, customer, form, requests)
         if saved:
             return saved
-    invoices = payable_invoices(customer=customer)
-    preview = preview_split(customer, invoices, request.POST.get("amount", ""), rows)
-    return window(request, BATCH, _context(customer, form, preview))
+    invoices = payable_invoices(customer=customer, currency=currency)
+    preview = preview_split(customer, invoices, request.POST.get("amount", ""), rows, currency)
+    return window(request, BATCH, _context(customer, form, preview, currency))
 
 
 # --- the payment window (one invoice) ------------------------------------------------
@@ -85,7 +93,7 @@ def single(request: HttpRequest, number: str, invoice: str) -> HttpResponse:
     invoice = invoice_of(customer, invoice)
     payable = invoice.is_payable
     form = PaymentForm.blank(
-        currency=customer.currency,
+        currency=invoice.currency,
         cards=card_methods(customer=customer),
         amount=invoice.balance_due if payable else None,
     )
@@ -94,8 +102,11 @@ def single(request: HttpRequest, number: str, invoice: str) -> HttpResponse:
         [invoice],
         str(invoice.balance_due) if payable else "",
         rows_of([invoice]),
+        invoice.currency,
     )
-    return window(request, SINGLE, _context(customer, form, preview, invoice=invoice))
+    return window(
+        request, SINGLE, _context(customer, form, preview, invoice.currency, invoice=invoice)
+    )
 
 
 @require_POST
@@ -103,13 +114,16 @@ def single(request: HttpRequest, number: str, invoice: str) -> HttpResponse:
 def single_save(request: HttpRequest, number: str, invoice: str) -> HttpResponse:
     customer = customer_by_number(number)
     invoice = invoice_of(customer, invoice)
-    form = PaymentForm(request.POST, currency=customer.currency, cards=_cards(customer, request))
+    form = PaymentForm(request.POST, currency=invoice.currency, cards=_cards(customer, request))
     if form.is_valid():
         saved, form = _save(request, customer, form, rows_of([invoice]).requests)
         if saved:
             return saved
-    preview = preview_split(customer, [invoice], request.POST.get("amount", ""), rows_of([invoice]))
-    return window(request, SINGLE, _context(customer, form, preview, invoice=invoice))
+    amount = request.POST.get("amount", "")
+    preview = preview_split(customer, [invoice], amount, rows_of([invoice]), invoice.currency)
+    return window(
+        request, SINGLE, _context(customer, form, preview, invoice.currency, invoice=invoice)
+    )
 
 
 # --- the live split ---------------------------------------------------------------------
@@ -120,14 +134,15 @@ def single_save(request: HttpRequest, number: str, invoice: str) -> HttpResponse
 def preview(request: HttpRequest, number: str) -> HttpResponse:
     """The split as the clerk types: Amount Applied per row and the credit left over."""
     customer = customer_by_number(number)
-    rows = parse_rows(request.GET, customer.currency)
-    payable = {i.number: i for i in payable_invoices(customer=customer)}
+    currency = payment_currency(customer, request.GET.get("currency"))
+    rows = parse_rows(request.GET, currency)
+    payable = {i.number: i for i in payable_invoices(customer=customer, currency=currency)}
     invoices = [payable[n] for n in rows.numbers if n in payable]
     if len(invoices) != len(rows.numbers):
         gone = ", ".join(n for n in rows.numbers if n not in payable)
         result = Preview(error=f"{gone} can no longer be paid; close the window and reopen it.")
     else:
-        result = preview_split(customer, invoices, request.GET.get("amount", ""), rows)
+        result = preview_split(customer, invoices, request.GET.get("amount", ""), rows, currency)
     return render(
         request,
         "backoffice/partials/split_preview.html",

@@ -39,12 +39,18 @@ def email(request: HttpRequest, number: str) -> HttpResponse:
     shown = statement_from_query(request, customer)
     back = reverse("backoffice:statement", args=[customer.number])
     back += f"?from={shown.start.isoformat()}&to={shown.end.isoformat()}"
+    if shown.statement and shown.statement.currency != customer.currency:
+        back += f"&currency={shown.statement.currency}"
     if shown.error:
         messages.error(request, shown.error)
         return go(request, back)
     try:
         made = statement_email(
-            customer=customer, start=shown.start, end=shown.end, actor=request.actor
+            customer=customer,
+            start=shown.start,
+            end=shown.end,
+            actor=request.actor,
+            currency=shown.statement.currency if shown.statement else "",
         )
     except RemitError as error:
         messages.error(request, error.message)

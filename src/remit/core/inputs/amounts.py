@@ -43,3 +43,14 @@ def amount_positive(text: str) -> Decimal:
     if not number:
         raise InvalidAmount(f"An amount must be more than zero; '{echo(text)}' is not.")
     return number
+
+
+def currency_parse(text: str, *, field: str = "currency") -> str:
+    """An ISO 4217 code a user named ("eur" is EUR), or InvalidAmount naming `field`: a
+    payment or an invoice may be in any currency that has a minor unit."""
+    code = text.strip().upper()
+    try:
+        minor_digits(code)
+    except InvalidAmount as error:
+        raise InvalidAmount(error.message, fields={field: error.message}) from None
+    return code

@@ -22,7 +22,7 @@ from remit.core.errors import RemitError
 from remit.core.money import Money
 from remit.customers.models import Customer
 from remit.invoices.models import Invoice, InvoiceStatus
-from remit.payments.candidates import InvoiceRequest
+from remit.payments.candidates import InvoiceRequest, invoices_currency
 from remit.payments.discounts import invoice_discount
 from remit.payments.models import Payment, PaymentMethod, Source
 from remit.payments.selectors import credit_balance
@@ -80,10 +80,13 @@ def checkout_submit(
     if done is not None:  # this dialog already paid (another tab, a resubmitted form)
         credit = _payment_with_key(customer, credit_key(key))
         return _finish(Checkout(payment=done, credit_application=credit), actor)
+    currency = invoices_currency(customer, invoice_numbers)
     requests = [InvoiceRequest(number) for number in invoice_numbers]
     credit = None
     if use_credit:
-        if method is None and _due(customer, invoice_numbers) > _credit(customer):
+        if method is None and _due(customer, invoice_numbers, currency) > _credit(
+            customer, currency
+        ):
             raise RemitError("Your credit does not cover these invoices: choose a payment method.")
         credit = credit_apply(
             customer=customer,
@@ -91,6 +94,7 @@ def checkout_submit(
             actor=actor,
             source=Source.PORTAL,
             invoices=requests,
+            currency=currency,
         )
     elif method is None:
         raise RemitError("Choose a payment method.", fields={"method": "required"})
@@ -120,7 +124,7 @@ def checkout_submit(
     # Inside an invoice's early-payment window the card pays its balance less the
     # discount, which the payment books (issue 14).
     amount = Money.from_minor(
-        sum(balance - discount for _, balance, discount in still_open), customer.currency
+        sum(balance - discount for _, balance, discount in still_open), currency
     )
     payment = card_payment_submit(
         customer=customer,
@@ -170,14 +174,14 @@ def _payment_with_key(customer: Customer, key: str) -> Payment | None:
     return Payment.objects.filter(customer=customer, idempotency_key=key).first()
 
 
-def _due(customer: Customer, numbers: Sequence[str]) -> Money:
+def _due(customer: Customer, numbers: Sequence[str], currency: str) -> Money:
     minor = sum(
         Invoice.objects.filter(
             customer=customer, number__in=numbers, status=InvoiceStatus.OPEN
         ).values_list("balance_due_minor", flat=True)
     )
-    return Money.from_minor(minor, customer.currency)
+    return Money.from_minor(minor, currency)
 
 
-def _credit(customer: Customer) -> Money:
-    return credit_balance(customer=customer, currency=customer.currency)
+def _credit(customer: Customer, currency: str) -> Money:
+    return credit_balance(customer=customer, currency=currency)

@@ -9,7 +9,7 @@ from datetime import date
 
 from remit.core.audit import Actor, audit_record
 from remit.core.errors import InvalidAmount
-from remit.core.money import Money, currency_mismatch
+from remit.core.money import Money
 from remit.core.numbering import next_number
 from remit.core.repository import rows_insert
 from remit.customers.models import Customer
@@ -18,6 +18,7 @@ from remit.ledger.rules import Posting
 from remit.ledger.services import journal_post
 from remit.payments.allocation import Split
 from remit.payments.models import (
+    CARD_PAYOUT,
     OFFLINE_TYPES,
     Allocation,
     CreditKind,
@@ -153,9 +154,10 @@ def payment_postings(
     """The journal lines of a payment: where the money came from, where it went. A
     write-off comes from its reason's expense account, a credit note from Credit notes."""
     if payment_type == PaymentType.PAYOUT:  # credit given back as money: nothing applied
+        paid_from = Account.REFUNDS if reason == CARD_PAYOUT else Account.CREDIT_PAYOUTS
         return [
             Posting.debit(Account.CUSTOMER_CREDIT, amount),
-            Posting.credit(Account.CREDIT_PAYOUTS, amount),
+            Posting.credit(paid_from, amount),
         ]
     if payment_type == PaymentType.WRITE_OFF:
         source = WRITE_OFF_ACCOUNTS[WriteOffReason(reason)]
@@ -175,8 +177,8 @@ def payment_postings(
 
 
 def payment_amount_check(customer: Customer, amount: Money) -> None:
-    """An amount a payment of `customer` may be: in the customer's currency, above zero."""
-    if amount.currency != customer.currency:
-        raise currency_mismatch(customer.number, billed=customer.currency, given=amount.currency)
+    """An amount a payment of `customer` may be: above zero. Any currency: a customer may
+    hold invoices in several (`customer.currency` is only the default); the payment pays
+    those of its own currency, and `invoice_candidates_load` refuses any other."""
     if not amount.is_positive():
         raise InvalidAmount("A payment must be more than zero.", fields={"amount": "not positive"})

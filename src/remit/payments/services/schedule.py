@@ -29,7 +29,7 @@ from remit.customers.models import Customer
 from remit.gateways.protocol import Gateway
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.invoices.rules import invoice_status
-from remit.payments.candidates import InvoiceRequest, invoice_candidates_load
+from remit.payments.candidates import InvoiceRequest, invoice_candidates_load, invoices_currency
 from remit.payments.models import (
     Payment,
     PaymentMethod,
@@ -80,8 +80,9 @@ def schedule_create(
     ) as work:
         if work.first:
             return work.first
+        currency = invoices_currency(customer, invoice_numbers)
         candidates = invoice_candidates_load(
-            customer, customer.currency, [InvoiceRequest(n) for n in invoice_numbers], lock=True
+            customer, currency, [InvoiceRequest(n) for n in invoice_numbers], lock=True
         )
         schedule = ScheduledPayment.objects.create(
             number=next_number("schedule", prefix="SCH-"),
@@ -161,7 +162,9 @@ def _run_one(schedule_id: int, *, actor: Actor, gateway: Gateway | None) -> str:
         payment = card_payment_submit(
             customer=schedule.customer,
             method=schedule.method,
-            amount=Money.from_minor(schedule.amount_minor, schedule.customer.currency),
+            amount=Money.from_minor(
+                schedule.amount_minor, invoices_currency(schedule.customer, to_pay)
+            ),
             invoices=[InvoiceRequest(number) for number in to_pay],
             idempotency_key=f"{schedule.number}-run",
             post_date=schedule.charge_date,

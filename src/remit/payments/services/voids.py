@@ -38,6 +38,12 @@ from remit.payments.services.attempts import (
     attempt_start,
     charge_attempt,
 )
+from remit.payments.services.card_payout_books import (
+    card_payout,
+    card_payout_answer,
+    card_payout_attempt,
+    paid_back_to_card,
+)
 from remit.payments.services.checkout_keys import credit_key_of_card
 from remit.payments.services.credit_ledger import credit_created, credit_used_refusal
 from remit.payments.services.discount import discounts_void
@@ -52,6 +58,7 @@ from remit.payments.services.partial_refund import (
 from remit.payments.services.reversal import payment_reverse
 from remit.payments.services.transitions import payment_transition
 from remit.payments.services.unit_of_work import money_transaction, payment_lock
+from remit.payments.services.void_steps import void_in_the_books
 from remit.payments.states import Action, Outcome, PaymentStatus, next_status
 
 GATEWAY_TYPES = (PaymentType.CARD, PaymentType.BANK)
@@ -68,13 +75,18 @@ def payment_void(
     with money_transaction(payment.customer) as work:
         payment = payment_lock(payment)
         next_status(payment.status, Action.VOID, Outcome.APPROVED, payment=payment.number)
+        if card_payout(payment):
+            raise VoidRefused(
+                f"{payment.number} paid credit back to a card through the gateway; "
+                "it cannot be voided."
+            )
         created = credit_created(payment)
         if created.is_positive():
             available = credit_balance(customer=work.customer, currency=payment.currency)
             if available < created:
                 raise VoidRefused(credit_used_refusal(payment, created))
         description = f"Void of {payment.number}" + (f": {reason}" if reason else "")
-        _void_in_the_books(work.customer, payment, actor, reason, description)
+        void_in_the_books(work.customer, payment, actor, reason, description)
         return payment
 
 
@@ -108,6 +120,9 @@ def payment_refund(
                 fields={"amount": "over what is left"},
             )
         partial = invoices is not None or (amount is not None and amount < left)
+        # Credit of it paid back to the card: what is left is refunded as a partial refund
+        # of the invoices it still pays (the books cannot reverse the whole payment).
+        partial = partial or paid_back_to_card(payment)
         if partial:
             charge = _confirmed_charge(payment)
             attempt = partial_refund_start(
@@ -153,7 +168,9 @@ def action_answer_record(
         finished_before = attempt.outcome == Outcome.APPROVED
         attempt_record(attempt, result)
         done = result.outcome == Outcome.APPROVED
-        if attempt.sequence:  # a partial refund: finished in the books once, when approved
+        if card_payout_attempt(attempt):  # credit paid back to the card
+            card_payout_answer(work.customer, payment, attempt, result, actor, finished_before)
+        elif attempt.sequence:  # a partial refund: finished in the books once, when approved
             if done and not finished_before:
                 partial_refund_finish(work.customer, payment, attempt, actor)
         elif attempt.operation == GatewayOperation.VOID:
@@ -173,39 +190,7 @@ def payment_finish_void(
 ) -> None:
     """The books' side of a void the gateway made."""
     description = f"Void of {payment.number} at the gateway"
-    _void_in_the_books(customer, payment, actor, reason, description, also)
-
-
-def _void_in_the_books(
-    customer: Customer,
-    payment: Payment,
-    actor: Actor,
-    reason: str,
-    description: str,
-    also: Sequence[str] = (),
-) -> None:
-    """Every void's four steps, once: reverse the allocations, journal and credit (the
-    invoices reopen), keep the reason, move the status, and write the audit event. The
-    caller holds the customer's lock and has checked that the void is allowed."""
-    before = {"status": payment.status}
-    reopened = payment_reverse(customer, payment, description=description)
-    discounts_void(customer, payment, actor=actor, description=description)
-    payment.void_reason = reason[:300]
-    payment_transition(
-        payment,
-        action=Action.VOID,
-        outcome=Outcome.APPROVED,
-        actor=actor,
-        reason=reason,
-        also=(*also, "void_reason"),
-    )
-    audit_record(
-        actor=actor,
-        action="payment.voided",
-        obj=payment,
-        before=before,
-        after={"status": payment.status, "reason": reason, "reopened": reopened},
-    )
+    void_in_the_books(customer, payment, actor, reason, description, also)
 
 
 def payment_finish_refund(
@@ -255,7 +240,7 @@ def _checkout_credit_back(customer: Customer, payment: Payment, actor: Actor) ->
     ):
         return
     reason = f"{payment.number} was refunded in full: the credit used with it is given back"
-    _void_in_the_books(customer, credit, actor, reason, f"Void of {credit.number}: {reason}")
+    void_in_the_books(customer, credit, actor, reason, f"Void of {credit.number}: {reason}")
 
 
 def _void_at_gateway(payment: Payment, reason: str, actor: Actor, gateway: Gateway) -> Payment:

@@ -29,6 +29,7 @@ from remit.core.inputs.free_text import free_text_parse
 from remit.core.inputs.invoice_list import InvoiceRequest
 from remit.core.money import Money, currency_mismatch
 from remit.customers.models import Customer
+from remit.invoices.models import Invoice
 from remit.payments.allocation import split_payment
 from remit.payments.candidates import invoice_candidates_load
 from remit.payments.models import Payment, PaymentType, WriteOffReason
@@ -136,7 +137,10 @@ def write_offs_record(
     made = []
     for request, key in zip(requests, keys, strict=True):
         [candidate] = invoice_candidates_load(
-            customer, customer.currency, [InvoiceRequest(request.invoice)], lock=True
+            customer,
+            _billed_in(customer, request.invoice),
+            [InvoiceRequest(request.invoice)],
+            lock=True,
         )
         balance = candidate.balance
         amount = request.amount or balance
@@ -173,3 +177,12 @@ def write_offs_record(
             )
         )
     return made
+
+
+def _billed_in(customer: Customer, number: str) -> str:
+    """The currency of the customer's invoice `number` (several currencies per customer);
+    the customer's default when there is no such invoice (the candidates refuse it)."""
+    found = Invoice.objects.filter(customer=customer, number=number).values_list(
+        "currency", flat=True
+    )
+    return next(iter(found), customer.currency)

@@ -32,6 +32,10 @@ def pay(request: HttpRequest) -> HttpResponse:
         invoices = selected(request, data.getlist("invoice"))
     except InvalidNumber as error:
         return _dialog(request, [], key=uuid.uuid4(), error=error.message)
+    currencies = sorted({invoice.currency for invoice in invoices})
+    if len(currencies) > 1:  # one payment pays invoices of one currency
+        sentence = f"Pay the {' and the '.join(currencies)} invoices separately."
+        return _dialog(request, [], key=uuid.uuid4(), error=sentence)
     if request.method == "GET":
         return _dialog(request, invoices, key=uuid.uuid4())
     form = PayForm(request.POST)
@@ -97,9 +101,10 @@ def _dialog(
         # Open Invoices table behind the dialog is refreshed (the HX-Trigger below).
         error = _held_sentence(not_payable)
     _with_discounts(payable, timezone.localdate())
-    total = sum((i.discounted or i.balance_due for i in payable), Money.zero(customer.currency))
-    credit = credit_balance(customer=customer, currency=customer.currency)
-    credit_used = credit.min(total) if credit.is_positive() else Money.zero(customer.currency)
+    currency = invoices[0].currency if invoices else customer.currency
+    total = sum((i.discounted or i.balance_due for i in payable), Money.zero(currency))
+    credit = credit_balance(customer=customer, currency=currency)
+    credit_used = credit.min(total) if credit.is_positive() else Money.zero(currency)
     response = render_dialog(
         request,
         "portal/pay_dialog.html",

@@ -19,12 +19,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from remit.core.audit import Actor
-from remit.core.money import Money
 from remit.core.web import request_id
 from remit.notifications.models import PayLink
 from remit.notifications.outbox import unsubscribe_read
 from remit.notifications.paylinks import (
     LinkRefused,
+    paylink_due,
     paylink_invoices,
     paylink_method_add,
     paylink_open,
@@ -55,8 +55,7 @@ def _page(
     request: HttpRequest, token: str, link: PayLink, *, key: uuid.UUID, error: str = ""
 ) -> HttpResponse:
     invoices = paylink_invoices(link)
-    payable = [i for i in invoices if i.is_payable]
-    total = sum((i.balance_due for i in payable), Money.zero(link.customer.currency))
+    total = paylink_due(link)  # one currency: the link's invoices are of one
     response = render(
         request,
         "portal/paylink.html",

@@ -115,10 +115,24 @@
   });
 
   // --- the selection: count and total as the clerk ticks --------------------------------
-  function formatMinor(minor, table) {
-    const digits = Number(table.dataset.digits || 2);
+  function formatMinor(minor, currency, digits) {
     const amount = minor / 10 ** digits;
-    return new Intl.NumberFormat("en-US", {style: "currency", currency: table.dataset.currency, minimumFractionDigits: digits, maximumFractionDigits: digits}).format(amount);
+    return new Intl.NumberFormat("en-US", {style: "currency", currency: currency, minimumFractionDigits: digits, maximumFractionDigits: digits}).format(amount);
+  }
+
+  // The total of the ticked invoices per currency: amounts in two currencies never add up.
+  function selectionTotal(ticked, table) {
+    const sums = new Map();
+    ticked.forEach((box) => {
+      const currency = box.dataset.currency || table.dataset.currency;
+      const digits = Number(box.dataset.digits || table.dataset.digits || 2);
+      const [minor] = sums.get(currency) || [0, digits];
+      sums.set(currency, [minor + Number(box.dataset.minor), digits]);
+    });
+    if (sums.size === 0) return {text: formatMinor(0, table.dataset.currency, Number(table.dataset.digits || 2)), currencies: []};
+    const currencies = [...sums.keys()].sort();
+    const text = currencies.map((c) => formatMinor(sums.get(c)[0], c, sums.get(c)[1])).join(" + ");
+    return {text, currencies};
   }
 
   function updateSelection() {
@@ -126,9 +140,14 @@
     const summary = document.getElementById("selection-summary");
     if (!table || !summary) return;
     const ticked = $$('input[name="invoice"]:checked', table);
-    const minor = ticked.reduce((sum, box) => sum + Number(box.dataset.minor), 0);
+    const total = selectionTotal(ticked, table);
     $("[data-count]", summary).textContent = String(ticked.length);
-    $("[data-total]", summary).textContent = formatMinor(minor, table);
+    $("[data-total]", summary).textContent = total.text;
+    const mixed = $("[data-mixed-currencies]", summary);
+    if (mixed) {
+      mixed.hidden = total.currencies.length < 2;
+      mixed.textContent = total.currencies.length < 2 ? "" : `Pay the ${total.currencies.join(" and the ")} invoices separately.`;
+    }
     summary.classList.toggle("has-selection", ticked.length > 0);
     $$("[data-needs-selection]").forEach((button) => { button.disabled = ticked.length === 0; });
     const open = $$('input[name="invoice"]:not(:disabled)', table);

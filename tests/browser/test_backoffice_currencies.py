@@ -1,0 +1,46 @@
+"""A customer billed in USD and EUR in the back office, in Chromium: the record's Balance
+Due per currency, and the Customer Payment window's Currency choice, whose split is over
+that currency's invoices."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from remit.payments.models import Payment
+from tests.browser.test_backoffice_payments import acme, manager, open_customer, sign_in
+from tests.factories import make_invoice
+
+__all__ = ["acme", "manager"]  # fixtures
+
+
+def test_a_euro_payment_for_a_dollar_customer_spreads_over_its_euro_invoices(
+    page: Page, shot, live_server, manager, acme
+):
+    make_invoice(acme, "300.00", days_ago=50, number="INV-E1", currency="EUR")
+    make_invoice(acme, "120.00", days_ago=20, number="INV-E2", currency="EUR")
+    sign_in(page, manager, live_server)
+    open_customer(page)
+    expect(page.locator("#balance-due")).to_have_text("$2,480.50 · €420.00")
+    shot(page, "customer-record-two-currencies")
+
+    page.keyboard.press("F8")
+    window = page.locator("dialog#window")
+    expect(window.get_by_role("heading", name=re.compile("Customer Payment"))).to_be_visible()
+    expect(window.locator("table.split")).not_to_contain_text("INV-E1")
+    window.get_by_label("Currency").select_option("EUR")
+    rows = window.locator("table.split tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("INV-E1")
+    window.get_by_label("Check/Money Order #").fill("9001")
+    window.get_by_label("Total Payment Amount").fill("350.00")
+    expect(window.locator("#applied-0")).to_have_text("€300.00")
+    expect(window.locator("#applied-1")).to_have_text("€50.00")
+    shot(page, "customer-payment-in-eur")
+    window.get_by_role("button", name=re.compile("Save")).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Acme Industrial Supply")
+    expect(page.locator("#balance-due")).to_have_text("$2,480.50 · €70.00")
+    payment = Payment.objects.get()
+    assert (payment.currency, str(payment.amount)) == ("EUR", "350.00")
