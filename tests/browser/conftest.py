@@ -253,6 +253,11 @@ def page(request, browser, live_server, csp_violations):
         server = request.getfixturevalue("slow_gateway_server")
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 800})
     context.set_default_timeout(10_000)
+    # Assertions wait as long as actions do (Playwright's expect waits 5 s by default): a
+    # 2-core machine running the suite beside PostgreSQL can take longer to swap a table.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=10_000)
     watch_csp(context, csp_violations)
     page = context.new_page()
     yield page

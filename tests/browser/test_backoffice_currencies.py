@@ -29,10 +29,14 @@ def test_a_euro_payment_for_a_dollar_customer_spreads_over_its_euro_invoices(
     window = page.locator("dialog#window")
     expect(window.get_by_role("heading", name=re.compile("Customer Payment"))).to_be_visible()
     expect(window.locator("table.split")).not_to_contain_text("INV-E1")
+    # htmx binds the choice's change handler when the window's content settles (20 ms after
+    # the swap); a person cannot choose sooner, a test can.
+    page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-request')")
     window.get_by_label("Currency").select_option("EUR")
     rows = window.locator("table.split tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text("INV-E1")
+    page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-request')")
     window.get_by_label("Check/Money Order #").fill("9001")
     window.get_by_label("Total Payment Amount").fill("350.00")
     expect(window.locator("#applied-0")).to_have_text("€300.00")
