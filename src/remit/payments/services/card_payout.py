@@ -29,11 +29,11 @@ from remit.payments.models import (
     Payment,
     PaymentType,
 )
-from remit.payments.selectors import credit_balance
 from remit.payments.services.attempts import action_send, attempt_start, charge_attempt
 from remit.payments.services.card_payout_books import PAYOUT_PLAN
 from remit.payments.services.credit_ledger import credit_created
 from remit.payments.services.partial_refund import refund_unfinished, refund_unfinished_refusal
+from remit.payments.services.payout import payout_amount_check
 from remit.payments.services.recording import payment_record
 from remit.payments.services.unit_of_work import (
     money_transaction,
@@ -92,15 +92,7 @@ def card_payout_record(
     with money_transaction(customer, key=idempotency_key, fingerprint=fingerprint) as work:
         if work.first:
             return work.first
-        if not amount.is_positive():
-            raise RemitError("A pay-out must be more than zero.", fields={"amount": "not positive"})
-        available = credit_balance(customer=customer, currency=amount.currency)
-        if amount > available:
-            raise RemitError(
-                f"{customer.number} has {available.format()} of {amount.currency} credit; "
-                f"{amount.format()} cannot be paid out.",
-                fields={"amount": "over the credit"},
-            )
+        payout_amount_check(customer, amount)
         refunded = payment_lock(_source(customer, amount, payment_number))
         _check(refunded, amount)
         charge = charge_attempt(refunded)

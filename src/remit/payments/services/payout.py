@@ -53,15 +53,7 @@ def payout_record(
     with money_transaction(customer, key=idempotency_key, fingerprint=fingerprint) as work:
         if work.first:
             return work.first
-        if not amount.is_positive():
-            raise RemitError("A pay-out must be more than zero.", fields={"amount": "not positive"})
-        available = credit_balance(customer=customer, currency=amount.currency)
-        if amount > available:
-            raise RemitError(
-                f"{customer.number} has {available.format()} of {amount.currency} credit; "
-                f"{amount.format()} cannot be paid out.",
-                fields={"amount": "over the credit"},
-            )
+        payout_amount_check(customer, amount)
         return payment_record(
             customer=customer,
             amount=amount,
@@ -75,4 +67,18 @@ def payout_record(
             actor=actor,
             source=source,
             reason=payout_type,
+        )
+
+
+def payout_amount_check(customer: Customer, amount: Money) -> None:
+    """A pay-out is more than zero and at most the customer's credit in its currency; the
+    caller holds the customer's lock (to a check, a transfer, or the card)."""
+    if not amount.is_positive():
+        raise RemitError("A pay-out must be more than zero.", fields={"amount": "not positive"})
+    available = credit_balance(customer=customer, currency=amount.currency)
+    if amount > available:
+        raise RemitError(
+            f"{customer.number} has {available.format()} of {amount.currency} credit; "
+            f"{amount.format()} cannot be paid out.",
+            fields={"amount": "over the credit"},
         )
