@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from remit.core.money import Money
@@ -22,9 +22,13 @@ from remit.customers.models import Customer
 from remit.invoices.models import Invoice
 from remit.payments.allocation import Split
 from remit.payments.discounts import invoice_discount
-from remit.payments.models import Allocation, Dispute, GatewayAttempt, Payment, PaymentType
+from remit.payments.models import Dispute, GatewayAttempt, Payment, PaymentType
 
 _TIME = DjangoJSONEncoder()
+
+Line = tuple[str, int, bool, bool]
+"""One allocation as a payment shows it: invoice number, amount in minor units, reversed,
+moved."""
 
 
 def invoice_data(invoice: Invoice) -> dict:
@@ -75,8 +79,7 @@ def payments_data(payments: Sequence[Payment], *, notes: bool) -> list[dict]:
     `notes`: the business's internal notes are shown to the business (its integrations,
     its operators) and never to a customer (a portal user gets `"notes": null`).
     """
-    lines = _allocations([p.pk for p in payments])
-    write_offs = _write_offs(payments)
+    lines, write_offs = _lines_and_write_offs(payments)
     partly = _partly_refunded([p.pk for p in payments if p.method_id])
     disputes = _disputes([p.pk for p in payments if p.method_id])
     out = []
@@ -116,7 +119,7 @@ def credit_created_minor(amount_minor: int, allocated_minor: Iterable[int]) -> i
     return amount_minor - sum(allocated_minor)
 
 
-def _created(payment: Payment, lines: list[tuple[str, int, bool, bool]], partly: int) -> int:
+def _created(payment: Payment, lines: list[Line], partly: int) -> int:
     if payment.type == PaymentType.PAYOUT:  # it uses credit; it creates none
         return 0
     # A partial refund's part was taken off the allocations, not made credit.
@@ -126,7 +129,7 @@ def _created(payment: Payment, lines: list[tuple[str, int, bool, bool]], partly:
 
 def _payment(
     payment: Payment,
-    lines: list[tuple[str, int, bool, bool]],
+    lines: list[Line],
     *,
     notes: bool,
     partly: int = 0,
@@ -166,18 +169,6 @@ def _payment(
         "notes": payment.notes if notes else None,
         "created_at": _time(payment.created_at),
     }
-
-
-def _allocations(payment_ids: list[int]) -> dict[int, list[tuple[str, int, bool, bool]]]:
-    """(invoice number, amount in minor units, reversed, moved) of each payment, in the
-    order they were made."""
-    lines: dict[int, list[tuple[str, int, bool, bool]]] = defaultdict(list)
-    rows = Allocation.objects.filter(payment_id__in=payment_ids).order_by("id")
-    for payment_id, *line in rows.values_list(
-        "payment_id", "invoice__number", "amount_minor", "reversed", "moved"
-    ):
-        lines[payment_id].append(tuple(line))
-    return lines
 
 
 def _disputes(payment_ids: list[int]) -> dict[int, Dispute]:
@@ -220,36 +211,51 @@ def _partly_refunded(payment_ids: list[int]) -> dict[int, int]:
     return {row["payment_id"]: row["total"] for row in rows}
 
 
-def _write_offs(payments: Sequence[Payment]) -> dict[int, list[dict]]:
-    """The write-offs posted with each payment (a short pay): those whose reference is it."""
+def _lines_and_write_offs(
+    payments: Sequence[Payment],
+) -> tuple[dict[int, list[Line]], dict[int, list[dict]]]:
+    """Each payment's allocations in the order they were made, and the write-offs posted
+    with it (a short pay: write-offs whose reference is it), read in one query."""
     by_number = {p.number: p.pk for p in payments if p.type != PaymentType.WRITE_OFF}
-    found: dict[int, list[dict]] = defaultdict(list)
-    if not by_number:
-        return found
-    rows = Payment.objects.filter(
-        type=PaymentType.WRITE_OFF,
-        reference__in=list(by_number),
-        customer_id__in={p.customer_id for p in payments},
-    ).order_by("id")
-    for number, reference, invoice, minor, currency, reason, status in rows.values_list(
+    wanted = Q(pk__in=[p.pk for p in payments])
+    if by_number:
+        wanted |= Q(
+            type=PaymentType.WRITE_OFF,
+            reference__in=list(by_number),
+            customer_id__in={p.customer_id for p in payments},
+        )
+    lines: dict[int, list[Line]] = defaultdict(list)
+    write_offs: dict[int, list[dict]] = defaultdict(list)
+    rows = Payment.objects.filter(wanted).order_by("allocations__id")
+    for pk, number, type_, reference, reason, status, currency, *line in rows.values_list(
+        "pk",
         "number",
+        "type",
         "reference",
-        "allocations__invoice__number",  # a write-off has one allocation, never moved
-        "amount_minor",
-        "currency",
         "reason",
         "status",
+        "currency",
+        "allocations__invoice__number",
+        "allocations__amount_minor",
+        "allocations__reversed",
+        "allocations__moved",
     ):
-        found[by_number[reference]].append(
-            {
-                "number": number,
-                "invoice": invoice,
-                "amount": str(Money.from_minor(minor, currency)),
-                "reason": reason,
-                "status": status,
-            }
-        )
-    return found
+        invoice, minor = line[0], line[1]
+        if invoice is None:  # a payment that went wholly to credit
+            continue
+        lines[pk].append(tuple(line))
+        if type_ == PaymentType.WRITE_OFF and reference in by_number:
+            # A write-off has one allocation, never moved.
+            write_offs[by_number[reference]].append(
+                {
+                    "number": number,
+                    "invoice": invoice,
+                    "amount": str(Money.from_minor(minor, currency)),
+                    "reason": reason,
+                    "status": status,
+                }
+            )
+    return lines, write_offs
 
 
 def _time(at: datetime) -> str:
