@@ -48,3 +48,43 @@ def test_a_euro_payment_for_a_dollar_customer_spreads_over_its_euro_invoices(
     expect(page.locator("#balance-due")).to_have_text("$2,480.50 · €70.00")
     payment = Payment.objects.get()
     assert (payment.currency, str(payment.amount)) == ("EUR", "350.00")
+
+
+def test_choosing_the_currency_after_typing_keeps_what_was_typed(
+    page: Page, shot, live_server, manager, acme
+):
+    make_invoice(acme, "300.00", days_ago=50, number="INV-E1", currency="EUR")
+    make_invoice(acme, "120.00", days_ago=20, number="INV-E2", currency="EUR")
+    sign_in(page, manager, live_server)
+    open_customer(page)
+    page.keyboard.press("F8")
+    window = page.locator("dialog#window")
+    expect(window.get_by_role("heading", name=re.compile("Customer Payment"))).to_be_visible()
+    page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-request')")
+    # The clerk types the check first, then sees it is a euro check.
+    window.get_by_label("Check/Money Order #").fill("9002")
+    window.get_by_label("Total Payment Amount").fill("350.00")
+    window.get_by_label("Notes").fill("Remittance in euros")
+    window.get_by_label("Currency").select_option("EUR")
+
+    rows = window.locator("table.split tbody tr")
+    expect(rows.nth(0)).to_contain_text("INV-E1")
+    expect(window.get_by_label("Check/Money Order #")).to_have_value("9002")
+    expect(window.get_by_label("Total Payment Amount")).to_have_value("350.00")
+    expect(window.get_by_label("Notes")).to_have_value("Remittance in euros")
+    # The split of what was typed, over the euro invoices.
+    expect(window.locator("#applied-0")).to_have_text("€300.00")
+    expect(window.locator("#applied-1")).to_have_text("€50.00")
+    shot(page, "customer-payment-currency-after-typing")
+    assert not Payment.objects.exists()  # choosing a currency saves nothing
+    page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-request')")
+    window.get_by_role("button", name=re.compile("Save")).click()
+
+    expect(page.locator("#balance-due")).to_have_text("$2,480.50 · €70.00")
+    payment = Payment.objects.get()
+    assert (payment.currency, str(payment.amount), payment.reference, payment.notes) == (
+        "EUR",
+        "350.00",
+        "9002",
+        "Remittance in euros",
+    )

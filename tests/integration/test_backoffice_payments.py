@@ -102,6 +102,24 @@ def test_the_window_lists_the_open_invoices_oldest_first_with_the_seeds_fields(c
         assert words in page, words
 
 
+def test_a_change_of_currency_redraws_the_window_with_what_was_typed_and_saves_nothing(
+    client, three
+):
+    customer, _ = three
+    make_invoice(customer, "80.00", days_ago=40, number="INV-EUR-1", currency="EUR")
+    typed = {"currency": "EUR", "payment_type": "money_order", "reference": "MO-77"}
+    typed |= {"amount": "50.00", "notes": "Paid in euros", "post_date": POST_DATE}
+    page = client.post(
+        reverse("backoffice:payment_batch", args=[customer.number]), typed
+    ).content.decode()
+    assert "INV-EUR-1" in page and f"INV-{customer.number}-1" not in page
+    for value in ("MO-77", "50.00", "Paid in euros", POST_DATE):
+        assert f'value="{value}"' in page or f"{value}</textarea>" in page
+    assert '<option value="money_order" selected>' in page
+    assert "€50.00" in page  # the split of the amount typed, over the euro invoice
+    assert not Payment.objects.exists()
+
+
 def test_an_htmx_request_gets_the_window_without_the_page_around_it(client, three):
     customer, _ = three
     url = reverse("backoffice:payment_batch", args=[customer.number])

@@ -36,6 +36,9 @@ PAYMENT_TYPES = [
 ]
 """The seed's Payment Type list, in its order."""
 NUMBERED = {PaymentType.CHECK: "check", PaymentType.MONEY_ORDER: "money order"}
+# What the Customer Payment window keeps when a change of currency redraws it (the amounts
+# per invoice go: the invoices are another currency's).
+KEPT_ON_REDRAW = ("post_date", "payment_type", "reference", "method", "amount", "notes")
 """Types whose Check/Money Order # is enabled (and needed)."""
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
@@ -97,18 +100,25 @@ class PaymentForm(forms.Form):
         self.fields["amount"].error_messages["required"] = "Enter the Total Payment Amount."
 
     @classmethod
-    def blank(cls, *, currency: str, cards: list[PaymentMethod], amount: Money | None = None):
-        return cls(
-            initial={
-                "post_date": timezone.localdate(),
-                "payment_type": PaymentType.CHECK.value,
-                "method": method_chosen(cards),  # never a card declined last time
-                "amount": str(amount) if amount else "",
-                "idempotency_key": new_key(),
-            },
-            currency=currency,
-            cards=cards,
-        )
+    def blank(
+        cls,
+        *,
+        currency: str,
+        cards: list[PaymentMethod],
+        amount: Money | None = None,
+        typed: QueryDict | None = None,
+    ):
+        """A new form; `typed`: what the clerk had typed before the window was redrawn (a
+        change of currency), shown again as typed, checked when saved."""
+        initial = {
+            "post_date": timezone.localdate(),
+            "payment_type": PaymentType.CHECK.value,
+            "method": method_chosen(cards),  # never a card declined last time
+            "amount": str(amount) if amount else "",
+            "idempotency_key": new_key(),
+        }
+        kept = {name: typed[name] for name in KEPT_ON_REDRAW if typed and typed.get(name)}
+        return cls(initial=initial | kept, currency=currency, cards=cards)
 
     def clean_post_date(self) -> date:
         try:  # the domain's rule, said next to the field

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from remit.backoffice.access import POST_PAYMENT, staff_view
 from remit.backoffice.forms import (
@@ -54,14 +54,19 @@ def _context(
 # --- the Customer Payment window ------------------------------------------------------
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @staff_view(POST_PAYMENT)
 def batch(request: HttpRequest, number: str) -> HttpResponse:
+    """The window; a POST redraws it in another currency with what the clerk had typed
+    (posted, not put in the address, where notes would reach the access log); it saves
+    nothing."""
     customer = customer_by_number(number)
-    currency = payment_currency(customer, request.GET.get("currency"))
+    typed = request.POST if request.method == "POST" else None
+    currency = payment_currency(customer, (typed or request.GET).get("currency"))
     invoices = payable_invoices(customer=customer, currency=currency)
-    form = PaymentForm.blank(currency=currency, cards=card_methods(customer=customer))
-    preview = preview_split(customer, invoices, "", rows_of(invoices), currency)
+    form = PaymentForm.blank(currency=currency, cards=card_methods(customer=customer), typed=typed)
+    amount = form.initial["amount"]
+    preview = preview_split(customer, invoices, amount, rows_of(invoices), currency)
     return window(request, BATCH, _context(customer, form, preview, currency))
 
 
