@@ -92,3 +92,41 @@ def test_the_back_office_payment_window_shows_and_takes_the_discount(page: Page,
     expect(window).to_be_hidden()
     expect(page.locator("#balance-due")).to_have_text("$0.00")
     shot(page, "02-saved-invoice-paid")
+
+
+def test_a_back_dated_check_previews_the_discount_its_post_date_earns(
+    page: Page, shot, live_server
+):
+    """The window closed ten days ago; the check came fifteen days ago. Typing its date
+    shows the discount it earns, and saving books what was shown."""
+    customer = customer_create(number="C-0001", name="Acme Industrial Supply", actor=ACTOR)
+    today = timezone.localdate()
+    invoice_create(
+        customer=customer,
+        number="INV-LAPSED",
+        invoice_date=today - timedelta(days=20),
+        due_date=today + timedelta(days=10),
+        total=Money.of("100.00", "USD"),
+        discount_percent=Decimal("2"),
+        discount_days=10,
+        actor=ACTOR,
+    )
+    clerk = User.objects.create_user("sam", password=PASSWORD, is_staff=True)
+    clerk.groups.set(Group.objects.filter(name=CLERK))
+    sign_in_staff(page, clerk, live_server)
+    page.goto("/staff/customers/C-0001/")
+    page.keyboard.press("F8")
+    window = page.locator("dialog#window")
+    window.get_by_label("Check/Money Order #").fill("5120")
+    window.get_by_label("Total Payment Amount").fill("98.00")
+    expect(window.locator("#credit-left")).to_have_text("$0.00")
+    expect(window.locator("#discount-taken")).to_have_count(0)  # not if posted today
+
+    window.get_by_label("Post Date").fill((today - timedelta(days=15)).isoformat())
+    expect(window.locator("#discount-taken")).to_have_text("$2.00")
+    shot(page, "01-back-dated-check-earns-the-discount")
+    window.get_by_label("Total Payment Amount").press("Enter")
+    expect(window).to_be_hidden()
+    expect(page.locator("#balance-due")).to_have_text("$0.00")
+    payment = Payment.objects.get(type="check")
+    assert payment.discounts.get().amount == Money.of("2.00", "USD")

@@ -137,3 +137,43 @@ def test_saving_the_window_with_the_discounted_amount_closes_the_invoice(client,
     invoice.refresh_from_db()
     assert invoice.status == "paid"
     assert books_audit().ok
+
+
+@pytest.fixture
+def lapsed():
+    """2/10 net 30 on an invoice of 20 days ago: its discount window closed 10 days ago."""
+    customer = make_customer()
+    invoice = invoice_create(
+        customer=customer,
+        number="INV-LAPSED",
+        invoice_date=TODAY - timedelta(days=20),
+        due_date=TODAY + timedelta(days=10),
+        total=Money.of("100.00", "USD"),
+        discount_percent=Decimal("2"),
+        discount_days=10,
+        actor=Actor(label="setup"),
+    )
+    return customer, invoice
+
+
+def test_the_preview_judges_the_discount_on_the_post_date_as_saving_does(client, lapsed):
+    """A check received 15 days ago, posted today with its date: the split shown is the
+    split saved, discount included."""
+    customer, invoice = lapsed
+    received = (TODAY - timedelta(days=15)).isoformat()
+    ask = {"amount": "98.00", "invoice": [invoice.number], "fixed": [""]}
+    url = reverse("backoffice:payment_preview", args=[customer.number])
+    today = client.get(url, ask).content.decode()
+    assert "discount-taken" not in today
+    assert '<dd id="credit-left">$0.00</dd>' in today  # $98.00 applied, $2.00 left open
+    back_dated = client.get(url, {**ask, "post_date": received}).content.decode()
+    assert '<dd id="discount-taken">$2.00</dd>' in back_dated
+
+    client.post(
+        reverse("backoffice:payment_batch_save", args=[customer.number]),
+        {**ask, "post_date": received, "payment_type": "check", "reference": "5120"}
+        | {"notes": "", "idempotency_key": "bo-key-2"},
+    )
+    invoice.refresh_from_db()
+    assert (invoice.status, str(invoice.balance_due)) == ("paid", "0.00")
+    assert books_audit().ok

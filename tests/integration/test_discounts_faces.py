@@ -179,6 +179,48 @@ def test_an_erp_creates_an_invoice_with_terms_previews_and_pays_it_discounted(er
     assert after["discount"]["discount_amount"] == "2.00"  # still inside its window
 
 
+def lapsed_terms(number: str = "INV-LAPSED") -> str:
+    """2/10 on an invoice of 20 days ago (its window closed 10 days ago); the date of a
+    check received 15 days ago, inside it."""
+    invoice_create(
+        customer=make_customer(number="C-LATE"),
+        number=number,
+        invoice_date=TODAY - timedelta(days=20),
+        due_date=TODAY + timedelta(days=10),
+        total=Money.of("100.00", "USD"),
+        discount_percent=Decimal("2"),
+        discount_days=10,
+        actor=Actor(label="setup"),
+    )
+    return (TODAY - timedelta(days=15)).isoformat()
+
+
+def test_an_api_preview_earns_the_discounts_of_its_post_date_as_the_payment_does(erp):
+    received = lapsed_terms()
+    ask = {"customer": "C-LATE", "amount": "98.00"}
+    today = erp.post("/payments/preview", ask).json()
+    assert today["allocations"] == [{"invoice": "INV-LAPSED", "amount": "98.00", "discount": None}]
+    dated = erp.post("/payments/preview", {**ask, "post_date": received}).json()
+    assert dated["allocations"] == [
+        {"invoice": "INV-LAPSED", "amount": "98.00", "discount": "2.00"}
+    ]
+    paid = erp.post("/payments", {**ask, "type": "check", "post_date": received}).json()
+    assert [w["amount"] for w in paid["write_offs"]] == ["2.00"]
+    far = erp.post("/payments/preview", {**ask, "post_date": "9999-12-31"})
+    assert_error(far, 422, "invalid")
+
+
+def test_a_cli_preview_earns_the_discounts_of_its_post_date(capsys):
+    received = lapsed_terms()
+    base = ["post", "--customer", "C-LATE", "--amount", "98.00", "--type", "check"]
+    base += ["--preview", "--json"]
+    code, today, _ = run(capsys, *base)
+    assert code == 0 and today["allocations"][0]["discount"] is None
+    code, dated, _ = run(capsys, *base, "--post-date", received)
+    assert code == 0 and dated["allocations"][0]["discount"] == "2.00"
+    assert not Payment.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("terms", "field"),
     [

@@ -284,6 +284,13 @@ class WriteOffShare(Input):
     reason: WriteOffReason
 
 
+def _post_date_near_today(day: date | None) -> date | None:
+    """A post date inside the window every face allows."""
+    if day is None:
+        return None
+    return _shared(lambda d: post_date_check(d, today=timezone.localdate()))(day)
+
+
 class PaymentIn(Input):
     customer: CustomerNumber
     amount: Amount
@@ -320,12 +327,7 @@ class PaymentIn(Input):
         "transaction (offline types only).",
     )
 
-    @field_validator("post_date")
-    @classmethod
-    def _near_today(cls, day: date | None) -> date | None:
-        if day is None:
-            return None
-        return _shared(lambda d: post_date_check(d, today=timezone.localdate()))(day)
+    _near_today = field_validator("post_date")(_post_date_near_today)
 
     @model_validator(mode="after")
     def _invoices_once(self):
@@ -338,6 +340,11 @@ class PreviewIn(Input):
     amount: Amount
     currency: Currency | None = None
     invoices: list[InvoiceShare] | None = Field(None, min_length=1, max_length=1000)
+    post_date: Day | None = Field(
+        None, description="The early-payment discounts are those earned on it; default today."
+    )
+
+    _near_today = field_validator("post_date")(_post_date_near_today)
 
     @model_validator(mode="after")
     def _invoices_once(self):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from remit.backoffice.forms import Rows
 from remit.core.errors import RemitError
 from remit.core.inputs.amounts import amount_parse
+from remit.core.inputs.dates import date_parse
 from remit.core.inputs.invoice_list import InvoiceRequest
 from remit.core.money import Money
 from remit.customers.models import Customer
@@ -55,17 +56,22 @@ class Preview:
 
 
 def preview_split(
-    customer: Customer, invoices: list[Invoice], amount_text: str, rows: Rows, currency: str = ""
+    customer: Customer,
+    invoices: list[Invoice],
+    amount_text: str,
+    rows: Rows,
+    currency: str = "",
+    post_date_text: str = "",
 ) -> Preview:
-    """The split of a payment in `currency` (default: the customer's) over `invoices`."""
+    """The split of a payment in `currency` (default: the customer's) over `invoices`, with
+    the early-payment discounts it earns if posted on the Post Date typed (today when none
+    or unreadable: the form says why when saved), as saving judges them."""
     currency = currency or customer.currency
     fixed = dict(zip(rows.numbers, rows.fixed, strict=True))
-    today = timezone.localdate()
+    on = _day(post_date_text)
     preview = Preview(
         rows=[
-            Row(
-                i, invoice, fixed.get(invoice.number, ""), offer=invoice_discount(invoice, on=today)
-            )
+            Row(i, invoice, fixed.get(invoice.number, ""), offer=invoice_discount(invoice, on=on))
             for i, invoice in enumerate(invoices)
         ]
     )
@@ -82,7 +88,7 @@ def preview_split(
         return preview
     try:
         split = payment_preview(
-            customer=customer, amount=preview.amount, invoices=rows.requests or None
+            customer=customer, amount=preview.amount, invoices=rows.requests or None, post_date=on
         )
     except RemitError as error:
         preview.error = error.message
@@ -97,6 +103,13 @@ def preview_split(
     discounts = [line.discount for line in split.discounts if line.discount]
     preview.discount = sum(discounts, zero) if discounts else None
     return preview
+
+
+def _day(text: str) -> date:
+    try:
+        return date_parse(text.strip()) if text.strip() else timezone.localdate()
+    except RemitError:
+        return timezone.localdate()
 
 
 def rows_of(invoices: list[Invoice]) -> Rows:

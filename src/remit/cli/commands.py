@@ -187,7 +187,12 @@ def cmd_post(args: argparse.Namespace) -> int:
     amount = amount_parse(args.amount, currency)
     requests = _invoice_requests(args.invoice, currency) or None
     if args.preview:
-        split = payment_preview(customer=customer, amount=amount, invoices=requests)
+        split = payment_preview(
+            customer=customer,
+            amount=amount,
+            invoices=requests,
+            post_date=_post_date(args.post_date),
+        )
         data = render.preview_json(customer, amount, split)
         if args.json:
             render.emit_json(data)

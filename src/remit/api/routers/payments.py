@@ -120,7 +120,9 @@ def payments_preview(request, payload: PreviewIn, idempotency_key: IdempotencyKe
     amount = money(payload.amount, currency)
     shares = invoice_requests(payload.invoices, currency)
     once(request)
-    split = payment_preview(customer=customer, amount=amount, invoices=shares)
+    split = payment_preview(
+        customer=customer, amount=amount, invoices=shares, post_date=payload.post_date
+    )
     return preview_out(customer, amount, split)
 
 

@@ -65,8 +65,9 @@ def batch(request: HttpRequest, number: str) -> HttpResponse:
     currency = payment_currency(customer, (typed or request.GET).get("currency"))
     invoices = payable_invoices(customer=customer, currency=currency)
     form = PaymentForm.blank(currency=currency, cards=card_methods(customer=customer), typed=typed)
+    typed_day = str(form.initial["post_date"])
     amount = form.initial["amount"]
-    preview = preview_split(customer, invoices, amount, rows_of(invoices), currency)
+    preview = preview_split(customer, invoices, amount, rows_of(invoices), currency, typed_day)
     return window(request, BATCH, _context(customer, form, preview, currency))
 
 
@@ -84,7 +85,14 @@ def batch_save(request: HttpRequest, number: str) -> HttpResponse:
         if saved:
             return saved
     invoices = payable_invoices(customer=customer, currency=currency)
-    preview = preview_split(customer, invoices, request.POST.get("amount", ""), rows, currency)
+    preview = preview_split(
+        customer,
+        invoices,
+        request.POST.get("amount", ""),
+        rows,
+        currency,
+        request.POST.get("post_date", ""),
+    )
     return window(request, BATCH, _context(customer, form, preview, currency))
 
 
@@ -125,7 +133,14 @@ def single_save(request: HttpRequest, number: str, invoice: str) -> HttpResponse
         if saved:
             return saved
     amount = request.POST.get("amount", "")
-    preview = preview_split(customer, [invoice], amount, rows_of([invoice]), invoice.currency)
+    preview = preview_split(
+        customer,
+        [invoice],
+        amount,
+        rows_of([invoice]),
+        invoice.currency,
+        request.POST.get("post_date", ""),
+    )
     return window(
         request, SINGLE, _context(customer, form, preview, invoice.currency, invoice=invoice)
     )
@@ -147,7 +162,14 @@ def preview(request: HttpRequest, number: str) -> HttpResponse:
         gone = ", ".join(n for n in rows.numbers if n not in payable)
         result = Preview(error=f"{gone} can no longer be paid; close the window and reopen it.")
     else:
-        result = preview_split(customer, invoices, request.GET.get("amount", ""), rows, currency)
+        result = preview_split(
+            customer,
+            invoices,
+            request.GET.get("amount", ""),
+            rows,
+            currency,
+            request.GET.get("post_date", ""),
+        )
     return render(
         request,
         "backoffice/partials/split_preview.html",

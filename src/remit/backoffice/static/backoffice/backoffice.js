@@ -293,6 +293,12 @@
   document.addEventListener("input", (event) => {
     const live = event.target.closest("[data-amount-inputs]");
     if (live && event.target.matches(live.dataset.amountInputs)) htmx.trigger(live, "amount-input");
+    // The Post Date decides the early-payment discounts the split earns (saving judges
+    // them on it), so a new date previews the split again.
+    if (event.target.matches("#payment-form [name=post_date]")) {
+      const split = event.target.form.querySelector("[data-amount-inputs]");
+      if (split) htmx.trigger(split, "amount-input");
+    }
     // The amount's error from the last Save is stale once the amount changes: the live
     // line below the field speaks from now on, so the error is shown once, by the field.
     if (event.target.matches("#payment-form [name=amount]")) {
