@@ -88,3 +88,39 @@ def test_choosing_the_currency_after_typing_keeps_what_was_typed(
         "9002",
         "Remittance in euros",
     )
+
+
+def test_a_dollar_customer_s_euro_credit_is_paid_out_in_euros(page: Page, shot, live_server, manager, acme):
+    from remit.core.audit import Actor
+    from remit.core.money import Money
+    from remit.payments.candidates import InvoiceRequest
+    from remit.payments.selectors import credit_balance
+    from remit.payments.services.offline import payment_post
+
+    make_invoice(acme, "100.00", days_ago=20, number="INV-E1", currency="EUR")
+    payment_post(  # a euro check for more than the euro invoice: €40.00 of credit
+        customer=acme,
+        amount=Money.of("140.00", "EUR"),
+        payment_type="check",
+        idempotency_key="eur-check",
+        actor=Actor(label="setup"),
+        source="backoffice",
+        reference="7001",
+        invoices=[InvoiceRequest("INV-E1")],
+    )
+    sign_in(page, manager, live_server)
+    open_customer(page)
+    page.get_by_role("button", name="Pay out credit…").click()
+    dialog = page.locator("dialog#payout-dialog")
+    expect(dialog).to_contain_text("€40.00 of credit.")
+    expect(dialog.get_by_label("Currency")).to_have_count(0)  # no other credit: no choice
+    dialog.get_by_label("Amount to pay out").fill("40.00")
+    dialog.get_by_label("Paid by").select_option("transfer")
+    dialog.get_by_label("Check # or transfer reference").fill("SEPA-31")
+    shot(page, "pay-out-euro-credit")
+    dialog.get_by_role("button", name="Pay out").click()
+
+    expect(page.get_by_role("status").or_(page.locator(".messages"))).to_contain_text(
+        "€40.00 of credit paid out by transfer"
+    )
+    assert credit_balance(customer=acme, currency="EUR") == Money.of("0.00", "EUR")

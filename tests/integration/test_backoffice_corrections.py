@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from remit.backoffice.groups import CLERK, MANAGER
 from remit.books.audit import books_audit
+from remit.core.money import Money
 from remit.invoices.models import Invoice
 from remit.payments.candidates import InvoiceRequest
 from remit.payments.models import Payment
@@ -279,3 +280,29 @@ def test_a_manager_pays_out_credit_and_a_clerk_may_not(manager, clerk):
     done = manager.post(payout_url, {**form, "payout-reference": "1001"}, follow=True)
     assert "$80.00 of credit paid out by check" in done.content.decode()
     assert credit_balance(customer=customer, currency="USD") == usd("0.00")
+
+
+def test_credit_in_two_currencies_is_paid_out_in_the_one_chosen(manager):
+    customer = make_customer()
+    make_invoice(customer, "10.00", days_ago=5, number="INV-EUR-9", currency="EUR")
+    for key, amount in (("usd", usd("80.00")), ("eur", Money.of("60.00", "EUR"))):
+        payment_post(
+            customer=customer,
+            amount=amount,
+            payment_type="check",
+            idempotency_key=key,
+            actor=ACTOR,
+            source="backoffice",
+            invoices=[InvoiceRequest("INV-EUR-9")] if key == "eur" else [],
+        )
+    page = manager.get(reverse("backoffice:customer", args=[customer.number])).content.decode()
+    assert "$80.00 and €50.00 of credit." in page
+    assert '<option value="EUR">EUR</option>' in page
+    url = reverse("backoffice:credit_payout", args=[customer.number])
+    form = {"payout-key": "p1", "payout-currency": "EUR", "payout-type": "transfer"}
+    too_much = manager.post(url, {**form, "payout-amount": "60.00"}).content.decode()
+    assert "€50.00 of EUR credit; €60.00 cannot be paid out." in too_much
+    done = manager.post(url, {**form, "payout-amount": "50.00"}, follow=True).content.decode()
+    assert "€50.00 of credit paid out by transfer" in done
+    assert credit_balance(customer=customer, currency="EUR") == Money.of("0.00", "EUR")
+    assert credit_balance(customer=customer, currency="USD") == usd("80.00")

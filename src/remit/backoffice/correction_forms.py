@@ -57,6 +57,11 @@ class PayoutForm(forms.Form):
             attrs={"inputmode": "decimal", "autocomplete": "off", "class": "money-input"}
         ),
     )
+    currency = forms.ChoiceField(  # the view reads it first: it sets the amount's currency
+        label="Currency",
+        required=False,
+        help_text="Back to a card, credit goes in that payment's currency.",
+    )
     type = forms.ChoiceField(label="Paid by", choices=PayoutType.choices)
     reference = FreeTextField(
         what="reference", label="Check # or transfer reference", max_length=64, required=False
@@ -64,13 +69,23 @@ class PayoutForm(forms.Form):
     key = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(
-        self, *args, currency: str, cards: Sequence[tuple[str, str]] = (), **kwargs
+        self,
+        *args,
+        currency: str,
+        currencies: Sequence[str] = (),
+        cards: Sequence[tuple[str, str]] = (),
+        **kwargs,
     ) -> None:
-        """`cards`: ("card:PMT-…", label) for each card or bank payment whose credit may go
-        back to its card (`card_payout_sources`)."""
-        kwargs.setdefault("initial", {"key": new_key()})
+        """`currency`: the credit paid out, of `currencies` (those the customer has credit
+        in; the Currency choice is shown when there are several). `cards`: ("card:PMT-…",
+        label) for each card or bank payment whose credit may go back to its card
+        (`card_payout_sources`)."""
+        kwargs.setdefault("initial", {"key": new_key(), "currency": currency})
         super().__init__(*args, **kwargs)
         self.fields["amount"].currency = currency
+        self.fields["currency"].choices = [(c, c) for c in currencies or [currency]]
+        if len(currencies) < 2:
+            self.fields["currency"].widget = forms.HiddenInput()
         self.fields["type"].choices = [*PayoutType.choices, *cards]
 
 

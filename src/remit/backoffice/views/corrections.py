@@ -29,7 +29,7 @@ from remit.core.inputs.invoice_list import InvoiceRequest
 from remit.core.money import Money
 from remit.invoices.models import Invoice, InvoiceStatus
 from remit.payments.models import Payment, PaymentType, Source, WriteOffReason
-from remit.payments.selectors import credit_balance
+from remit.payments.selectors import credit_balances
 from remit.payments.services.cancel import invoice_cancel
 from remit.payments.services.card_payout import card_payout_record, card_payout_sources
 from remit.payments.services.credit_note import credit_note_issue, credited
@@ -247,25 +247,56 @@ def cancel(request: HttpRequest, number: str, invoice: str) -> HttpResponse:
 
 
 def customer_context(customer, form: PayoutForm | None = None) -> dict:
-    """What the customer record shows of pay-outs: the form, when there is credit."""
-    available = credit_balance(customer=customer, currency=customer.currency)
+    """What the customer record shows of pay-outs: the form, when there is credit (in
+    any currency)."""
+    available = _credit(customer)  # the customer's own currency first
+    offered = bool(available) or form is not None
+    form = form or _payout_form(customer, next(iter(available), customer.currency))
     return {
-        "payout_form": form or PayoutForm(currency=customer.currency, cards=_cards(customer)),
-        "payout_offered": available.is_positive() or form is not None,
-        "payout_available": available,
+        "payout_form": form,
+        "payout_offered": offered,
+        "payout_available": list(available.values()),
     }
 
 
-def _cards(customer) -> list[tuple[str, str]]:
-    """The Paid by choices that pay credit back to the card it came from."""
-    return [
-        (
-            f"{CARD_CHOICE}{payment.number}",
+def _credit(customer) -> dict[str, Money]:
+    """The customer's credit that can be paid out, by currency, the customer's own first."""
+    balances = credit_balances(customer=customer)
+    order = sorted(balances, key=lambda c: (c != customer.currency, c))
+    return {c: balances[c] for c in order if balances[c].is_positive()}
+
+
+def _payout_form(customer, currency: str, data=None) -> PayoutForm:
+    cards = _cards(customer)
+    return PayoutForm(
+        data,
+        currency=currency,
+        currencies=list(_credit(customer)),
+        cards=[(choice, label) for choice, (label, _) in cards.items()],
+    )
+
+
+def _cards(customer) -> dict[str, tuple[str, str]]:
+    """The Paid by choices that pay credit back to the card it came from, with the
+    currency each pays (that of the payment which made the credit)."""
+    return {
+        f"{CARD_CHOICE}{payment.number}": (
             f"To the card it came from: {method_label(payment)}, {payment.number} "
             f"(up to {room.format()})",
+            payment.currency,
         )
-        for payment, room in card_payout_sources(customer=customer, currency=customer.currency)
-    ]
+        for currency in _credit(customer)
+        for payment, room in card_payout_sources(customer=customer, currency=currency)
+    }
+
+
+def _payout_currency(customer, data) -> str:
+    """The currency a pay-out posted in: its card's, or the Currency chosen."""
+    card = _cards(customer).get(data.get("payout-type", ""))
+    if card:
+        return card[1]
+    chosen = data.get("payout-currency", "")
+    return chosen if chosen in _credit(customer) else customer.currency
 
 
 @require_POST
@@ -275,7 +306,7 @@ def payout(request: HttpRequest, number: str) -> HttpResponse:
     from remit.backoffice.views.customers import customer_page
 
     customer = customer_by_number(number)
-    form = PayoutForm(request.POST, currency=customer.currency, cards=_cards(customer))
+    form = _payout_form(customer, _payout_currency(customer, request.POST), request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
