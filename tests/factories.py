@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, timedelta
+from decimal import Decimal
 
 from remit.core.audit import Actor
 from remit.core.money import Money
@@ -31,7 +32,9 @@ def make_invoice(
     number: str | None = None,
     due_in: int = 30,
     currency: str | None = None,
+    terms: tuple[str, int] | None = None,
 ) -> Invoice:
+    """`terms`: early-payment terms, ("2", 10) for 2% off within 10 days."""
     n = next(_numbers)
     invoice_date = date.today() - timedelta(days=days_ago)
     return invoice_create(
@@ -40,5 +43,7 @@ def make_invoice(
         invoice_date=invoice_date,
         due_date=invoice_date + timedelta(days=due_in),
         total=Money.of(total, currency or customer.currency),
+        discount_percent=Decimal(terms[0]) if terms else None,
+        discount_days=terms[1] if terms else None,
         actor=ACTOR,
     )

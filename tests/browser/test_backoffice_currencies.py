@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from remit.payments.models import Payment
@@ -15,11 +16,17 @@ from tests.factories import make_invoice
 __all__ = ["acme", "manager"]  # fixtures
 
 
-def test_a_euro_payment_for_a_dollar_customer_spreads_over_its_euro_invoices(
-    page: Page, shot, live_server, manager, acme
-):
+@pytest.fixture
+def acme_in_euros_too(acme):
+    """Acme's dollar invoices, and two in euros: €300.00 and €120.00, oldest first."""
     make_invoice(acme, "300.00", days_ago=50, number="INV-E1", currency="EUR")
     make_invoice(acme, "120.00", days_ago=20, number="INV-E2", currency="EUR")
+    return acme
+
+
+def test_a_euro_payment_for_a_dollar_customer_spreads_over_its_euro_invoices(
+    page: Page, shot, live_server, manager, acme_in_euros_too
+):
     sign_in(page, manager, live_server)
     open_customer(page)
     expect(page.locator("#balance-due")).to_have_text("$2,480.50 · €420.00")
@@ -51,10 +58,8 @@ def test_a_euro_payment_for_a_dollar_customer_spreads_over_its_euro_invoices(
 
 
 def test_choosing_the_currency_after_typing_keeps_what_was_typed(
-    page: Page, shot, live_server, manager, acme
+    page: Page, shot, live_server, manager, acme_in_euros_too
 ):
-    make_invoice(acme, "300.00", days_ago=50, number="INV-E1", currency="EUR")
-    make_invoice(acme, "120.00", days_ago=20, number="INV-E2", currency="EUR")
     sign_in(page, manager, live_server)
     open_customer(page)
     page.keyboard.press("F8")
@@ -90,7 +95,9 @@ def test_choosing_the_currency_after_typing_keeps_what_was_typed(
     )
 
 
-def test_a_dollar_customer_s_euro_credit_is_paid_out_in_euros(page: Page, shot, live_server, manager, acme):
+def test_a_dollar_customer_s_euro_credit_is_paid_out_in_euros(
+    page: Page, shot, live_server, manager, acme
+):
     from remit.core.audit import Actor
     from remit.core.money import Money
     from remit.payments.candidates import InvoiceRequest

@@ -14,11 +14,8 @@ from django.urls import reverse
 
 from remit.backoffice.groups import CLERK, MANAGER
 from remit.books.audit import books_audit
-from remit.core.audit import Actor
-from remit.core.money import Money
 from remit.invoices.models import Invoice
-from remit.invoices.services import invoice_create
-from tests.factories import make_customer
+from tests.factories import make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db
 TODAY = date.today()
@@ -47,16 +44,7 @@ def manager() -> Client:
 @pytest.fixture
 def termed():
     customer = make_customer()
-    invoice = invoice_create(
-        customer=customer,
-        number="INV-TERMS",
-        invoice_date=TODAY - timedelta(days=2),
-        due_date=TODAY + timedelta(days=28),
-        total=Money.of("100.00", "USD"),
-        discount_percent=Decimal("2"),
-        discount_days=10,
-        actor=Actor(label="setup"),
-    )
+    invoice = make_invoice(customer, "100.00", days_ago=2, number="INV-TERMS", terms=("2", 10))
     return customer, invoice
 
 
@@ -143,16 +131,7 @@ def test_saving_the_window_with_the_discounted_amount_closes_the_invoice(client,
 def lapsed():
     """2/10 net 30 on an invoice of 20 days ago: its discount window closed 10 days ago."""
     customer = make_customer()
-    invoice = invoice_create(
-        customer=customer,
-        number="INV-LAPSED",
-        invoice_date=TODAY - timedelta(days=20),
-        due_date=TODAY + timedelta(days=10),
-        total=Money.of("100.00", "USD"),
-        discount_percent=Decimal("2"),
-        discount_days=10,
-        actor=Actor(label="setup"),
-    )
+    invoice = make_invoice(customer, "100.00", days_ago=20, number="INV-LAPSED", terms=("2", 10))
     return customer, invoice
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -15,12 +14,10 @@ from django.urls import reverse
 
 from remit.books.audit import books_audit
 from remit.cli.main import main
-from remit.core.audit import Actor
 from remit.core.money import Money
 from remit.invoices.models import Invoice
-from remit.invoices.services import invoice_create
 from remit.payments.models import Payment
-from tests.factories import make_customer
+from tests.factories import make_customer, make_invoice
 from tests.integration.test_api_support import assert_error
 from tests.integration.test_portal_support import give_credit, make_world
 
@@ -182,15 +179,8 @@ def test_an_erp_creates_an_invoice_with_terms_previews_and_pays_it_discounted(er
 def lapsed_terms(number: str = "INV-LAPSED") -> str:
     """2/10 on an invoice of 20 days ago (its window closed 10 days ago); the date of a
     check received 15 days ago, inside it."""
-    invoice_create(
-        customer=make_customer(number="C-LATE"),
-        number=number,
-        invoice_date=TODAY - timedelta(days=20),
-        due_date=TODAY + timedelta(days=10),
-        total=Money.of("100.00", "USD"),
-        discount_percent=Decimal("2"),
-        discount_days=10,
-        actor=Actor(label="setup"),
+    make_invoice(
+        make_customer(number="C-LATE"), "100.00", days_ago=20, number=number, terms=("2", 10)
     )
     return (TODAY - timedelta(days=15)).isoformat()
 
@@ -256,16 +246,7 @@ def test_an_erp_giving_bad_terms_is_refused_naming_the_field(erp, terms, field):
 def portal_setup():
     world = make_world()
     customer = world.invoices[0].customer
-    invoice = invoice_create(
-        customer=customer,
-        number="INV-TERMS",
-        invoice_date=TODAY - timedelta(days=2),
-        due_date=TODAY + timedelta(days=28),
-        total=Money.of("100.00", "USD"),
-        discount_percent=Decimal("2"),
-        discount_days=10,
-        actor=Actor(label="setup"),
-    )
+    invoice = make_invoice(customer, "100.00", days_ago=2, number="INV-TERMS", terms=("2", 10))
     client = Client()
     client.force_login(world.clerk)
     return world, invoice, client
