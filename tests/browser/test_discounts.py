@@ -4,6 +4,7 @@ is charged the discounted amount; the invoice closes with the discount booked.""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -88,10 +89,12 @@ def test_a_back_dated_check_previews_the_discount_its_post_date_earns(
     window.get_by_label("Total Payment Amount").fill("98.00")
     expect(window.locator("#credit-left")).to_have_text("$0.00")
     expect(window.locator("#discount-taken")).to_have_count(0)  # not if posted today
+    expect(window.locator("#offer-0")).to_be_empty()
 
     received = timezone.localdate() - timedelta(days=15)
     window.get_by_label("Post Date").fill(received.isoformat())
     expect(window.locator("#discount-taken")).to_have_text("$2.00")
+    expect(window.locator("#offer-0")).to_have_text(re.compile(r"^2% off: \$98\.00 if paid by"))
     shot(page, "01-back-dated-check-earns-the-discount")
     window.get_by_label("Total Payment Amount").press("Enter")
     expect(window).to_be_hidden()

@@ -147,6 +147,7 @@ def test_the_preview_judges_the_discount_on_the_post_date_as_saving_does(client,
     assert '<dd id="credit-left">$0.00</dd>' in today  # $98.00 applied, $2.00 left open
     back_dated = client.get(url, {**ask, "post_date": received}).content.decode()
     assert '<dd id="discount-taken">$2.00</dd>' in back_dated
+    assert "2% off: $98.00 if paid by" in back_dated and "2% off" not in today
 
     client.post(
         reverse("backoffice:payment_batch_save", args=[customer.number]),
